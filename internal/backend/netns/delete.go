@@ -1,0 +1,66 @@
+package netns
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/lblab/lblab/internal/lab"
+)
+
+// Delete removes every namespace (pods included), process, link and
+// runtime file of the lab. It needs only the lab's name, so it also cleans
+// up after an `up` that was killed halfway. Deleting an absent lab succeeds.
+func (b *backend) Delete(ctx context.Context, name string) error {
+	namespaces, err := b.labNamespaces(name)
+	if err != nil {
+		return err
+	}
+	if err := b.deleteNamespaces(ctx, namespaces); err != nil {
+		return err
+	}
+	// The management veth dies with its fabric end; this catches a host end
+	// whose fabric end was never made.
+	link := hostLinkName(name)
+	if b.linkExists(ctx, "", link) {
+		if err := b.ipBatch(ctx, "", []string{"link del " + link}); err != nil {
+			return fmt.Errorf("failed to delete the management link %s: %w", link, err)
+		}
+	}
+	if err := os.RemoveAll(lab.RunDir(name)); err != nil {
+		return fmt.Errorf("failed to remove %s: %w", lab.RunDir(name), err)
+	}
+	return nil
+}
+
+// List returns the labs with state on this backend, and those whose
+// namespaces exist without state (left from an interrupted run).
+func (b *backend) List(context.Context) ([]lab.Summary, error) {
+	seen := map[string]bool{}
+	var out []lab.Summary
+	states, err := lab.ListStates()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range states {
+		if s.Backend == b.Name() {
+			seen[s.Name] = true
+			out = append(out, lab.Summary{Name: s.Name, Backend: b.Name(), Partial: s.Phase != lab.PhaseReady})
+		}
+	}
+	all, err := b.listNetns()
+	if err != nil {
+		return nil, err
+	}
+	for _, ns := range all {
+		name, _, ok := strings.Cut(ns, "_")
+		if ok && !seen[name] && strings.HasSuffix(ns, "_fabric") {
+			seen[name] = true
+			out = append(out, lab.Summary{Name: name, Backend: b.Name(), Partial: true})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}

@@ -1,0 +1,148 @@
+package netns
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/lblab/lblab/internal/run"
+)
+
+// ipBatch runs iproute2 commands in one process, inside ns ("" = the
+// machine's own namespace). A failing line fails the batch and names it.
+func (b *backend) ipBatch(ctx context.Context, ns string, lines []string) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	args := []string{"-batch", "-"}
+	if ns != "" {
+		args = append([]string{"-n", ns}, args...)
+	}
+	_, err := b.runner.Run(ctx, run.Cmd{Name: "ip", Args: args, Stdin: strings.NewReader(strings.Join(lines, "\n") + "\n")})
+	return err
+}
+
+// sysctls sets kernel parameters inside a namespace.
+func (b *backend) sysctls(ctx context.Context, ns string, kv ...string) error {
+	args := append([]string{"netns", "exec", ns, "sysctl", "-q", "-w"}, kv...)
+	_, err := b.runner.Run(ctx, run.Cmd{Name: "ip", Args: args})
+	return err
+}
+
+// hostSysctls are set in every lab host. Nodes and the TOR route; IPv6
+// addresses skip duplicate address detection so they work at once.
+func hostSysctls(h host) []string {
+	kv := []string{
+		"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
+		"net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0",
+	}
+	if h.role != "client" {
+		kv = append(kv, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
+	}
+	return kv
+}
+
+// fabricLines builds the bridge and one veth per host, whose far end
+// becomes eth0 inside the host's namespace.
+func fabricLines(p *plan, hosts []host, withBridge bool) []string {
+	var l []string
+	if withBridge {
+		l = append(l,
+			"link set lo up",
+			"link add br0 type bridge forward_delay 0 stp_state 0 mcast_snooping 0",
+			"link set br0 up",
+		)
+	}
+	for _, h := range hosts {
+		if h.port == "" {
+			continue
+		}
+		l = append(l,
+			fmt.Sprintf("link add %s type veth peer name eth0 netns %s", h.port, h.ns),
+			fmt.Sprintf("link set %s alias %s master br0 up", h.port, h.name),
+		)
+	}
+	return l
+}
+
+// mgmtLines creates the machine's management veth into the fabric.
+func mgmtLines(p *plan) []string {
+	l := []string{
+		fmt.Sprintf("link add %s type veth peer name host netns %s", p.hostLink, p.fabricNS),
+		fmt.Sprintf("link set %s alias %s up", p.hostLink, p.hostAlias),
+	}
+	for _, a := range p.mgmt {
+		l = append(l, addrLine(a, p.hostLink))
+	}
+	return l
+}
+
+// hostLines configures a host's namespace: loopback, eth0 and its routes.
+// The TOR also gets eth1, its link to the client.
+func hostLines(p *plan, h host) []string {
+	// The client's eth0 is created by the TOR's batch, which runs first.
+	l := []string{"link set lo up", "link set eth0 up"}
+	for _, a := range h.addrs {
+		l = append(l, addrLine(a, "eth0"))
+	}
+	if h.role == "tor" {
+		l = append(l,
+			fmt.Sprintf("link add eth1 type veth peer name eth0 netns %s", p.client.ns),
+			"link set eth1 alias client up",
+		)
+		for _, a := range p.torUplink {
+			l = append(l, addrLine(a, "eth1"))
+		}
+	}
+	for _, gw := range h.gws {
+		l = append(l, fmt.Sprintf("route replace default via %s dev eth0", gw))
+	}
+	return l
+}
+
+func addrLine(a netip.Prefix, dev string) string {
+	if a.Addr().Is6() {
+		return fmt.Sprintf("addr replace %s dev %s nodad", a, dev)
+	}
+	return fmt.Sprintf("addr replace %s dev %s", a, dev)
+}
+
+// ipAddr is the part of `ip -j addr show` that lblab reads.
+type ipAddr struct {
+	IfName   string `json:"ifname"`
+	AddrInfo []struct {
+		Local     string `json:"local"`
+		PrefixLen int    `json:"prefixlen"`
+	} `json:"addr_info"`
+}
+
+// hasAddrs reports whether dev in ns carries every address in want.
+func (b *backend) hasAddrs(ctx context.Context, ns, dev string, want []netip.Prefix) bool {
+	args := []string{"-j", "addr", "show", "dev", dev}
+	if ns != "" {
+		args = append([]string{"-n", ns}, args...)
+	}
+	out, err := b.runner.Run(ctx, run.Cmd{Name: "ip", Args: args})
+	if err != nil {
+		return false
+	}
+	var links []ipAddr
+	if json.Unmarshal(out, &links) != nil || len(links) != 1 {
+		return false
+	}
+	var have []netip.Prefix
+	for _, ai := range links[0].AddrInfo {
+		if a, err := netip.ParseAddr(ai.Local); err == nil {
+			have = append(have, netip.PrefixFrom(a, ai.PrefixLen))
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}

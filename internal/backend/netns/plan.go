@@ -1,0 +1,168 @@
+package netns
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/netaddr"
+	"github.com/lblab/lblab/internal/topology"
+)
+
+// Address layout inside every node subnet.
+const (
+	torHostNum   = 1  // the TOR, default gateway of the nodes
+	mgmtHostNum  = 2  // the machine's management veth
+	firstNodeNum = 10 // nodes in topology order
+)
+
+// host is one lab host as the netns backend lays it out.
+type host struct {
+	name  string
+	role  lab.Role
+	ns    string         // network namespace
+	port  string         // its bridge port in the fabric namespace; "" for the client
+	addrs []netip.Prefix // on eth0
+	gws   []netip.Addr   // default routes
+}
+
+// plan is the complete layout of one lab. It is a pure function of the
+// resolved topology, so it can be recomputed by `down`, `status` and `exec`.
+type plan struct {
+	lab       string
+	fabricNS  string
+	hostLink  string // the machine's end of the management veth
+	hostAlias string
+	mgmt      []netip.Prefix // addresses on hostLink
+	tor       host
+	torUplink []netip.Prefix // the TOR's eth1, facing the client
+	client    host
+	nodes     []host
+	routerID  netip.Addr
+}
+
+// nsName is the namespace name of a lab host. Lab names are DNS labels, so
+// the underscore makes "<lab>_" an unambiguous prefix.
+func nsName(labName, host string) string { return labName + "_" + host }
+
+// nsPrefix is the prefix of every namespace a lab makes.
+func nsPrefix(labName string) string { return labName + "_" }
+
+// hostLinkName is the machine-side management veth, unique per lab and at
+// most 15 characters.
+func hostLinkName(labName string) string {
+	sum := sha256.Sum256([]byte(labName))
+	return "lbl" + hex.EncodeToString(sum[:4])
+}
+
+func hostAlias(labName string) string { return "lblab:" + labName }
+
+// newPlan lays out a lab whose node subnets are set.
+func newPlan(t *topology.Topology) (*plan, error) {
+	subnets := t.Network.Prefixes()
+	if len(subnets) == 0 {
+		return nil, fmt.Errorf("lab %s has no node subnet", t.Name)
+	}
+	p := &plan{
+		lab:       t.Name,
+		fabricNS:  nsName(t.Name, "fabric"),
+		hostLink:  hostLinkName(t.Name),
+		hostAlias: hostAlias(t.Name),
+	}
+	nth := func(pfx netip.Prefix, n int) (netip.Prefix, error) {
+		a, ok := netaddr.Nth(pfx, uint64(n))
+		if !ok {
+			return netip.Prefix{}, fmt.Errorf("subnet %s has no room for host number %d", pfx, n)
+		}
+		return netip.PrefixFrom(a, pfx.Bits()), nil
+	}
+	p.tor = host{name: "tor", role: lab.RoleTOR, ns: nsName(t.Name, "tor"), port: "tor"}
+	for _, s := range subnets {
+		torAddr, err := nth(s, torHostNum)
+		if err != nil {
+			return nil, err
+		}
+		mgmt, err := nth(s, mgmtHostNum)
+		if err != nil {
+			return nil, err
+		}
+		p.tor.addrs = append(p.tor.addrs, torAddr)
+		p.mgmt = append(p.mgmt, mgmt)
+	}
+	for i, n := range t.Nodes.List {
+		h := host{name: n.Name, role: lab.Role(n.Role), ns: nsName(t.Name, n.Name), port: portName(n.Name, i)}
+		for _, s := range subnets {
+			a, err := nth(s, firstNodeNum+i)
+			if err != nil {
+				return nil, err
+			}
+			h.addrs = append(h.addrs, a)
+		}
+		h.gws = addrs(p.tor.addrs)
+		p.nodes = append(p.nodes, h)
+	}
+	p.client = host{name: "client", role: lab.RoleClient, ns: nsName(t.Name, "client")}
+	for _, c := range t.Network.ClientPrefixes() {
+		torSide, err := nth(c, 1)
+		if err != nil {
+			return nil, err
+		}
+		clientSide, err := nth(c, 2)
+		if err != nil {
+			return nil, err
+		}
+		p.torUplink = append(p.torUplink, torSide)
+		p.client.addrs = append(p.client.addrs, clientSide)
+		p.client.gws = append(p.client.gws, torSide.Addr())
+	}
+	p.routerID = routerID(t, p)
+	return p, nil
+}
+
+// routerID is tor.routerID, else the TOR's IPv4 address, else (IPv6-only
+// labs) an address derived from the lab name in 10.255.0.0/16.
+func routerID(t *topology.Topology, p *plan) netip.Addr {
+	if a, err := netip.ParseAddr(t.TOR.RouterID); err == nil {
+		return a
+	}
+	for _, a := range p.tor.addrs {
+		if a.Addr().Is4() {
+			return a.Addr()
+		}
+	}
+	sum := sha256.Sum256([]byte(t.Name))
+	return netip.AddrFrom4([4]byte{10, 255, sum[0], sum[1]|1})
+}
+
+// portName names a host's bridge port after the host when it fits in an
+// interface name (15 bytes), else after its index.
+func portName(name string, i int) string {
+	if len(name) <= 15 && name != "br0" && name != "host" && name != "lo" {
+		return name
+	}
+	return fmt.Sprintf("port%d", i)
+}
+
+func addrs(ps []netip.Prefix) []netip.Addr {
+	out := make([]netip.Addr, len(ps))
+	for i, p := range ps {
+		out[i] = p.Addr()
+	}
+	return out
+}
+
+// hosts returns every host in creation order: TOR, nodes, client.
+func (p *plan) hosts() []host {
+	return append(append([]host{p.tor}, p.nodes...), p.client)
+}
+
+// namespaces returns every namespace the plan makes, fabric first.
+func (p *plan) namespaces() []string {
+	out := []string{p.fabricNS}
+	for _, h := range p.hosts() {
+		out = append(out, h.ns)
+	}
+	return out
+}

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lblab/lblab/internal/frr"
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/table"
+)
+
+type statusFlags struct {
+	name   string
+	output string
+}
+
+// labStatus is `lblab status -o json`.
+type labStatus struct {
+	Name       string       `json:"name"`
+	Backend    string       `json:"backend"`
+	Phase      lab.Phase    `json:"phase"`
+	Dataplane  string       `json:"dataplane"`
+	Controller string       `json:"controller"`
+	Kubeconfig string       `json:"kubeconfig,omitempty"`
+	Hosts      []hostStatus `json:"hosts"`
+	BGP        bgpStatus    `json:"bgp"`
+}
+
+type hostStatus struct {
+	Name string   `json:"name"`
+	Role lab.Role `json:"role"`
+	IPv4 string   `json:"ipv4,omitempty"`
+	IPv6 string   `json:"ipv6,omitempty"`
+}
+
+type bgpStatus struct {
+	ASN       uint32     `json:"asn,omitempty"`
+	RouterID  string     `json:"routerID,omitempty"`
+	Listening []string   `json:"listening"`
+	Peers     []frr.Peer `json:"peers"`
+	Error     string     `json:"error,omitempty"`
+}
+
+func newStatusCommand(g *globals) *cobra.Command {
+	f := &statusFlags{}
+	cmd := &cobra.Command{
+		Use:     "status",
+		Short:   "Show a lab's hosts, addresses and the TOR's BGP state",
+		Example: "  lblab status\n  lblab status --name lab2 -o json",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), g, f) },
+	}
+	cmd.Flags().StringVar(&f.name, "name", "", "lab name (default: the only lab)")
+	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "table or json")
+	return cmd
+}
+
+func runStatus(ctx context.Context, g *globals, f *statusFlags) error {
+	if f.output != "table" && f.output != "json" {
+		return fmt.Errorf("-o %q: want table or json", f.output)
+	}
+	name, err := resolveName(f.name, "")
+	if err != nil {
+		return err
+	}
+	st, b, err := existingLab(name)
+	if err != nil {
+		return err
+	}
+	nodes, err := b.Nodes(ctx, name)
+	if err != nil {
+		return err
+	}
+	s := labStatus{Name: name, Backend: st.Backend, Phase: st.Phase, Dataplane: string(st.Dataplane),
+		Controller: string(st.Controller)}
+	if !st.FabricOnly {
+		s.Kubeconfig = lab.StateDir(name) + "/kubeconfig"
+	}
+	for _, n := range nodes {
+		h := hostStatus{Name: n.Name, Role: n.Role}
+		if a, ok := n.Addr(false); ok {
+			h.IPv4 = a.String()
+		}
+		if a, ok := n.Addr(true); ok {
+			h.IPv6 = a.String()
+		}
+		s.Hosts = append(s.Hosts, h)
+		if n.Role == lab.RoleTOR {
+			s.BGP = torBGP(ctx, n)
+		}
+	}
+	if t, err := lab.LoadTopology(name); err == nil && s.BGP.ASN == 0 {
+		s.BGP.ASN = t.TOR.ASN // FRR reports its AS only once it has peers
+	}
+	if f.output == "json" {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	fmt.Fprintf(g.stdout, "Lab %s: %s (backend %s, dataplane %s, controller %s)\n\n", s.Name, s.Phase, s.Backend, s.Dataplane, s.Controller)
+	printNodeTable(g.stdout, nodes)
+	fmt.Fprintln(g.stdout)
+	printBGP(g.stdout, s.BGP)
+	if s.Kubeconfig != "" {
+		fmt.Fprintf(g.stdout, "\nexport KUBECONFIG=%s\n", s.Kubeconfig)
+	}
+	return nil
+}
+
+// torBGP asks the TOR's FRR for its sessions and its listening sockets.
+func torBGP(ctx context.Context, tor lab.Node) bgpStatus {
+	var s bgpStatus
+	out, err := tor.Command(ctx, "ss", "-Hltn", "sport = :179")
+	if err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if fields := strings.Fields(line); len(fields) >= 4 {
+				s.Listening = append(s.Listening, fields[3])
+			}
+		}
+	}
+	out, err = tor.Command(ctx, "vtysh", "-c", "show bgp summary json")
+	if err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	sum, err := frr.ParseSummary(out)
+	if err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	for _, af := range sum {
+		s.ASN, s.RouterID = af.AS, af.RouterID
+	}
+	s.Peers = sum.Peers()
+	return s
+}
+
+func printBGP(w io.Writer, s bgpStatus) {
+	listen := "not listening"
+	if len(s.Listening) > 0 {
+		listen = "listening on " + strings.Join(s.Listening, ", ")
+	}
+	if s.Error != "" {
+		fmt.Fprintf(w, "TOR BGP: %s; vtysh failed: %s\n", listen, s.Error)
+		return
+	}
+	established := 0
+	for _, p := range s.Peers {
+		if p.State == "Established" {
+			established++
+		}
+	}
+	fmt.Fprintf(w, "TOR BGP: AS %d, %s, %d/%d peers established\n", s.ASN, listen, established, len(s.Peers))
+	if len(s.Peers) == 0 {
+		return
+	}
+	rows := make([][]string, 0, len(s.Peers))
+	for _, p := range s.Peers {
+		rows = append(rows, []string{p.Address, fmt.Sprint(p.RemoteAS), p.State, strings.Join(p.Families, ",")})
+	}
+	_ = table.Write(w, []string{"PEER", "AS", "STATE", "FAMILIES"}, rows)
+}
+
+func printNodeTable(w io.Writer, nodes []lab.Node) {
+	rows := make([][]string, 0, len(nodes))
+	for _, n := range nodes {
+		v4, v6 := "-", "-"
+		if a, ok := n.Addr(false); ok {
+			v4 = a.String()
+		}
+		if a, ok := n.Addr(true); ok {
+			v6 = a.String()
+		}
+		rows = append(rows, []string{n.Name, string(n.Role), v4, v6})
+	}
+	_ = table.Write(w, []string{"HOST", "ROLE", "IPV4", "IPV6"}, rows)
+}

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/topology"
+)
+
+type upFlags struct {
+	topology    string
+	name        string
+	backend     string
+	dataplane   string
+	controller  string
+	fabricOnly  bool
+	noWorkloads bool
+	k8sBinDir   string
+	retain      bool
+}
+
+func newUpCommand(g *globals) *cobra.Command {
+	f := &upFlags{}
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Bring up a lab, or converge an existing one",
+		Long: `Bring up a lab from a topology: namespaces (or kind nodes), the FRR TOR, the
+client host, Kubernetes, the data plane, the LoadBalancer controller and the
+workloads. On an existing lab, up converges: it repairs what is missing and
+says what it changed.`,
+		Example: `  lblab up
+  lblab up -t bgp-ecmp-dual --dataplane nftables
+  lblab up -t ./my-topology.yaml --name lab2
+  lblab up --fabric-only`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runUp(cmd.Context(), g, f, cmd) },
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.topology, "topology", "t", topology.DefaultName, "topology file, or the name of a bundled topology")
+	fl.StringVar(&f.name, "name", "", "lab name (default: the topology's name)")
+	fl.StringVar(&f.backend, "backend", "netns", "lab backend: netns or kind")
+	fl.StringVar(&f.dataplane, "dataplane", "", "iptables, ipvs, nftables or ebpf (default: the topology's)")
+	fl.StringVar(&f.controller, "controller", "", "LoadBalancer controller: lblab or none (default: the topology's)")
+	fl.BoolVar(&f.fabricOnly, "fabric-only", false, "bring up only the network: namespaces, bridge, TOR and client")
+	fl.BoolVar(&f.noWorkloads, "no-workloads", false, "do not create the topology's workloads")
+	fl.StringVar(&f.k8sBinDir, "k8s-bin-dir", os.Getenv("LBLAB_K8S_BIN_DIR"), "directory of prebuilt Kubernetes binaries (env LBLAB_K8S_BIN_DIR)")
+	fl.BoolVar(&f.retain, "retain", false, "keep a lab whose first up failed, for debugging")
+	return cmd
+}
+
+// loadForUp loads the topology and applies the flags that override it.
+func loadForUp(f *upFlags, changed func(string) bool) (*topology.Topology, error) {
+	t, err := topology.Load(f.topology)
+	if err != nil {
+		return nil, err
+	}
+	if f.name != "" {
+		t.Name = f.name
+	}
+	if changed("dataplane") {
+		t.Dataplane = topology.Dataplane(f.dataplane)
+	}
+	if changed("controller") {
+		t.Controller.Type = topology.ControllerType(f.controller)
+	}
+	if err := topology.Validate(t); err != nil {
+		return nil, fmt.Errorf("%w\n(--name, --dataplane and --controller override the topology's name, dataplane and controller.type)", err)
+	}
+	if t.Controller.Mode == topology.ModeL2 && t.Controller.Type == topology.ControllerLBLab {
+		return nil, fmt.Errorf("controller.mode: l2 is not supported by the bundled controller yet; use mode: bgp, or --controller none and install another controller")
+	}
+	return t, nil
+}
+
+func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) error {
+	t, err := loadForUp(f, cmd.Flags().Changed)
+	if err != nil {
+		return err
+	}
+	b, err := backendByName(f.backend)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := g.logger()
+	l := lab.New(t, lab.Options{Source: f.topology, FabricOnly: f.fabricOnly, NoWorkloads: f.noWorkloads,
+		K8sBinDir: f.k8sBinDir, Retain: f.retain}, log)
+	log.Infof("Bringing up lab %q (backend %s, dataplane %s) ...", t.Name, b.Name(), t.Dataplane)
+	res, err := lab.Up(ctx, b, l, upActions(b, l)...)
+	if err != nil {
+		return err
+	}
+	printUpSummary(g, b, l, res)
+	return nil
+}
+
+// upActions are the steps after the backend has provisioned the cluster.
+func upActions(b lab.Backend, l *lab.Lab) []lab.Action { return nil }
+
+func printUpSummary(g *globals, b lab.Backend, l *lab.Lab, res *lab.Result) {
+	if g.quiet {
+		return
+	}
+	w := g.stdout
+	switch {
+	case res.Existed && len(res.Changes) == 0:
+		fmt.Fprintf(w, "Lab %q was already up; nothing to change (%s).\n", l.Name, res.Total.Round(1e6))
+	case res.Existed:
+		fmt.Fprintf(w, "Lab %q converged in %s. Changed:\n", l.Name, res.Total.Round(1e6))
+		for _, c := range res.Changes {
+			fmt.Fprintf(w, "  - %s\n", c)
+		}
+	default:
+		fmt.Fprintf(w, "Lab %q is up in %s.\n", l.Name, res.Total.Round(1e6))
+	}
+	nodes, err := b.Nodes(context.Background(), l.Name)
+	if err == nil {
+		printNodeTable(w, nodes)
+	}
+	fmt.Fprintf(w, "\nNext:\n  lblab status --name %s\n  lblab exec --name %s tor -- vtysh -c 'show bgp summary'\n", l.Name, l.Name)
+	if !l.Options.FabricOnly {
+		fmt.Fprintf(w, "  export KUBECONFIG=%s\n  lblab verify --name %s\n", l.Kubeconfig(), l.Name)
+	}
+	fmt.Fprintf(w, "  lblab down --name %s\n", l.Name)
+}

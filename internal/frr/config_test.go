@@ -1,0 +1,57 @@
+package frr
+
+import (
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestRender(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"ipv4", Config{Lab: "bgp-ecmp", Hostname: "tor", LogFile: "/run/lblab/bgp-ecmp/tor/frr.log",
+			ASN: 64496, RouterID: netip.MustParseAddr("10.89.0.1"),
+			ListenRanges: []netip.Prefix{netip.MustParsePrefix("10.89.0.0/24")},
+			MaximumPaths: 64, KeepaliveTime: 3, HoldTime: 9}},
+		{"dual", Config{Lab: "bgp-ecmp-dual", Hostname: "tor", LogFile: "/run/lblab/bgp-ecmp-dual/tor/frr.log",
+			ASN: 64496, RouterID: netip.MustParseAddr("10.89.1.1"),
+			ListenRanges: []netip.Prefix{netip.MustParsePrefix("10.89.1.0/24"), netip.MustParsePrefix("fd00:89:1::/64")},
+			MaximumPaths: 16, KeepaliveTime: 1, HoldTime: 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Render(tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "frr-"+tt.name+".conf.golden")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("frr.conf differs from %s (run with -update after checking):\n%s", golden, got)
+			}
+		})
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	if _, err := Render(Config{RouterID: netip.MustParseAddr("fd00::1"), ListenRanges: []netip.Prefix{netip.MustParsePrefix("fd00::/64")}}); err == nil {
+		t.Error("want an error for an IPv6 router ID")
+	}
+	if _, err := Render(Config{RouterID: netip.MustParseAddr("10.0.0.1")}); err == nil {
+		t.Error("want an error without listen ranges")
+	}
+}

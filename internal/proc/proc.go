@@ -1,0 +1,161 @@
+package proc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Spec describes one long-running process.
+type Spec struct {
+	Name    string   // e.g. "kube-apiserver"
+	Netns   string   // named network namespace; empty runs in the host's
+	Argv    []string // program and arguments
+	Env     []string // extra KEY=VALUE
+	Dir     string   // working directory
+	LogFile string
+	PIDFile string
+}
+
+// NetnsPath is where named network namespaces are mounted.
+const NetnsPath = "/run/netns"
+
+// Command returns the exec.Cmd that Start would run (for tests and -v).
+func (s Spec) Command() *exec.Cmd {
+	argv := s.Argv
+	if s.Netns != "" {
+		argv = append([]string{"nsenter", "--net=" + filepath.Join(NetnsPath, s.Netns), "--"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), s.Env...)
+	cmd.Dir = s.Dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	return cmd
+}
+
+// Start starts the process detached, appending its output to LogFile and
+// writing its pid to PIDFile. It returns the pid.
+func Start(s Spec) (int, error) {
+	if len(s.Argv) == 0 {
+		return 0, fmt.Errorf("%s: empty command", s.Name)
+	}
+	for _, f := range []string{s.LogFile, s.PIDFile} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return 0, err
+		}
+	}
+	log, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, fmt.Errorf("failed to open log for %s: %w", s.Name, err)
+	}
+	defer log.Close()
+	fmt.Fprintf(log, "==> %s: starting %s\n", time.Now().UTC().Format(time.RFC3339Nano), strings.Join(s.Argv, " "))
+	cmd := s.Command()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("failed to start %s: %w", s.Name, err)
+	}
+	pid := cmd.Process.Pid
+	// Reap it if it exits while we are still running; nobody waits otherwise.
+	go func() { _ = cmd.Wait() }()
+	if err := os.WriteFile(s.PIDFile, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		_ = cmd.Process.Kill()
+		return 0, err
+	}
+	return pid, nil
+}
+
+// ReadPID returns the pid in a pid file, or 0.
+func ReadPID(pidFile string) int {
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	return pid
+}
+
+// Alive returns the pid recorded in pidFile if that process is running and
+// its command line contains want (a program name guards against pid reuse).
+func Alive(pidFile, want string) (int, bool) {
+	pid := ReadPID(pidFile)
+	if pid <= 0 {
+		return 0, false
+	}
+	return pid, running(pid, want)
+}
+
+func running(pid int, want string) bool {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// A zombie is not running: "pid (comm) Z ...".
+		if i := bytes.LastIndexByte(stat, ')'); i > 0 && len(stat) > i+2 && stat[i+2] == 'Z' {
+			return false
+		}
+	}
+	return want == "" || bytes.Contains(cmdline, []byte(want))
+}
+
+// Stop stops the process recorded in pidFile (if it is still want): SIGTERM,
+// then SIGKILL after grace. It removes the pid file.
+func Stop(pidFile, want string, grace time.Duration) error {
+	defer os.Remove(pidFile)
+	pid, ok := Alive(pidFile, want)
+	if !ok {
+		return nil
+	}
+	return Kill([]int{pid}, grace)
+}
+
+// Kill sends SIGTERM to every pid, waits up to grace for them to exit and
+// sends SIGKILL to the rest.
+func Kill(pids []int, grace time.Duration) error {
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+	}
+	deadline := time.Now().Add(grace)
+	for {
+		var left []int
+		for _, pid := range pids {
+			if running(pid, "") {
+				left = append(left, pid)
+			}
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			var errs []error
+			for _, pid := range left {
+				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+					errs = append(errs, fmt.Errorf("failed to kill pid %d: %w", pid, err))
+				}
+			}
+			return errors.Join(errs...)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Tail returns the last n lines of a log file, for error messages.
+func Tail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
