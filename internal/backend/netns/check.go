@@ -131,4 +131,3 @@ func Available() error {
 	b := &backend{capEff: capEff}
 	return b.available()
 }
-

@@ -133,7 +133,7 @@ func routerID(t *topology.Topology, p *plan) netip.Addr {
 		}
 	}
 	sum := sha256.Sum256([]byte(t.Name))
-	return netip.AddrFrom4([4]byte{10, 255, sum[0], sum[1]|1})
+	return netip.AddrFrom4([4]byte{10, 255, sum[0], sum[1] | 1})
 }
 
 // portName names a host's bridge port after the host when it fits in an

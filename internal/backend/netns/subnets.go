@@ -14,7 +14,9 @@ import (
 // Automatic node subnets: slot n is 10.89.n.0/24 and fd00:89:n::/64.
 const maxSlots = 256
 
-func slotV4(n int) netip.Prefix { return netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 89, byte(n), 0}), 24) }
+func slotV4(n int) netip.Prefix {
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 89, byte(n), 0}), 24)
+}
 
 func slotV6(n int) netip.Prefix {
 	return netip.PrefixFrom(netip.AddrFrom16([16]byte{0xfd, 0x00, 0x00, 0x89, 0x00, byte(n)}), 64)
