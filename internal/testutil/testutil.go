@@ -1,0 +1,113 @@
+// Package testutil helps integration tests: gating on root, and building the
+// lblab binary once per test process so tests drive it as a user would.
+package testutil
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// EnvIntegration, when "1", makes integration tests fail instead of skip
+// when they cannot run. .ci/run sets it, so CI never skips them silently.
+const EnvIntegration = "LBLAB_INTEGRATION"
+
+// Integration skips the test under -short, and when the machine cannot run
+// labs (not root) unless LBLAB_INTEGRATION=1, in which case it fails.
+func Integration(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test; skipped with -short")
+	}
+	if os.Geteuid() != 0 {
+		if os.Getenv(EnvIntegration) == "1" {
+			t.Fatal("integration tests need root, and LBLAB_INTEGRATION=1 says they must run")
+		}
+		t.Skip("integration test needs root (set LBLAB_INTEGRATION=1 to make this a failure)")
+	}
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// RepoRoot returns the module's root directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Binary builds ./cmd/lblab once per test process and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "lblab-test-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "lblab")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/lblab")
+		cmd.Dir = RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{out: string(out), err: err}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("failed to build lblab: %v", buildErr)
+	}
+	return binPath
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
+
+// Result is one lblab run.
+type Result struct {
+	Stdout, Stderr string
+	ExitCode       int
+	Duration       time.Duration
+}
+
+// Run runs the lblab binary with args and returns what it printed. It does
+// not fail the test; callers assert on the result.
+func Run(t testing.TB, args ...string) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Binary(t), args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	res := Result{Stdout: stdout.String(), Stderr: stderr.String(), Duration: time.Since(start)}
+	if ee, ok := err.(*exec.ExitError); ok {
+		res.ExitCode = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("lblab %s: %v", strings.Join(args, " "), err)
+	}
+	return res
+}
+
+// MustRun runs lblab and fails the test if it exits non-zero.
+func MustRun(t testing.TB, args ...string) Result {
+	t.Helper()
+	res := Run(t, args...)
+	if res.ExitCode != 0 {
+		t.Fatalf("lblab %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), res.ExitCode, res.Stdout, res.Stderr)
+	}
+	return res
+}
