@@ -1,0 +1,45 @@
+# lblab: the two commands are `make lab` (bring up the default lab and verify
+# it) and `make test` (every test, integration tests included, as root).
+SHELL   := /bin/bash
+GO      ?= go
+BIN     := bin/lblab
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/lblab/lblab/internal/version.Version=$(VERSION)
+
+.PHONY: all setup build lab test unit integration vet generate bench fuzz clean
+
+all: build
+
+setup: ## install Debian packages and the gobgp v4 CLI
+	./hack/setup.sh
+
+build: ## build bin/lblab (static)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lblab
+
+lab: setup build ## bring up the default lab (bgp-ecmp) and verify it
+	$(BIN) up
+
+test: setup build vet unit integration ## every test; integration tests need root
+
+vet:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -short -count=1 ./...
+
+integration: ## as root; LBLAB_INTEGRATION=1 turns a skip into a failure
+	LBLAB_INTEGRATION=1 $(GO) test -p 1 -count=1 -timeout 80m -run '^TestIntegration' ./...
+
+generate: ## regenerate deepcopy code and CRDs from controller/api
+	$(GO) tool controller-gen object paths=./controller/api/...
+	$(GO) tool controller-gen crd paths=./controller/api/... output:crd:dir=fixtures/crds
+
+bench: build ## print the speed figures in the README
+	hack/bench/fabric.sh bgp-ecmp 10
+
+fuzz: ## fuzz the topology decoder for a minute
+	$(GO) test ./internal/topology -run '^$$' -fuzz FuzzDecode -fuzztime 60s
+
+clean:
+	rm -rf bin
