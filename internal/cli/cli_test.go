@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/lblab/lblab/internal/lab"
+)
+
+func runCLI(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := NewCommand(&stdout, &stderr)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return stdout.String(), stderr.String(), err
+}
+
+// Bad input must fail before anything is created: no state, no run dir.
+func TestUpRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad topology field", []string{"up", "-t", "testdata/bad-subnet.yaml"},
+			"line 5: network.ipv4Subnet: 10.0.0.0/33 is not a valid prefix"},
+		{"unknown topology", []string{"up", "-t", "no-such-lab"}, "neither a file nor a bundled topology"},
+		{"bad dataplane flag", []string{"up", "--dataplane", "ebf"}, `dataplane: "ebf" is not one of iptables, ipvs, nftables, ebpf`},
+		{"bad name flag", []string{"up", "--name", "Bad_Name"}, `name: "Bad_Name" must be a DNS label`},
+		{"bad backend", []string{"up", "--backend", "vagrant"}, `--backend "vagrant": want netns or kind`},
+		{"bad controller flag", []string{"up", "--controller", "metallb"}, `controller.type: "metallb" is not lblab or none`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state, runDir := t.TempDir(), t.TempDir()
+			t.Setenv(lab.EnvStateDir, state)
+			t.Setenv(lab.EnvRunDir, runDir)
+			_, _, err := runCLI(t, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v\nwant it to contain %q", err, tt.want)
+			}
+			for _, dir := range []string{state, runDir} {
+				if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+					t.Errorf("%s is not empty after a rejected up: %v", dir, entries)
+				}
+			}
+		})
+	}
+}
+
+func TestExecUsage(t *testing.T) {
+	t.Setenv(lab.EnvStateDir, t.TempDir())
+	_, _, err := runCLI(t, "exec", "tor", "vtysh")
+	if err == nil || !strings.Contains(err.Error(), "usage: lblab exec HOST -- COMMAND") {
+		t.Errorf("err = %v", err)
+	}
+	_, _, err = runCLI(t, "exec", "--name", "nolab", "tor", "--", "true")
+	if err == nil || !strings.Contains(err.Error(), `lab "nolab" does not exist`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, err := runCLI(t, "version", "-o", "json")
+	if err != nil || !strings.Contains(out, `"goVersion"`) {
+		t.Errorf("version -o json: %v %s", err, out)
+	}
+}
