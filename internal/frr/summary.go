@@ -3,6 +3,7 @@ package frr
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"sort"
 )
 
@@ -71,4 +72,19 @@ func (s Summary) Peers() []Peer {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
 	return out
+}
+
+// Established returns the addresses of the peers whose session is
+// Established in any family, sorted.
+func (s Summary) Established() []netip.Addr {
+	var out []netip.Addr
+	for _, p := range s.Peers() {
+		if p.State != "Established" {
+			continue
+		}
+		if a, err := netip.ParseAddr(p.Address); err == nil {
+			out = append(out, a)
+		}
+	}
+	return SortAddrs(out)
 }

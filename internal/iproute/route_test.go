@@ -1,0 +1,96 @@
+package iproute
+
+import (
+	"encoding/json"
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// The inputs were captured with `ip -j route show` on a netns lab's TOR
+// (FRR 8.4 installing ECMP routes learned from three GoBGP speakers); see
+// testdata/README.md.
+func TestParseGolden(t *testing.T) {
+	for _, name := range []string{"routes-ipv4", "routes-ipv6", "single-ipv4", "single-ipv6", "all-ipv4"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			routes, err := Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.MarshalIndent(routes, "", "  ")
+			got = append(got, '\n')
+			path := filepath.Join("testdata", name+".golden.json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("parsed routes differ from %s:\n%s", path, got)
+			}
+		})
+	}
+}
+
+func TestGateways(t *testing.T) {
+	tests := []struct {
+		file, dst string
+		want      []string
+	}{
+		{"routes-ipv4.json", "198.51.100.0/32", []string{"10.89.0.11", "10.89.0.12", "10.89.0.13"}},
+		{"single-ipv4.json", "198.51.100.1/32", []string{"10.89.0.11"}},
+		{"routes-ipv6.json", "2001:db8:100::/128", []string{"fd00:89::b", "fd00:89::c", "fd00:89::d"}},
+		{"single-ipv6.json", "2001:db8:100::1/128", []string{"fd00:89::b"}},
+		{"all-ipv4.json", "10.89.0.0/24", nil},
+	}
+	for _, tt := range tests {
+		data, _ := os.ReadFile(filepath.Join("testdata", tt.file))
+		routes, err := Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := Lookup(routes, netip.MustParsePrefix(tt.dst))
+		if !ok {
+			t.Fatalf("%s: no route to %s", tt.file, tt.dst)
+		}
+		var got []string
+		for _, a := range r.Gateways() {
+			got = append(got, a.String())
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s %s: gateways %v, want %v", tt.file, tt.dst, got, tt.want)
+		}
+	}
+}
+
+func TestHostRoutesAndErrors(t *testing.T) {
+	data, _ := os.ReadFile(filepath.Join("testdata", "all-ipv4.json"))
+	routes, _ := Parse(data)
+	hr := HostRoutes(routes, []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")})
+	if len(hr) != 2 {
+		t.Errorf("host routes in the pool: %v, want 2", hr)
+	}
+	if _, err := Parse([]byte(`[{"dst":"bogus"}]`)); err == nil {
+		t.Error("want an error for a bad destination")
+	}
+	if _, err := Parse([]byte(`[{"dst":"10.0.0.1","gateway":"x"}]`)); err == nil {
+		t.Error("want an error for a bad gateway")
+	}
+	rs, err := Parse([]byte(`[{"dst":"default","gateway":"fd00::1","dev":"eth0"}]`))
+	if err != nil || rs[0].Dst.String() != "::/0" {
+		t.Errorf("default v6: %v %v", rs, err)
+	}
+}
