@@ -1,0 +1,84 @@
+package cilium
+
+import (
+	"encoding/json"
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// The inputs follow cilium-dbg's source format exactly but were not
+// captured from a live agent; see testdata/README.md.
+func TestParseGolden(t *testing.T) {
+	for _, name := range []string{"bpf-lb-list.from-source", "bpf-lb-list-noproto.from-source"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fes, err := Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.MarshalIndent(fes, "", "  ")
+			got = append(got, '\n')
+			path := filepath.Join("testdata", name+".golden.json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("parsed frontends differ from %s:\n%s", path, got)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	data, _ := os.ReadFile(filepath.Join("testdata", "bpf-lb-list.from-source.json"))
+	fes, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		ip   string
+		want []string
+		flag string
+	}{
+		{"198.51.100.0", []string{"10.244.1.2:80", "10.244.2.2:80", "10.244.3.2:80"}, "LoadBalancer"},
+		{"198.51.100.1", []string{"10.244.1.3:80"}, "Local"}, // external scope: local backends only
+		{"2001:db8:100::", []string{"[fd00:10:244:1::2]:80", "[fd00:10:244:2::2]:80", "[fd00:10:244:3::2]:80"}, "LoadBalancer"},
+	}
+	for _, tt := range tests {
+		f, ok := Lookup(fes, netip.MustParseAddr(tt.ip), "TCP", 80)
+		if !ok {
+			t.Fatalf("no frontend %s", tt.ip)
+		}
+		var got []string
+		for _, b := range f.Frontend().Backends {
+			got = append(got, b.String())
+		}
+		if !slices.Equal(got, tt.want) || !slices.Contains(f.Flags, tt.flag) {
+			t.Errorf("%s: backends %v flags %v, want %v with %s", tt.ip, got, f.Flags, tt.want, tt.flag)
+		}
+	}
+	f, _ := Lookup(fes, netip.MustParseAddr("2001:db8:100::9"), "tcp", 80)
+	if len(f.Missing) != 1 || len(f.Backends) != 0 {
+		t.Errorf("dangling backend: %+v", f)
+	}
+	for _, bad := range []string{`{"nope": []}`, `{"1.2.3.4:80/TCP": ["garbage"]}`, `[]`} {
+		if _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("Parse(%s): want an error", bad)
+		}
+	}
+}
