@@ -1,0 +1,123 @@
+package controlplane
+
+import (
+	"github.com/lblab/lblab/internal/k8s/components"
+)
+
+// Etcd returns etcd's command line: one member on loopback, plain HTTP
+// (only processes inside the control-plane node can reach it), without
+// fsync (a lab's data is disposable) and with a small quota.
+func (c Config) Etcd() []string {
+	client, peer := c.etcdURL(EtcdClientPort), c.etcdURL(EtcdPeerPort)
+	return []string{c.Bins.Path(components.Etcd),
+		"--name=" + c.ClusterName,
+		"--data-dir=" + c.EtcdDataDir,
+		"--listen-client-urls=" + client,
+		"--advertise-client-urls=" + client,
+		"--listen-peer-urls=" + peer,
+		"--initial-advertise-peer-urls=" + peer,
+		"--initial-cluster=" + c.ClusterName + "=" + peer,
+		"--initial-cluster-state=new",
+		"--unsafe-no-fsync=true",
+		"--quota-backend-bytes=" + itoa(512<<20),
+		"--snapshot-count=10000",
+		"--auto-compaction-mode=periodic",
+		"--auto-compaction-retention=5m",
+		"--log-level=warn",
+	}
+}
+
+// APIServer returns kube-apiserver's command line.
+func (c Config) APIServer() []string {
+	p := c.PKI
+	return []string{c.Bins.Path(components.APIServer),
+		"--advertise-address=" + c.AdvertiseAddress.String(),
+		"--bind-address=" + c.bindAll(),
+		"--secure-port=" + itoa(APIServerPort),
+		"--etcd-servers=" + c.etcdURL(EtcdClientPort),
+		"--service-cluster-ip-range=" + joinPrefixes(c.ServiceCIDRs),
+		"--authorization-mode=Node,RBAC",
+		"--enable-admission-plugins=NodeRestriction",
+		"--allow-privileged=true",
+		"--client-ca-file=" + p.CACert,
+		"--tls-cert-file=" + p.APIServerCert,
+		"--tls-private-key-file=" + p.APIServerKey,
+		"--kubelet-client-certificate=" + p.KubeletClientCert,
+		"--kubelet-client-key=" + p.KubeletClientKey,
+		"--kubelet-preferred-address-types=InternalIP,Hostname",
+		"--service-account-issuer=" + ServiceAccountIssuer,
+		"--service-account-key-file=" + p.SAPub,
+		"--service-account-signing-key-file=" + p.SAKey,
+		"--api-audiences=" + ServiceAccountIssuer,
+		// One apiserver, reachable at the advertise address: the lease
+		// reconciler keeps the kubernetes Service pointing at it.
+		"--endpoint-reconciler-type=lease",
+		"--profiling=false",
+		"--enable-logs-handler=false",
+	}
+}
+
+// ControllerManager returns kube-controller-manager's command line.
+func (c Config) ControllerManager() []string {
+	p := c.PKI
+	args := []string{c.Bins.Path(components.ControllerManager),
+		"--kubeconfig=" + p.ControllerManager,
+		"--authentication-kubeconfig=" + p.ControllerManager,
+		"--authorization-kubeconfig=" + p.ControllerManager,
+		"--bind-address=" + c.Loopback().String(),
+		"--secure-port=" + itoa(ControllerManagerPort),
+		"--cluster-name=" + c.ClusterName,
+		"--controllers=*,bootstrapsigner,tokencleaner",
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file=" + p.SAKey,
+		"--root-ca-file=" + p.CACert,
+		"--client-ca-file=" + p.CACert,
+		"--cluster-signing-cert-file=" + p.CACert,
+		"--cluster-signing-key-file=" + p.CAKey,
+		"--allocate-node-cidrs=true",
+		"--cluster-cidr=" + joinPrefixes(c.PodCIDRs),
+		"--service-cluster-ip-range=" + joinPrefixes(c.ServiceCIDRs),
+		"--leader-elect=true",
+		"--profiling=false",
+	}
+	for _, pc := range c.PodCIDRs {
+		if pc.Addr().Is6() {
+			args = append(args, "--node-cidr-mask-size-ipv6="+itoa(nodeMask(pc)))
+		} else {
+			args = append(args, "--node-cidr-mask-size-ipv4="+itoa(nodeMask(pc)))
+		}
+	}
+	return args
+}
+
+// Scheduler returns kube-scheduler's command line.
+func (c Config) Scheduler() []string {
+	p := c.PKI
+	return []string{c.Bins.Path(components.Scheduler),
+		"--kubeconfig=" + p.Scheduler,
+		"--authentication-kubeconfig=" + p.Scheduler,
+		"--authorization-kubeconfig=" + p.Scheduler,
+		"--bind-address=" + c.Loopback().String(),
+		"--secure-port=" + itoa(SchedulerPort),
+		"--leader-elect=true",
+		"--profiling=false",
+	}
+}
+
+// Env returns the Go runtime limits of a component. The limits are soft
+// (GOMEMLIMIT makes the GC work harder near it; it never kills), sized so
+// that the whole control plane stays well under 1 GiB.
+func Env(component string) []string {
+	limits := map[string]string{
+		components.Etcd:              "GOMEMLIMIT=128MiB",
+		components.APIServer:         "GOMEMLIMIT=384MiB",
+		components.ControllerManager: "GOMEMLIMIT=160MiB",
+		components.Scheduler:         "GOMEMLIMIT=96MiB",
+		components.Proxy:             "GOMEMLIMIT=64MiB",
+	}
+	var env []string
+	if l, ok := limits[component]; ok {
+		env = append(env, l)
+	}
+	return env
+}
