@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/lblab/lblab/internal/backend/kind"
 	"github.com/lblab/lblab/internal/backend/netns"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
@@ -16,7 +17,7 @@ func backendByName(name string) (lab.Backend, error) {
 	case "", "netns":
 		return netns.New(netns.Options{}), nil
 	case "kind":
-		return nil, errors.New("the kind backend is not available in this build yet; use --backend netns (the default)")
+		return kind.New(kind.Options{}), nil
 	default:
 		return nil, fmt.Errorf("--backend %q: want netns or kind", name)
 	}

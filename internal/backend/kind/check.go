@@ -1,0 +1,40 @@
+package kind
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/lblab/lblab/internal/lab"
+)
+
+// Check refuses, before anything is created, a lab this backend cannot run:
+// no Docker, a data plane/family combination the pinned versions do not
+// support, node labels the kubelet may not set, or a kind network that
+// lacks a family or overlaps the topology's pools and subnets.
+func (b *backend) Check(ctx context.Context, l *lab.Lab) error {
+	var problems []string
+	if l.Options.FabricOnly {
+		problems = append(problems, "--fabric-only is not available on the kind backend: the kind network comes with the cluster; "+
+			"use the netns backend for a fabric-only lab")
+	}
+	if why := unsupported(l.Topology); why != "" {
+		problems = append(problems, why)
+	}
+	problems = append(problems, badNodeLabels(l.Topology)...)
+	if err := b.available(ctx); err != nil {
+		// Without Docker nothing else can be checked; say that first.
+		return errors.New(strings.Join(append([]string{err.Error()}, problems...), "\n  - "))
+	}
+	subnets, ok, err := b.docker.Network(ctx, b.network)
+	if err != nil {
+		return err
+	}
+	if ok {
+		problems = append(problems, networkProblems(l.Topology, b.network, subnets)...)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return errors.New("the kind backend cannot run this lab:\n  - " + strings.Join(problems, "\n  - "))
+}

@@ -1,0 +1,79 @@
+package kind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+
+	"github.com/lblab/lblab/internal/lab"
+)
+
+// Delete removes the lab's TOR and client containers (found by their
+// dev.lblab.lab label), its kind cluster with every node (and so the
+// controller image imported into them), and its runtime directory. It needs
+// only the lab's name, so it also cleans up after a failed or killed `up`.
+// Deleting an absent lab succeeds.
+func (b *backend) Delete(ctx context.Context, name string) error {
+	d, err := b.api()
+	if err != nil {
+		return err
+	}
+	ctrs, err := d.List(ctx, map[string]string{LabelLab: name})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range ctrs {
+		if err := d.RemoveContainer(ctx, c.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	clusters, err := b.clusters().List()
+	if err != nil {
+		errs = append(errs, fmt.Errorf("failed to list kind clusters: %w", err))
+	} else if slices.Contains(clusters, name) {
+		if err := b.clusters().Delete(name, lab.StateDir(name)+"/kubeconfig"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := os.RemoveAll(lab.RunDir(name)); err != nil {
+		errs = append(errs, fmt.Errorf("failed to remove %s: %w", lab.RunDir(name), err))
+	}
+	return errors.Join(errs...)
+}
+
+// List returns the kind labs with state, and those whose containers exist
+// without state (left by an interrupted run).
+func (b *backend) List(ctx context.Context) ([]lab.Summary, error) {
+	seen := map[string]bool{}
+	var out []lab.Summary
+	states, err := lab.ListStates()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range states {
+		if s.Backend == b.Name() {
+			seen[s.Name] = true
+			out = append(out, lab.Summary{Name: s.Name, Backend: b.Name(), Partial: s.Phase != lab.PhaseReady})
+		}
+	}
+	d, err := b.api()
+	if err != nil {
+		return out, nil // no Docker, no containers: the states are all there is
+	}
+	ctrs, err := d.List(ctx, map[string]string{LabelLab: ""})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range ctrs {
+		if n := c.Labels[LabelLab]; n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, lab.Summary{Name: n, Backend: b.Name(), Partial: true})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
