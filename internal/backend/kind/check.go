@@ -3,6 +3,7 @@ package kind
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/lblab/lblab/internal/lab"
@@ -24,7 +25,10 @@ func (b *backend) Check(ctx context.Context, l *lab.Lab) error {
 	problems = append(problems, badNodeLabels(l.Topology)...)
 	if err := b.available(ctx); err != nil {
 		// Without Docker nothing else can be checked; say that first.
-		return errors.New(strings.Join(append([]string{err.Error()}, problems...), "\n  - "))
+		if len(problems) == 0 {
+			return err
+		}
+		return fmt.Errorf("%w\n  - %s", err, strings.Join(problems, "\n  - "))
 	}
 	subnets, ok, err := b.docker.Network(ctx, b.network)
 	if err != nil {

@@ -57,7 +57,9 @@ func (p kindProvider) Delete(name, kubeconfig string) error {
 
 func (p kindProvider) List() ([]string, error) { return p.provider(nil).List() }
 
-func (p kindProvider) CollectLogs(name, dir string) error { return p.provider(nil).CollectLogs(name, dir) }
+func (p kindProvider) CollectLogs(name, dir string) error {
+	return p.provider(nil).CollectLogs(name, dir)
+}
 
 // kindLogger sends kind's own progress to lblab's log at -v.
 type kindLogger struct{ l *status.Logger }

@@ -1,0 +1,102 @@
+package kind
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lblab/lblab/internal/topology"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs (run with -update after checking):\n%s", path, got)
+	}
+}
+
+// loadTopology loads a bundled topology with a data plane and family.
+func loadTopology(t *testing.T, name string, dp topology.Dataplane) *topology.Topology {
+	t.Helper()
+	topo, err := topology.Load(filepath.Join("..", "..", "..", "topologies", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo.Dataplane = dp
+	if err := topology.Validate(topo); err != nil {
+		t.Fatal(err)
+	}
+	return topo
+}
+
+var familyTopologies = map[topology.IPFamily]string{
+	topology.IPv4: "bgp-ecmp", topology.IPv6: "bgp-ecmp-v6", topology.Dual: "bgp-ecmp-dual",
+}
+
+// Every data plane × family has a golden kind config; the ones lblab
+// refuses have none, and the test says so.
+func TestKindConfigGolden(t *testing.T) {
+	for _, dp := range topology.Dataplanes {
+		for _, fam := range []topology.IPFamily{topology.IPv4, topology.IPv6, topology.Dual} {
+			t.Run(string(dp)+"-"+string(fam), func(t *testing.T) {
+				topo := loadTopology(t, familyTopologies[fam], dp)
+				if why := unsupported(topo); why != "" {
+					if dp != topology.DataplaneEBPF || fam != topology.IPv6 {
+						t.Fatalf("unexpectedly refused: %s", why)
+					}
+					return
+				}
+				cfg := kindConfig(topo)
+				data, err := marshalConfig(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden(t, "kind-config-"+string(dp)+"-"+string(fam)+".yaml", data)
+
+				// kind reads it back into the same cluster.
+				var back v1alpha4.Cluster
+				if err := yaml.UnmarshalStrict(data, &back); err != nil {
+					t.Fatalf("kind's v1alpha4 types reject the config: %v", err)
+				}
+				v1alpha4.SetDefaultsCluster(&back)
+				if len(back.Nodes) != len(topo.Nodes.List) || back.Networking.IPFamily != v1alpha4.ClusterIPFamily(fam) {
+					t.Errorf("round trip: %d nodes, family %s", len(back.Nodes), back.Networking.IPFamily)
+				}
+				for _, n := range back.Nodes {
+					if n.Image != NodeImage || !strings.Contains(n.Image, "@sha256:") {
+						t.Errorf("node image %q is not the pinned digest", n.Image)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestKindConfigLabelsAndNames(t *testing.T) {
+	topo := loadTopology(t, "bgp-pools", topology.DataplaneIPTables)
+	cfg := kindConfig(topo)
+	if got := cfg.Nodes[4].Labels["node.kubernetes.io/exclude-from-external-load-balancers"]; got != "true" {
+		t.Errorf("node4's exclude label is %q in the kind config", got)
+	}
+	want := []string{"bgp-pools-control-plane", "bgp-pools-worker", "bgp-pools-worker2", "bgp-pools-worker3", "bgp-pools-worker4"}
+	if got := kindNodeNames(topo); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("kind node names = %v, want %v", got, want)
+	}
+}
