@@ -97,6 +97,9 @@ func renderChart(chartPath string, vals map[string]any, namespace, kubeVersion s
 	if err != nil {
 		return nil, fmt.Errorf("failed to load chart %s: %w", chartPath, err)
 	}
+	if kv := chrt.Metadata.KubeVersion; kv != "" && kubeVersion != "" && !chartutil.IsCompatibleRange(kv, kubeVersion) {
+		return nil, fmt.Errorf("chart %s-%s needs kubeVersion %s, and the cluster runs %s", chrt.Name(), chrt.Metadata.Version, kv, kubeVersion)
+	}
 	caps := chartutil.DefaultCapabilities.Copy()
 	if kubeVersion != "" {
 		major, minor, _ := strings.Cut(strings.TrimPrefix(kubeVersion, "v"), ".")
