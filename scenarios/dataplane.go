@@ -1,0 +1,181 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/lblab/lblab/internal/dataplane"
+	"github.com/lblab/lblab/internal/lab"
+)
+
+// RuleEvidence is one node's data plane for one LB IP:port.
+type RuleEvidence struct {
+	Node     string              `json:"node"`
+	Service  string              `json:"service"`
+	Target   string              `json:"target"` // ip:port/proto
+	Want     []netip.AddrPort    `json:"want"`
+	Frontend *dataplane.Frontend `json:"frontend,omitempty"`
+	Problem  string              `json:"problem,omitempty"`
+}
+
+// Observation is one node's answer for one target: the frontend, or the
+// error reading it.
+type Observation struct {
+	Frontend dataplane.Frontend
+	Err      error
+}
+
+func checkDataplaneRules() Check {
+	return Check{Name: "dataplane-rules",
+		Description: "on every node, the data plane leads each LB IP:port to every endpoint (KUBE-SERVICES → KUBE-EXT → KUBE-SVC → KUBE-SEP; service-ips → chains; IPVS + ipset; Cilium frontends)",
+		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			mode := env.Topology().Dataplane
+			nodes := hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker)
+			return poll(ctx, attempt, func(ctx context.Context) Outcome {
+				c, err := env.Cluster(ctx)
+				if err != nil {
+					return errOutcome(err)
+				}
+				obs := map[string]map[string]Observation{}
+				var mu sync.Mutex
+				var wg sync.WaitGroup
+				for _, n := range nodes {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						o := observeNode(ctx, env, c, n)
+						mu.Lock()
+						obs[n.Name] = o
+						mu.Unlock()
+					}()
+				}
+				wg.Wait()
+				return JudgeRules(c, names(nodes), obs, string(mode))
+			})
+		}}
+}
+
+func names(ns []lab.Node) []string {
+	out := make([]string, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, n.Name)
+	}
+	return out
+}
+
+func targetKey(ip netip.Addr, p PortInfo) string {
+	return netip.AddrPortFrom(ip, p.Port).String() + "/" + p.Protocol
+}
+
+func observeNode(ctx context.Context, env Env, c *Cluster, n lab.Node) map[string]Observation {
+	out := map[string]Observation{}
+	var v4, v6 bool
+	for _, s := range c.Services {
+		v4, v6 = v4 || hasV4(s.LBIPs), v6 || hasV6(s.LBIPs)
+	}
+	plane, err := ReadPlane(ctx, env, env.Topology().Dataplane, n, v4, v6)
+	for _, s := range c.Services {
+		for _, ip := range s.LBIPs {
+			for _, p := range s.Ports {
+				k := targetKey(ip, p)
+				if err != nil {
+					out[k] = Observation{Err: err}
+					continue
+				}
+				f, ferr := plane(ip, p.Protocol, p.Port)
+				out[k] = Observation{Frontend: f, Err: ferr}
+			}
+		}
+	}
+	return out
+}
+
+// JudgeRules passes when, on every node, every LB IP:port of every Service
+// leads to exactly the expected endpoints (all ready ones, or the node's own
+// for ETP=Local, where a node without one must drop the traffic), with the
+// Service's source ranges.
+func JudgeRules(c *Cluster, nodes []string, obs map[string]map[string]Observation, mode string) Outcome {
+	var ev []RuleEvidence
+	var problems []string
+	targets := 0
+	for _, s := range c.Services {
+		for _, ip := range s.LBIPs {
+			for _, p := range s.Ports {
+				targets++
+				k := targetKey(ip, p)
+				for _, node := range nodes {
+					re := RuleEvidence{Node: node, Service: s.Key(), Target: k, Want: ExpectedBackends(s, p, ip, node)}
+					o, ok := obs[node][k]
+					switch {
+					case !ok:
+						re.Problem = "not observed"
+					case o.Err != nil && !(len(re.Want) == 0 && o.Frontend.Drop):
+						re.Problem = o.Err.Error()
+					default:
+						f := o.Frontend
+						re.Frontend = &f
+						re.Problem = backendProblem(re.Want, f, s.SourceRanges, mode == "iptables" || mode == "nftables")
+					}
+					if re.Problem != "" {
+						problems = append(problems, fmt.Sprintf("%s: %s (%s): %s", node, k, s.Key(), re.Problem))
+					}
+					ev = append(ev, re)
+				}
+			}
+		}
+	}
+	if targets == 0 {
+		return fail(nil, "no LoadBalancer Service of the topology has an external IP yet")
+	}
+	if len(problems) > 0 {
+		return fail(ev, "%s", strings.Join(problems, "; "))
+	}
+	return pass(ev, "%s: %d LB IP:ports on %d nodes lead to their endpoints", mode, targets, len(nodes))
+}
+
+// backendProblem compares a frontend with the expected endpoints (and, for
+// the kube-proxy modes that show them in their rules, the source ranges).
+func backendProblem(want []netip.AddrPort, f dataplane.Frontend, ranges []netip.Prefix, checkRanges bool) string {
+	if len(want) == 0 {
+		if f.Drop || len(f.Backends) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("no local endpoint, but traffic goes to %s instead of being dropped", joinAddrs(f.Backends))
+	}
+	missing, extra := addrDiff(want, f.Backends)
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "missing endpoint "+joinAddrs(missing))
+	}
+	if len(extra) > 0 {
+		parts = append(parts, "extra endpoint "+joinAddrs(extra))
+	}
+	if !checkRanges {
+		return strings.Join(parts, "; ")
+	}
+	wantR := slices.Clone(ranges)
+	slices.SortFunc(wantR, func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
+	gotR := slices.Clone(f.SourceRanges)
+	slices.SortFunc(gotR, func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
+	// A rule set holds one family's ranges; compare within the family.
+	gotR = familyPrefixes(gotR, f.Address)
+	wantR = familyPrefixes(wantR, f.Address)
+	if !slices.Equal(wantR, gotR) {
+		parts = append(parts, fmt.Sprintf("source ranges %v, want %v", gotR, wantR))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func familyPrefixes(ps []netip.Prefix, a netip.Addr) []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range ps {
+		if p.Addr().Is4() == a.Is4() {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,230 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/lblab/lblab/internal/frr"
+	"github.com/lblab/lblab/internal/iproute"
+	"github.com/lblab/lblab/internal/netaddr"
+)
+
+// RouteEvidence is what the TOR has for one LB IP.
+type RouteEvidence struct {
+	Service  string       `json:"service"`
+	Prefix   netip.Prefix `json:"prefix"`
+	Want     []netip.Addr `json:"want"`               // eligible nodes' addresses
+	Nexthops []netip.Addr `json:"nexthops"`           // what the TOR has
+	Eligible []string     `json:"eligible,omitempty"` // eligible node names
+	Problem  string       `json:"problem,omitempty"`
+}
+
+// Expectation is one LB IP and the next hops it must have.
+type Expectation struct {
+	Service  string
+	IP       netip.Addr
+	Eligible []string
+	Want     []netip.Addr
+}
+
+// Expectations derives, for every LB IP of the cluster's Services, the
+// exact set of next hops: the eligible nodes' addresses of that family.
+func Expectations(c *Cluster) []Expectation {
+	var out []Expectation
+	for _, s := range c.Services {
+		el := EligibleNodes(c, s)
+		for _, ip := range s.LBIPs {
+			out = append(out, Expectation{Service: s.Key(), IP: ip, Eligible: el, Want: NodeAddrs(c, el, ip)})
+		}
+	}
+	return out
+}
+
+func checkECMPRIB() Check {
+	return Check{Name: "ecmp-rib",
+		Description: "the TOR's BGP table has one path per eligible node for each LB IP, next hops exactly the eligible node IPs",
+		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			ps := pools(env)
+			return poll(ctx, attempt, func(ctx context.Context) Outcome {
+				c, err := env.Cluster(ctx)
+				if err != nil {
+					return errOutcome(err)
+				}
+				exp := Expectations(c)
+				if len(exp) == 0 {
+					return fail(nil, "no LoadBalancer Service of the topology has an external IP yet")
+				}
+				ribs := map[bool]*frr.RIB{}
+				for _, v6 := range []bool{false, true} {
+					if (v6 && !hasV6(c.Held)) || (!v6 && !hasV4(c.Held)) {
+						continue
+					}
+					if ribs[v6], err = torRIB(ctx, env, v6); err != nil {
+						return errOutcome(err)
+					}
+				}
+				return JudgeRIB(exp, ribs, c.Held, ps)
+			})
+		}}
+}
+
+// JudgeRIB compares the TOR's BGP tables (by family: false = IPv4) with the
+// expectations. It fails on a missing route, a missing or extra next hop, a
+// path not selected for multipath, two paths from one node, and a stale
+// route (a host route inside a pool that no Service holds).
+func JudgeRIB(exp []Expectation, ribs map[bool]*frr.RIB, held []netip.Addr, ps map[string][]netaddr.Range) Outcome {
+	var ev []RouteEvidence
+	var problems []string
+	for _, e := range exp {
+		re := RouteEvidence{Service: e.Service, Prefix: hostPrefix(e.IP), Want: e.Want, Eligible: e.Eligible, Nexthops: []netip.Addr{}}
+		rib := ribs[e.IP.Is6()]
+		var rt frr.Route
+		ok := false
+		if rib != nil {
+			rt, ok = rib.Lookup(re.Prefix)
+		}
+		switch {
+		case !ok && len(e.Want) == 0:
+			// no eligible node: the IP must not be announced, and is not
+		case !ok:
+			re.Problem = "no BGP route"
+		default:
+			var all []netip.Addr
+			for _, p := range rt.Paths {
+				nh, _ := p.Nexthop()
+				if !p.Valid {
+					continue
+				}
+				if slices.Contains(all, nh) {
+					re.Problem = fmt.Sprintf("two paths via %s", nh)
+				}
+				all = append(all, nh)
+				if !p.Selected() {
+					re.Problem = fmt.Sprintf("path via %s is not selected for multipath (AS path %v)", nh, p.ASPath)
+				}
+			}
+			re.Nexthops = frr.SortAddrs(all)
+			if p := nexthopProblem(e.Want, re.Nexthops); p != "" {
+				re.Problem = p
+			}
+		}
+		if re.Problem != "" {
+			problems = append(problems, fmt.Sprintf("%s (%s): %s", re.Prefix, e.Service, re.Problem))
+		}
+		ev = append(ev, re)
+	}
+	for v6, rib := range ribs {
+		for _, rt := range rib.Routes {
+			if stale(rt.Prefix, held, ps) {
+				problems = append(problems, fmt.Sprintf("stale route %s in the BGP table (no Service holds it)", rt.Prefix))
+				ev = append(ev, RouteEvidence{Prefix: rt.Prefix, Nexthops: rt.SelectedNexthops(), Problem: "stale"})
+			}
+			_ = v6
+		}
+	}
+	if len(problems) > 0 {
+		return fail(ev, "%s", strings.Join(problems, "; "))
+	}
+	return pass(ev, "%s", routeSummary(ev))
+}
+
+func checkECMPFIB() Check {
+	return Check{Name: "ecmp-fib",
+		Description: "the TOR's kernel route for each LB IP is one multipath route with exactly the eligible next hops",
+		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			ps := pools(env)
+			return poll(ctx, attempt, func(ctx context.Context) Outcome {
+				c, err := env.Cluster(ctx)
+				if err != nil {
+					return errOutcome(err)
+				}
+				exp := Expectations(c)
+				if len(exp) == 0 {
+					return fail(nil, "no LoadBalancer Service of the topology has an external IP yet")
+				}
+				var routes []iproute.Route
+				for _, v6 := range []bool{false, true} {
+					if (v6 && !hasV6(c.Held)) || (!v6 && !hasV4(c.Held)) {
+						continue
+					}
+					rs, err := torRoutes(ctx, env, v6)
+					if err != nil {
+						return errOutcome(err)
+					}
+					routes = append(routes, rs...)
+				}
+				return JudgeFIB(exp, routes, c.Held, ps)
+			})
+		}}
+}
+
+// JudgeFIB compares the TOR's kernel routes with the expectations, with the
+// same failures as JudgeRIB.
+func JudgeFIB(exp []Expectation, routes []iproute.Route, held []netip.Addr, ps map[string][]netaddr.Range) Outcome {
+	var ev []RouteEvidence
+	var problems []string
+	for _, e := range exp {
+		re := RouteEvidence{Service: e.Service, Prefix: hostPrefix(e.IP), Want: e.Want, Eligible: e.Eligible, Nexthops: []netip.Addr{}}
+		rt, ok := iproute.Lookup(routes, re.Prefix)
+		switch {
+		case !ok && len(e.Want) == 0:
+		case !ok:
+			re.Problem = "no kernel route"
+		default:
+			re.Nexthops = rt.Gateways()
+			re.Problem = nexthopProblem(e.Want, re.Nexthops)
+		}
+		if re.Problem != "" {
+			problems = append(problems, fmt.Sprintf("%s (%s): %s", re.Prefix, e.Service, re.Problem))
+		}
+		ev = append(ev, re)
+	}
+	for _, rt := range routes {
+		if rt.Dst.IsSingleIP() && stale(rt.Dst, held, ps) {
+			problems = append(problems, fmt.Sprintf("stale kernel route %s via %s (no Service holds it)", rt.Dst, joinAddrs(rt.Gateways())))
+			ev = append(ev, RouteEvidence{Prefix: rt.Dst, Nexthops: rt.Gateways(), Problem: "stale"})
+		}
+	}
+	if len(problems) > 0 {
+		return fail(ev, "%s", strings.Join(problems, "; "))
+	}
+	return pass(ev, "%s", routeSummary(ev))
+}
+
+func nexthopProblem(want, got []netip.Addr) string {
+	missing, extra := addrDiff(want, got)
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "missing next hop "+joinAddrs(missing))
+	}
+	if len(extra) > 0 {
+		parts = append(parts, "extra next hop "+joinAddrs(extra))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf(" (want %s, have %s)", orNone(want), orNone(got))
+}
+
+func orNone(as []netip.Addr) string {
+	if len(as) == 0 {
+		return "none"
+	}
+	return joinAddrs(as)
+}
+
+// stale reports whether a host route inside a pool is held by no Service.
+func stale(p netip.Prefix, held []netip.Addr, ps map[string][]netaddr.Range) bool {
+	return p.IsSingleIP() && inPools(ps, p.Addr()) && !slices.Contains(held, p.Addr())
+}
+
+func routeSummary(ev []RouteEvidence) string {
+	var parts []string
+	for _, e := range ev {
+		parts = append(parts, fmt.Sprintf("%s via %s", e.Prefix, orNone(e.Nexthops)))
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,259 @@
+package scenarios
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/lblab/lblab/internal/lab"
+)
+
+// AnnotationAccessLog is where the netns node agent says a pod's nginx
+// access log is (a path on the node).
+const AnnotationAccessLog = "lblab.dev/access-log"
+
+// ETPEvidence is what etp-local saw.
+type ETPEvidence struct {
+	Service  string   `json:"service"`
+	Replicas int32    `json:"replicas"`
+	Nodes    int      `json:"nodes"`    // eligible under ETP=Cluster
+	PodNodes []string `json:"podNodes"` // nodes with a ready endpoint
+	// Before and After are the TOR's next hops under Cluster and Local.
+	Before map[netip.Addr][]netip.Addr `json:"before,omitempty"`
+	After  map[netip.Addr][]netip.Addr `json:"after,omitempty"`
+	Want   map[netip.Addr][]netip.Addr `json:"want,omitempty"`
+	Shrunk time.Duration               `json:"shrunk"` // from the switch to Local to the new next hops
+	// ClientIPs are the client's addresses; Logged are the nginx access-log
+	// lines that show one of them as the source.
+	ClientIPs []netip.Addr `json:"clientIPs"`
+	Logged    []string     `json:"logged,omitempty"`
+	LogSource string       `json:"logSource,omitempty"` // "access log on the node" or "kubectl logs"
+	Step      string       `json:"step,omitempty"`
+	Err       string       `json:"error,omitempty"`
+}
+
+func checkETPLocal() Check {
+	return Check{Name: "etp-local", Mutates: true, Timeout: 60 * time.Second,
+		Description: "with externalTrafficPolicy: Local and fewer replicas than nodes, next hops shrink to the nodes with pods and nginx logs the client's real IP",
+		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			*attempt = 1
+			return JudgeETPLocal(runETPLocal(ctx, env))
+		}}
+}
+
+func runETPLocal(ctx context.Context, env Env) (ev ETPEvidence) {
+	failAt := func(step string, err error) ETPEvidence {
+		ev.Step, ev.Err = step, err.Error()
+		return ev
+	}
+	kc, err := env.Kube()
+	if err != nil {
+		return failAt("connect", err)
+	}
+	w, base, err := baseService(ctx, env)
+	if err != nil {
+		return failAt("find the topology's Service", err)
+	}
+	client, ok := firstHost(env, lab.RoleClient)
+	if !ok {
+		return failAt("find the client", fmt.Errorf("the lab has no client host"))
+	}
+	ev.ClientIPs = client.Addrs
+	c, err := env.Cluster(ctx)
+	if err != nil {
+		return failAt("read the cluster", err)
+	}
+	for _, n := range c.Nodes {
+		if !n.Excluded && !n.NetworkUnavailable {
+			ev.Nodes++
+		}
+	}
+	ev.Replicas = int32(max(1, ev.Nodes-1))
+	name := TempPrefix + "etp"
+	labels := map[string]string{"app": name}
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: base.Namespace, Labels: labels},
+		Spec: appsv1.DeploymentSpec{Replicas: &ev.Replicas, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "nginx", Image: w.Image,
+					Ports: []corev1.ContainerPort{{ContainerPort: 80}}}}}}}}
+	deps := kc.AppsV1().Deployments(base.Namespace)
+	_ = deps.Delete(ctx, name, metav1.DeleteOptions{})
+	if _, err := deps.Create(ctx, dep, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return failAt("create the Deployment", err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		fg := metav1.DeletePropagationForeground
+		if err := deps.Delete(cctx, name, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil && !apierrors.IsNotFound(err) {
+			fmt.Fprintf(os.Stderr, "WARNING: failed to delete Deployment %s/%s: %v\n", base.Namespace, name, err)
+		}
+	}()
+	svc := tempService(base, name)
+	svc.Spec.Selector = labels
+	svc.Spec.Ports = []corev1.ServicePort{{Name: "http", Port: base.Spec.Ports[0].Port, TargetPort: intstr.FromInt32(80), Protocol: corev1.ProtocolTCP}}
+	ev.Service = svc.Namespace + "/" + svc.Name
+	cleanup, err := createService(ctx, kc, svc)
+	defer cleanup()
+	if err != nil {
+		return failAt("create the Service", err)
+	}
+	si, _, err := waitIPs(ctx, kc, svc.Namespace, svc.Name)
+	if err != nil {
+		return failAt("allocate", err)
+	}
+	if _, err := waitFor(ctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
+		si, err = ReadService(ctx, kc, svc.Namespace, svc.Name)
+		return readyPods(si) >= int(ev.Replicas)*len(si.Families), err
+	}); err != nil {
+		return failAt("wait for ready endpoints", fmt.Errorf("%d of %d pods ready: %w", readyPods(si), ev.Replicas, err))
+	}
+	if ev.Before, _, err = waitNexthops(ctx, env, &si); err != nil {
+		return failAt("route under ETP=Cluster", err)
+	}
+	patch := []byte(`{"spec":{"externalTrafficPolicy":"Local"}}`)
+	if _, err := kc.CoreV1().Services(svc.Namespace).Patch(ctx, svc.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		return failAt("switch to Local", err)
+	}
+	if ev.After, ev.Shrunk, err = waitNexthops(ctx, env, &si); err != nil {
+		return failAt("route under ETP=Local", err)
+	}
+	c, _ = env.Cluster(ctx)
+	ev.PodNodes = EligibleNodes(c, si)
+	ev.Want = map[netip.Addr][]netip.Addr{}
+	for _, ip := range si.LBIPs {
+		ev.Want[ip] = NodeAddrs(c, ev.PodNodes, ip)
+	}
+	for _, ip := range si.LBIPs {
+		if _, err := Fetch(ctx, client, URL(ip, si.Ports[0].Port), 3, 3); err != nil {
+			return failAt("request from the client", err)
+		}
+	}
+	_, err = waitFor(ctx, 200*time.Millisecond, func(ctx context.Context) (bool, error) {
+		ev.Logged, ev.LogSource, err = clientLogLines(ctx, env, kc, svc.Namespace, labels, ev.ClientIPs)
+		return len(ev.Logged) > 0, err
+	})
+	if err != nil {
+		return failAt("find the client's IP in nginx's log", err)
+	}
+	return ev
+}
+
+func readyPods(si ServiceInfo) int {
+	n := 0
+	for _, ep := range si.Endpoints {
+		if ep.Ready {
+			n++
+		}
+	}
+	return n
+}
+
+func firstHost(env Env, r lab.Role) (lab.Node, bool) {
+	hs := hostsByRole(env, r)
+	if len(hs) == 0 {
+		return lab.Node{}, false
+	}
+	return hs[0], true
+}
+
+// clientLogLines returns the access-log lines of the selected pods whose
+// source address is one of ips: from the file the netns node agent names
+// in the pod's annotation (read on the pod's node), else from the
+// container's log (kind: nginx logs to stdout).
+func clientLogLines(ctx context.Context, env Env, kc kubernetes.Interface, ns string, labels map[string]string, ips []netip.Addr) ([]string, string, error) {
+	pods, err := kc.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: labels})})
+	if err != nil {
+		return nil, "", err
+	}
+	var lines []string
+	source := ""
+	for _, p := range pods.Items {
+		var data []byte
+		if path := p.Annotations[AnnotationAccessLog]; path != "" {
+			h, ok := host(env, p.Spec.NodeName)
+			if !ok {
+				continue
+			}
+			if data, err = h.Command(ctx, "cat", path); err != nil {
+				continue
+			}
+			source = "access log on the node"
+		} else {
+			if data, err = kc.CoreV1().Pods(ns).GetLogs(p.Name, &corev1.PodLogOptions{}).DoRaw(ctx); err != nil {
+				continue
+			}
+			source = "kubectl logs"
+		}
+		lines = append(lines, MatchClientLines(string(data), ips)...)
+	}
+	return lines, source, nil
+}
+
+// MatchClientLines returns the log lines (combined format, source address
+// first) whose source is one of ips.
+func MatchClientLines(log string, ips []netip.Addr) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(log))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if a, err := netip.ParseAddr(f[0]); err == nil && slices.Contains(ips, a.Unmap()) {
+			out = append(out, sc.Text())
+		}
+	}
+	return out
+}
+
+// JudgeETPLocal passes when the steps completed, the next hops under Local
+// equal the nodes with endpoints, there are fewer of them than under
+// Cluster, and nginx logged the client's own address.
+func JudgeETPLocal(ev ETPEvidence) Outcome {
+	if ev.Step != "" {
+		return fail(ev, "step %q: %s", ev.Step, ev.Err)
+	}
+	for ip, want := range ev.Want {
+		if p := nexthopProblem(want, ev.After[ip]); p != "" {
+			return fail(ev, "%s under ETP=Local: %s", ip, p)
+		}
+		if len(ev.After[ip]) >= len(ev.Before[ip]) && int(ev.Replicas) < ev.Nodes {
+			return fail(ev, "%s: next hops did not shrink (%d under Cluster, %d under Local) with %d pods on %d nodes",
+				ip, len(ev.Before[ip]), len(ev.After[ip]), ev.Replicas, ev.Nodes)
+		}
+	}
+	if len(ev.Want) == 0 {
+		return fail(ev, "no LB IP observed")
+	}
+	if len(ev.Logged) == 0 {
+		return fail(ev, "nginx did not log the client's address %s (source NAT?)", joinAddrs(ev.ClientIPs))
+	}
+	var parts []string
+	for ip := range ev.After {
+		parts = append(parts, fmt.Sprintf("%s: %d→%d next hops", ip, len(ev.Before[ip]), len(ev.After[ip])))
+	}
+	slices.Sort(parts)
+	return pass(ev, "%s in %s; nginx logged client %s", strings.Join(parts, ", "), ms(ev.Shrunk), firstField(ev.Logged[0]))
+}
+
+func firstField(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}

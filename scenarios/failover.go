@@ -1,0 +1,192 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/lblab/lblab/internal/lab"
+)
+
+// FailoverEvidence is what node-failover measured.
+type FailoverEvidence struct {
+	Service  string        `json:"service"`
+	IP       netip.Addr    `json:"ip"`
+	Node     string        `json:"node"`
+	Nexthop  netip.Addr    `json:"nexthop"`
+	HoldTime time.Duration `json:"holdTime"`
+	Before   []netip.Addr  `json:"before"`
+	After    []netip.Addr  `json:"after"`
+	// Withdrawn is from stopping the speaker to the next hop leaving the
+	// TOR's kernel route; Restored from restoring it to the next hop's return.
+	Withdrawn time.Duration `json:"withdrawn"`
+	Restored  time.Duration `json:"restored"`
+	// Requests and Failed count the client's requests while it ran.
+	Requests int            `json:"requests"`
+	Failed   int            `json:"failed"`
+	Failures map[string]int `json:"failures,omitempty"`
+	Step     string         `json:"step,omitempty"`
+	Err      string         `json:"error,omitempty"`
+}
+
+// holdSlack covers route installation and the polling interval.
+const holdSlack = 500 * time.Millisecond
+
+func checkNodeFailover() Check {
+	return Check{Name: "node-failover", Mutates: true, Timeout: 90 * time.Second,
+		Description: "stopping one node's speaker removes its next hop within the BGP hold time while client traffic keeps flowing",
+		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			*attempt = 1
+			if env.Speakers() == nil {
+				return skip("the backend cannot stop a speaker")
+			}
+			return JudgeFailover(runFailover(ctx, env))
+		}}
+}
+
+func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
+	failAt := func(step string, err error) FailoverEvidence {
+		ev.Step, ev.Err = step, err.Error()
+		return ev
+	}
+	c, err := env.Cluster(ctx)
+	if err != nil {
+		return failAt("read the cluster", err)
+	}
+	exp := Expectations(c)
+	if len(exp) == 0 {
+		return failAt("find an LB IP", fmt.Errorf("no LoadBalancer Service has an external IP"))
+	}
+	e := exp[0]
+	ev.Service, ev.IP = e.Service, e.IP
+	fib, err := fibNexthops(ctx, env, []netip.Addr{e.IP})
+	if err != nil {
+		return failAt("read the TOR's route", err)
+	}
+	ev.Before = fib[e.IP]
+	if len(ev.Before) < 2 {
+		return failAt("pick a node", fmt.Errorf("%s has %d next hops; failover needs at least 2", e.IP, len(ev.Before)))
+	}
+	ev.Nexthop = ev.Before[len(ev.Before)-1]
+	for _, n := range c.Nodes {
+		if slices.Contains(n.Addrs, ev.Nexthop) {
+			ev.Node = n.Name
+		}
+	}
+	ev.HoldTime = holdTime(ctx, env, ev.Nexthop)
+	client, ok := firstHost(env, lab.RoleClient)
+	port := uint16(80)
+	if s, ok := c.Service(e.Service); ok && len(s.Ports) > 0 {
+		port = s.Ports[0].Port
+	}
+
+	// Client traffic for the whole run; its counts land in ev when it stops.
+	tctx, stopTraffic := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var requests, failed int
+	failures := map[string]int{}
+	if ok {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for tctx.Err() == nil {
+				b, err := Fetch(tctx, client, URL(e.IP, port), 5, 2)
+				if tctx.Err() != nil {
+					return
+				}
+				requests += b.Sent
+				failed += b.Sent - b.OK
+				for k, v := range b.Failures {
+					failures[k] += v
+				}
+				if err != nil {
+					failed++
+					failures[err.Error()]++
+				}
+			}
+		}()
+	}
+	defer func() {
+		stopTraffic()
+		wg.Wait()
+		ev.Requests, ev.Failed = requests, failed
+		if len(failures) > 0 {
+			ev.Failures = failures
+		}
+	}()
+
+	start := time.Now()
+	restore, err := env.Speakers().StopSpeaker(ctx, ev.Node)
+	if err != nil {
+		return failAt("stop the speaker on "+ev.Node, err)
+	}
+	restored := false
+	defer func() {
+		if restored {
+			return
+		}
+		cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		_ = restore(cctx)
+	}()
+	_, err = waitFor(ctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
+		fib, err := fibNexthops(ctx, env, []netip.Addr{e.IP})
+		ev.After = fib[e.IP]
+		return err == nil && !slices.Contains(ev.After, ev.Nexthop), nil
+	})
+	ev.Withdrawn = time.Since(start)
+	if err != nil {
+		return failAt("withdraw", fmt.Errorf("%s still routes via %s: %w", e.IP, ev.Nexthop, err))
+	}
+	_ = sleep(ctx, time.Second) // traffic on the shrunk route
+	rstart := time.Now()
+	cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	err = restore(cctx)
+	restored = true
+	if err != nil {
+		return failAt("restore the speaker on "+ev.Node, err)
+	}
+	_, err = waitFor(cctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
+		fib, err := fibNexthops(ctx, env, []netip.Addr{e.IP})
+		return err == nil && slices.Contains(fib[e.IP], ev.Nexthop), nil
+	})
+	ev.Restored = time.Since(rstart)
+	if err != nil {
+		return failAt("restore", fmt.Errorf("%s did not get %s back after the speaker was restored: %w", e.IP, ev.Nexthop, err))
+	}
+	return ev
+}
+
+// holdTime returns the negotiated hold time of the TOR's session with addr
+// (the topology's when the TOR does not say).
+func holdTime(ctx context.Context, env Env, addr netip.Addr) time.Duration {
+	if nbs, err := torNeighbors(ctx, env); err == nil {
+		for _, n := range nbs {
+			if n.Address == addr && n.HoldTime > 0 {
+				return n.HoldTime
+			}
+		}
+	}
+	return time.Duration(env.Topology().TOR.HoldTime) * time.Second
+}
+
+// JudgeFailover passes when the next hop left within the hold time (plus
+// route installation slack), came back after the restore, and no client
+// request failed.
+func JudgeFailover(ev FailoverEvidence) Outcome {
+	if ev.Step != "" {
+		return fail(ev, "step %q: %s", ev.Step, ev.Err)
+	}
+	if ev.Withdrawn > ev.HoldTime+holdSlack {
+		return fail(ev, "%s left %s's route after %s, more than the hold time %s", ev.Nexthop, ev.IP, ms(ev.Withdrawn), ev.HoldTime)
+	}
+	if ev.Failed > 0 {
+		return fail(ev, "%d of %d client requests failed during failover (%s)", ev.Failed, ev.Requests, Spread(ev.Failures))
+	}
+	return pass(ev, "%s (%s) withdrawn in %s (hold time %s), restored in %s; client %d/%d requests ok",
+		ev.Node, ev.Nexthop, ms(ev.Withdrawn), ev.HoldTime, ms(ev.Restored), ev.Requests-ev.Failed, ev.Requests)
+}

@@ -1,0 +1,163 @@
+package scenarios
+
+import (
+	"net/netip"
+	"slices"
+	"sort"
+)
+
+// LabelExcludeLB keeps a node out of external load balancing.
+const LabelExcludeLB = "node.kubernetes.io/exclude-from-external-load-balancers"
+
+// Cluster is what the checks read from Kubernetes, in plain values.
+type Cluster struct {
+	Nodes    []NodeInfo    `json:"nodes"`
+	Services []ServiceInfo `json:"services"`
+	// Held are the LB IPs any LoadBalancer Service in the cluster holds
+	// (the topology's and any other), to tell a stale route from a live one.
+	Held []netip.Addr `json:"held"`
+}
+
+// NodeInfo is one Kubernetes node.
+type NodeInfo struct {
+	Name               string       `json:"name"`
+	Addrs              []netip.Addr `json:"addrs"` // fabric addresses (the lab host's), IPv4 first
+	Excluded           bool         `json:"excluded,omitempty"`
+	NetworkUnavailable bool         `json:"networkUnavailable,omitempty"`
+	Ready              bool         `json:"ready"`
+}
+
+// ServiceInfo is one Service with its LB addresses and endpoints.
+type ServiceInfo struct {
+	Namespace    string         `json:"namespace"`
+	Name         string         `json:"name"`
+	Type         string         `json:"type"`
+	ETPLocal     bool           `json:"etpLocal,omitempty"`
+	Families     []string       `json:"families"` // spec.ipFamilies: IPv4, IPv6
+	LBIPs        []netip.Addr   `json:"lbIPs"`
+	Ports        []PortInfo     `json:"ports"`
+	SourceRanges []netip.Prefix `json:"sourceRanges,omitempty"`
+	Endpoints    []EndpointInfo `json:"endpoints"`
+}
+
+// PortInfo is one Service port.
+type PortInfo struct {
+	Name     string `json:"name,omitempty"`
+	Port     uint16 `json:"port"`
+	Protocol string `json:"protocol"` // lower case
+}
+
+// EndpointInfo is one endpoint address from an EndpointSlice.
+type EndpointInfo struct {
+	Addr  netip.Addr `json:"addr"`
+	Node  string     `json:"node,omitempty"`
+	Ready bool       `json:"ready"`
+	Pod   string     `json:"pod,omitempty"`
+	// Ports maps EndpointSlice port names to target ports.
+	Ports map[string]uint16 `json:"ports"`
+}
+
+// Key is "namespace/name".
+func (s ServiceInfo) Key() string { return s.Namespace + "/" + s.Name }
+
+// Node returns the named node.
+func (c *Cluster) Node(name string) (NodeInfo, bool) {
+	for _, n := range c.Nodes {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return NodeInfo{}, false
+}
+
+// Service returns the Service namespace/name.
+func (c *Cluster) Service(key string) (ServiceInfo, bool) {
+	for _, s := range c.Services {
+		if s.Key() == key {
+			return s, true
+		}
+	}
+	return ServiceInfo{}, false
+}
+
+// EligibleNodes returns the names of the nodes that must announce the
+// Service's LB IPs, sorted: not labelled exclude-from-external-load-balancers,
+// not NetworkUnavailable, and for ETP=Local holding a ready endpoint.
+func EligibleNodes(c *Cluster, s ServiceInfo) []string {
+	local := map[string]bool{}
+	anyReady := false
+	for _, ep := range s.Endpoints {
+		if ep.Ready {
+			anyReady = true
+			local[ep.Node] = true
+		}
+	}
+	var out []string
+	if !anyReady {
+		return out // no ready endpoint at all: the IP is withdrawn
+	}
+	for _, n := range c.Nodes {
+		if n.Excluded || n.NetworkUnavailable {
+			continue
+		}
+		if s.ETPLocal && !local[n.Name] {
+			continue
+		}
+		out = append(out, n.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// NodeAddrs returns the named nodes' addresses of addr's family, sorted.
+func NodeAddrs(c *Cluster, names []string, family netip.Addr) []netip.Addr {
+	var out []netip.Addr
+	for _, name := range names {
+		n, ok := c.Node(name)
+		if !ok {
+			continue
+		}
+		for _, a := range n.Addrs {
+			if a.Is4() == family.Is4() {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return out
+}
+
+// ExpectedBackends returns the endpoints external traffic to the Service's
+// port must reach on node (all ready endpoints of the LB IP's family, or
+// only the node's own for ETP=Local), sorted.
+func ExpectedBackends(s ServiceInfo, p PortInfo, lbIP netip.Addr, node string) []netip.AddrPort {
+	var out []netip.AddrPort
+	for _, ep := range s.Endpoints {
+		if !ep.Ready || ep.Addr.Is4() != lbIP.Is4() || (s.ETPLocal && ep.Node != node) {
+			continue
+		}
+		target, ok := ep.Ports[p.Name]
+		if !ok {
+			continue
+		}
+		out = append(out, netip.AddrPortFrom(ep.Addr, target))
+	}
+	slices.SortFunc(out, func(a, b netip.AddrPort) int { return a.Compare(b) })
+	return slices.Compact(out)
+}
+
+// addrDiff returns what is in want but not got (missing) and what is in
+// got but not want (extra).
+func addrDiff[T comparable](want, got []T) (missing, extra []T) {
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			missing = append(missing, w)
+		}
+	}
+	for _, g := range got {
+		if !slices.Contains(want, g) {
+			extra = append(extra, g)
+		}
+	}
+	return missing, extra
+}

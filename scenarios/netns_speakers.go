@@ -1,0 +1,70 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+
+	"github.com/lblab/lblab/internal/proc"
+)
+
+// NetnsSpeakers stops a netns lab node's speaker by freezing the process
+// (SIGSTOP) in the node's namespace "<lab>_<node>": it stops sending
+// keepalives and its TCP session stays open, exactly like a hung node, so
+// the TOR must notice through the hold timer. Restoring sends SIGCONT; the
+// speaker finds its session reset and reconnects.
+type NetnsSpeakers struct {
+	Lab string
+}
+
+// StopSpeaker implements SpeakerControl.
+func (s NetnsSpeakers) StopSpeaker(_ context.Context, node string) (func(context.Context) error, error) {
+	ns := s.Lab + "_" + node
+	pids, err := proc.NetnsPIDs(ns)
+	if err != nil {
+		return nil, fmt.Errorf("failed to list the processes of namespace %s: %w", ns, err)
+	}
+	var speakers []int
+	for _, pid := range pids {
+		if isSpeaker(pid) {
+			speakers = append(speakers, pid)
+		}
+	}
+	if len(speakers) == 0 {
+		return nil, fmt.Errorf("no speaker process (`lblab speaker`) runs in namespace %s", ns)
+	}
+	signal := func(sig syscall.Signal) error {
+		for _, pid := range speakers {
+			if err := syscall.Kill(pid, sig); err != nil {
+				return fmt.Errorf("failed to send %v to speaker pid %d: %w", sig, pid, err)
+			}
+		}
+		return nil
+	}
+	if err := signal(syscall.SIGSTOP); err != nil {
+		_ = signal(syscall.SIGCONT)
+		return nil, err
+	}
+	return func(context.Context) error { return signal(syscall.SIGCONT) }, nil
+}
+
+// isSpeaker reports whether pid runs `<something>/lblab speaker ...`.
+func isSpeaker(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	args := bytes.Split(bytes.TrimRight(data, "\x00"), []byte{0})
+	if len(args) < 2 {
+		return false
+	}
+	var argv []string
+	for _, a := range args {
+		argv = append(argv, string(a))
+	}
+	return filepath.Base(argv[0]) != "sh" && slices.Contains(argv[1:], "speaker")
+}

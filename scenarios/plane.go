@@ -1,0 +1,158 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lblab/lblab/internal/dataplane"
+	"github.com/lblab/lblab/internal/dataplane/cilium"
+	"github.com/lblab/lblab/internal/dataplane/iptables"
+	"github.com/lblab/lblab/internal/dataplane/ipvs"
+	"github.com/lblab/lblab/internal/dataplane/nftables"
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/topology"
+)
+
+// Plane answers, for one node, what its data plane does with traffic to an
+// LB IP:port.
+type Plane func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error)
+
+// ReadPlane reads a node's data plane in the given mode, for the families
+// asked for, with one command per family at most.
+func ReadPlane(ctx context.Context, env Env, mode topology.Dataplane, node lab.Node, v4, v6 bool) (Plane, error) {
+	switch mode {
+	case topology.DataplaneIPTables:
+		rs := map[bool]*iptables.Ruleset{}
+		for fam, want := range map[bool]bool{false: v4, true: v6} {
+			if !want {
+				continue
+			}
+			cmd := "iptables-save"
+			if fam {
+				cmd = "ip6tables-save"
+			}
+			out, err := node.Command(ctx, cmd, "-c")
+			if err != nil {
+				return nil, fmt.Errorf("failed to run %s on %s: %w", cmd, node.Name, err)
+			}
+			if rs[fam], err = iptables.Parse(out); err != nil {
+				return nil, err
+			}
+		}
+		return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
+			s, err := rs[ip.Is6()].LoadBalancer(ip, proto, port)
+			if err != nil {
+				return dataplane.Frontend{}, err
+			}
+			return s.Frontend(), nil
+		}, nil
+	case topology.DataplaneNFTables:
+		out, err := node.Command(ctx, "nft", "-j", "list", "ruleset")
+		if err != nil {
+			return nil, fmt.Errorf("failed to run nft on %s: %w", node.Name, err)
+		}
+		rs, err := nftables.Parse(out)
+		if err != nil {
+			return nil, err
+		}
+		return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
+			s, err := rs.LoadBalancer(ip, proto, port)
+			if err != nil {
+				return dataplane.Frontend{}, err
+			}
+			return s.Frontend(), nil
+		}, nil
+	case topology.DataplaneIPVS:
+		return readIPVS(ctx, env, node)
+	case topology.DataplaneEBPF:
+		out, err := CiliumLBList(ctx, env, node.Name)
+		if err != nil {
+			return nil, err
+		}
+		fes, err := cilium.Parse(out)
+		if err != nil {
+			return nil, err
+		}
+		return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
+			f, ok := cilium.Lookup(fes, ip, proto, port)
+			if !ok {
+				return dataplane.Frontend{}, fmt.Errorf("no Cilium LB frontend %s/%s", netip.AddrPortFrom(ip, port), proto)
+			}
+			return f.Frontend(), nil
+		}, nil
+	}
+	return nil, fmt.Errorf("unknown data plane %q", mode)
+}
+
+// ReadIPVS runs `lblab probe ipvs` inside the node.
+func ReadIPVS(ctx context.Context, env Env, node lab.Node) (*ipvs.Dump, error) {
+	if env.Probe() == "" {
+		return nil, errors.New("no lblab binary inside the nodes to read IPVS with")
+	}
+	out, err := node.Command(ctx, env.Probe(), "probe", "ipvs")
+	if err != nil {
+		return nil, fmt.Errorf("failed to read IPVS on %s: %w", node.Name, err)
+	}
+	return ipvs.ParseDump(out)
+}
+
+// ReadIPSets reads kube-proxy's LB ipsets inside the node (missing sets are
+// left out).
+func ReadIPSets(ctx context.Context, node lab.Node) map[bool]*ipvs.Set {
+	sets := map[bool]*ipvs.Set{}
+	for v6, name := range map[bool]string{false: ipvs.LoadBalancerSet, true: ipvs.LoadBalancerSetV6} {
+		out, err := node.Command(ctx, "ipset", "list", name)
+		if err != nil {
+			continue
+		}
+		if ss, err := ipvs.ParseSets(out); err == nil && len(ss) == 1 {
+			sets[v6] = &ss[0]
+		}
+	}
+	return sets
+}
+
+func readIPVS(ctx context.Context, env Env, node lab.Node) (Plane, error) {
+	d, err := ReadIPVS(ctx, env, node)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Available {
+		return nil, fmt.Errorf("%s: %s", node.Name, d.Reason)
+	}
+	sets := ReadIPSets(ctx, node)
+	return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
+		vs, ok := d.Lookup(ip, proto, port)
+		if !ok {
+			return dataplane.Frontend{}, fmt.Errorf("no IPVS virtual server %s/%s", netip.AddrPortFrom(ip, port), proto)
+		}
+		set := sets[ip.Is6()]
+		f := vs.Frontend(set)
+		if set == nil || !set.Has(ip, proto, port) {
+			return f, fmt.Errorf("virtual server %s/%s exists but the IP is not in ipset %s", netip.AddrPortFrom(ip, port), proto, ipvs.LoadBalancerSet)
+		}
+		return f, nil
+	}, nil
+}
+
+// CiliumLBList runs `cilium-dbg bpf lb list -o json` in the Cilium agent
+// pod on the node.
+func CiliumLBList(ctx context.Context, env Env, node string) ([]byte, error) {
+	kc, err := env.Kube()
+	if err != nil {
+		return nil, err
+	}
+	pods, err := kc.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{LabelSelector: "k8s-app=cilium",
+		FieldSelector: "spec.nodeName=" + node})
+	if err != nil {
+		return nil, fmt.Errorf("failed to find the Cilium agent on %s: %w", node, err)
+	}
+	if len(pods.Items) == 0 {
+		return nil, fmt.Errorf("no Cilium agent pod (kube-system, k8s-app=cilium) on %s", node)
+	}
+	return env.PodExec(ctx, "kube-system", pods.Items[0].Name, "cilium-agent", "cilium-dbg", "bpf", "lb", "list", "-o", "json")
+}

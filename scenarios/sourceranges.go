@@ -1,0 +1,138 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/lblab/lblab/internal/lab"
+)
+
+// RangesEvidence is what source-ranges saw.
+type RangesEvidence struct {
+	Service string         `json:"service"`
+	Ranges  []netip.Prefix `json:"ranges"`
+	Client  []Batch        `json:"client"` // must get through
+	TOR     []Batch        `json:"tor"`    // must be dropped
+	Step    string         `json:"step,omitempty"`
+	Err     string         `json:"error,omitempty"`
+}
+
+func checkSourceRanges() Check {
+	return Check{Name: "source-ranges", Mutates: true, Timeout: 45 * time.Second,
+		Description: "with loadBalancerSourceRanges covering the client host only, the client gets through and the TOR is dropped",
+		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			*attempt = 1
+			return JudgeRanges(runRanges(ctx, env))
+		}}
+}
+
+func runRanges(ctx context.Context, env Env) (ev RangesEvidence) {
+	failAt := func(step string, err error) RangesEvidence {
+		ev.Step, ev.Err = step, err.Error()
+		return ev
+	}
+	kc, err := env.Kube()
+	if err != nil {
+		return failAt("connect", err)
+	}
+	_, base, err := baseService(ctx, env)
+	if err != nil {
+		return failAt("find the topology's Service", err)
+	}
+	client, ok1 := firstHost(env, lab.RoleClient)
+	t, ok2 := tor(env)
+	if !ok1 || !ok2 {
+		return failAt("find the client and the TOR", fmt.Errorf("the lab needs both"))
+	}
+	svc := tempService(base, TempPrefix+"ranges")
+	for _, a := range client.Addrs {
+		p := netip.PrefixFrom(a, a.BitLen())
+		ev.Ranges = append(ev.Ranges, p)
+		svc.Spec.LoadBalancerSourceRanges = append(svc.Spec.LoadBalancerSourceRanges, p.String())
+	}
+	ev.Service = svc.Namespace + "/" + svc.Name
+	cleanup, err := createService(ctx, kc, svc)
+	defer cleanup()
+	if err != nil {
+		return failAt("create", err)
+	}
+	si, _, err := waitIPs(ctx, kc, svc.Namespace, svc.Name)
+	if err != nil {
+		return failAt("allocate", err)
+	}
+	if _, _, err := waitNexthops(ctx, env, &si); err != nil {
+		return failAt("route", err)
+	}
+	port := si.Ports[0].Port
+	for _, ip := range si.LBIPs {
+		if _, ok := client.Addr(ip.Is6()); !ok {
+			continue
+		}
+		// The rules may trail the route by a moment: retry the client
+		// until it gets through, then test the TOR once.
+		var b Batch
+		_, err := waitFor(ctx, 200*time.Millisecond, func(ctx context.Context) (bool, error) {
+			var err error
+			b, err = Fetch(ctx, client, URL(ip, port), 3, 2)
+			return err == nil && b.OK == b.Sent, err
+		})
+		ev.Client = append(ev.Client, b)
+		if err != nil {
+			return failAt("request from the client", fmt.Errorf("%d of %d requests got through: %w", b.OK, b.Sent, err))
+		}
+		tb, err := Fetch(ctx, t, URL(ip, port), 2, 2)
+		if err != nil {
+			return failAt("request from the TOR", err)
+		}
+		ev.TOR = append(ev.TOR, tb)
+	}
+	return ev
+}
+
+// JudgeRanges passes when every client request got through and every TOR
+// request was dropped.
+func JudgeRanges(ev RangesEvidence) Outcome {
+	if ev.Step != "" {
+		return fail(ev, "step %q: %s", ev.Step, ev.Err)
+	}
+	if len(ev.Client) == 0 {
+		return fail(ev, "no request was sent")
+	}
+	for _, b := range ev.Client {
+		if b.OK != b.Sent || b.Sent == 0 {
+			return fail(ev, "client (inside %v) → %s: %d of %d got through", ev.Ranges, b.URL, b.OK, b.Sent)
+		}
+	}
+	for _, b := range ev.TOR {
+		if b.OK > 0 {
+			return fail(ev, "TOR (outside %v) → %s: %d of %d got through; they must be dropped", ev.Ranges, b.URL, b.OK, b.Sent)
+		}
+	}
+	return pass(ev, "client %d/%d through, TOR %d dropped (%s)", sumOK(ev.Client), sumSent(ev.Client), sumSent(ev.TOR), Spread(mergeFailures(ev.TOR)))
+}
+
+func sumOK(bs []Batch) (n int) {
+	for _, b := range bs {
+		n += b.OK
+	}
+	return n
+}
+
+func sumSent(bs []Batch) (n int) {
+	for _, b := range bs {
+		n += b.Sent
+	}
+	return n
+}
+
+func mergeFailures(bs []Batch) map[string]int {
+	out := map[string]int{}
+	for _, b := range bs {
+		for k, v := range b.Failures {
+			out[k] += v
+		}
+	}
+	return out
+}

@@ -1,0 +1,216 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/lblab/lblab/internal/topology"
+)
+
+// TempPrefix names every object verify creates, so a person (or `lblab
+// verify` after a crash) can find and delete leftovers.
+const TempPrefix = "lblab-verify-"
+
+// cleanupTimeout bounds each restore step, which runs on a fresh context
+// so that it happens even when the check's deadline has passed.
+const cleanupTimeout = 20 * time.Second
+
+// baseService returns the first LoadBalancer workload of the topology and
+// its Service in the cluster: temporary Services copy its selector, ports
+// and IP families.
+func baseService(ctx context.Context, env Env) (topology.Workload, *corev1.Service, error) {
+	kc, err := env.Kube()
+	if err != nil {
+		return topology.Workload{}, nil, err
+	}
+	for _, w := range env.Topology().Workloads {
+		if w.Service == nil || w.Service.Type != "LoadBalancer" {
+			continue
+		}
+		svc, err := kc.CoreV1().Services(w.Namespace).Get(ctx, w.Name, metav1.GetOptions{})
+		if err != nil {
+			return w, nil, fmt.Errorf("failed to get Service %s/%s: %w", w.Namespace, w.Name, err)
+		}
+		return w, svc, nil
+	}
+	return topology.Workload{}, nil, errNoLBWorkload
+}
+
+var errNoLBWorkload = errors.New("the topology has no LoadBalancer workload")
+
+// tempService returns a LoadBalancer Service modelled on base.
+func tempService(base *corev1.Service, name string) *corev1.Service {
+	s := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: base.Namespace,
+			Labels: map[string]string{"app.kubernetes.io/managed-by": "lblab-verify"}},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: base.Spec.Selector,
+			IPFamilyPolicy: base.Spec.IPFamilyPolicy, IPFamilies: base.Spec.IPFamilies,
+			ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyCluster,
+			LoadBalancerClass:     base.Spec.LoadBalancerClass},
+	}
+	for _, p := range base.Spec.Ports {
+		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: p.Name, Port: p.Port, TargetPort: p.TargetPort, Protocol: p.Protocol})
+	}
+	return s
+}
+
+// create creates svc after deleting a leftover of the same name, and
+// returns a cleanup that deletes it on a fresh context.
+func createService(ctx context.Context, kc kubernetes.Interface, svc *corev1.Service) (func(), error) {
+	svcs := kc.CoreV1().Services(svc.Namespace)
+	_ = svcs.Delete(ctx, svc.Name, metav1.DeleteOptions{})
+	if err := waitGone(ctx, func(ctx context.Context) error {
+		_, err := svcs.Get(ctx, svc.Name, metav1.GetOptions{})
+		return err
+	}); err != nil {
+		return func() {}, err
+	}
+	if _, err := svcs.Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		return func() {}, fmt.Errorf("failed to create Service %s/%s: %w", svc.Namespace, svc.Name, err)
+	}
+	return func() {
+		cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		if err := svcs.Delete(cctx, svc.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			fmt.Fprintf(os.Stderr, "WARNING: failed to delete Service %s/%s: %v\n", svc.Namespace, svc.Name, err)
+		}
+	}, nil
+}
+
+// waitGone waits until get returns NotFound.
+func waitGone(ctx context.Context, get func(context.Context) error) error {
+	for {
+		err := get(ctx)
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil && !apierrors.IsNotFound(err) && ctx.Err() == nil && !isTransient(err) {
+			return err
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+func isTransient(err error) bool { return apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// waitFor calls cond every interval until it reports done, returns an
+// error, or ctx ends; it returns how long it took.
+func waitFor(ctx context.Context, interval time.Duration, cond func(ctx context.Context) (bool, error)) (time.Duration, error) {
+	start := time.Now()
+	for {
+		done, err := cond(ctx)
+		if err != nil {
+			return time.Since(start), err
+		}
+		if done {
+			return time.Since(start), nil
+		}
+		if err := sleep(ctx, interval); err != nil {
+			return time.Since(start), err
+		}
+	}
+}
+
+// waitIPs waits until the Service has an LB IP of every family it asked for.
+func waitIPs(ctx context.Context, kc kubernetes.Interface, ns, name string) (ServiceInfo, time.Duration, error) {
+	var si ServiceInfo
+	d, err := waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
+		var err error
+		si, err = ReadService(ctx, kc, ns, name)
+		if err != nil {
+			return false, err
+		}
+		for _, f := range si.Families {
+			if (f == "IPv6" && !hasV6(si.LBIPs)) || (f == "IPv4" && !hasV4(si.LBIPs)) {
+				return false, nil
+			}
+		}
+		return len(si.LBIPs) > 0, nil
+	})
+	if err != nil {
+		return si, d, fmt.Errorf("Service %s/%s got no external IP for every family it asked for (%v): %w", ns, name, si.Families, err)
+	}
+	return si, d, nil
+}
+
+// fibNexthops returns the TOR's kernel next hops for each ip.
+func fibNexthops(ctx context.Context, env Env, ips []netip.Addr) (map[netip.Addr][]netip.Addr, error) {
+	out := map[netip.Addr][]netip.Addr{}
+	for _, v6 := range []bool{false, true} {
+		if (v6 && !hasV6(ips)) || (!v6 && !hasV4(ips)) {
+			continue
+		}
+		routes, err := torRoutes(ctx, env, v6)
+		if err != nil {
+			return nil, err
+		}
+		for _, ip := range ips {
+			if ip.Is6() != v6 {
+				continue
+			}
+			for _, r := range routes {
+				if r.Dst == hostPrefix(ip) {
+					out[ip] = r.Gateways()
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// waitNexthops waits until the TOR's FIB next hops for every IP of si equal
+// the eligible nodes' addresses; it returns them.
+func waitNexthops(ctx context.Context, env Env, si *ServiceInfo) (map[netip.Addr][]netip.Addr, time.Duration, error) {
+	var got map[netip.Addr][]netip.Addr
+	var want map[netip.Addr][]netip.Addr
+	d, err := waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
+		c, err := env.Cluster(ctx)
+		if err != nil {
+			return false, err
+		}
+		kc, _ := env.Kube()
+		fresh, err := ReadService(ctx, kc, si.Namespace, si.Name)
+		if err != nil {
+			return false, err
+		}
+		*si = fresh
+		el := EligibleNodes(c, fresh)
+		want = map[netip.Addr][]netip.Addr{}
+		for _, ip := range fresh.LBIPs {
+			want[ip] = NodeAddrs(c, el, ip)
+		}
+		if got, err = fibNexthops(ctx, env, fresh.LBIPs); err != nil {
+			return false, err
+		}
+		for ip, w := range want {
+			if joinAddrs(w) != joinAddrs(got[ip]) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return got, d, fmt.Errorf("the TOR's routes for %s did not reach the eligible next hops (want %v, have %v): %w", si.Key(), want, got, err)
+	}
+	return got, d, nil
+}

@@ -1,0 +1,135 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// WithdrawEvidence is the timeline of withdraw-on-delete.
+type WithdrawEvidence struct {
+	Service  string                      `json:"service"`
+	IPs      []netip.Addr                `json:"ips"`
+	Nexthops map[netip.Addr][]netip.Addr `json:"nexthops,omitempty"`
+	// Allocated, Routed and Withdrawn are durations from the Service's
+	// creation to its IPs, from then to the TOR's ECMP routes, and from
+	// the delete to the routes' removal (BGP and kernel).
+	Allocated time.Duration `json:"allocated"`
+	Routed    time.Duration `json:"routed"`
+	Withdrawn time.Duration `json:"withdrawn"`
+	// Freed is true when no Service holds the IPs after the delete.
+	Freed bool `json:"freed"`
+	// Step names the step that did not complete, and Err why.
+	Step string `json:"step,omitempty"`
+	Err  string `json:"error,omitempty"`
+}
+
+func checkWithdrawOnDelete() Check {
+	return Check{Name: "withdraw-on-delete", Mutates: true, Timeout: 45 * time.Second,
+		Description: "a temporary LoadBalancer Service gets routed; deleting it withdraws the route and frees the IP",
+		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			*attempt = 1
+			ev := runWithdraw(ctx, env)
+			return JudgeWithdraw(ev)
+		}}
+}
+
+func runWithdraw(ctx context.Context, env Env) WithdrawEvidence {
+	ev := WithdrawEvidence{}
+	failAt := func(step string, err error) WithdrawEvidence {
+		ev.Step, ev.Err = step, err.Error()
+		return ev
+	}
+	kc, err := env.Kube()
+	if err != nil {
+		return failAt("connect", err)
+	}
+	_, base, err := baseService(ctx, env)
+	if err != nil {
+		return failAt("find the topology's Service", err)
+	}
+	svc := tempService(base, TempPrefix+"withdraw")
+	ev.Service = svc.Namespace + "/" + svc.Name
+	cleanup, err := createService(ctx, kc, svc)
+	defer cleanup()
+	if err != nil {
+		return failAt("create", err)
+	}
+	si, d, err := waitIPs(ctx, kc, svc.Namespace, svc.Name)
+	ev.IPs, ev.Allocated = si.LBIPs, d
+	if err != nil {
+		return failAt("allocate", err)
+	}
+	ev.Nexthops, ev.Routed, err = waitNexthops(ctx, env, &si)
+	if err != nil {
+		return failAt("route", err)
+	}
+	if err := kc.CoreV1().Services(svc.Namespace).Delete(ctx, svc.Name, metav1.DeleteOptions{}); err != nil {
+		return failAt("delete", err)
+	}
+	ev.Withdrawn, err = waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
+		return routesGone(ctx, env, ev.IPs)
+	})
+	if err != nil {
+		return failAt("withdraw", fmt.Errorf("the TOR still routes %s after the delete: %w", joinAddrs(ev.IPs), err))
+	}
+	_, err = waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
+		c, err := env.Cluster(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, ip := range ev.IPs {
+			if slices.Contains(c.Held, ip) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	ev.Freed = err == nil
+	if err != nil {
+		return failAt("free", fmt.Errorf("a Service still holds %s: %w", joinAddrs(ev.IPs), err))
+	}
+	return ev
+}
+
+// routesGone reports whether the TOR has neither a BGP nor a kernel route
+// for any of ips.
+func routesGone(ctx context.Context, env Env, ips []netip.Addr) (bool, error) {
+	fib, err := fibNexthops(ctx, env, ips)
+	if err != nil || len(fib) > 0 {
+		return false, err
+	}
+	for _, v6 := range []bool{false, true} {
+		if (v6 && !hasV6(ips)) || (!v6 && !hasV4(ips)) {
+			continue
+		}
+		rib, err := torRIB(ctx, env, v6)
+		if err != nil {
+			return false, err
+		}
+		for _, ip := range ips {
+			if _, ok := rib.Lookup(hostPrefix(ip)); ok {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+// JudgeWithdraw passes when every step of the timeline completed.
+func JudgeWithdraw(ev WithdrawEvidence) Outcome {
+	if ev.Step != "" {
+		return fail(ev, "step %q: %s", ev.Step, ev.Err)
+	}
+	if len(ev.IPs) == 0 || !ev.Freed {
+		return fail(ev, "incomplete run: IPs %v freed=%v", ev.IPs, ev.Freed)
+	}
+	return pass(ev, "%s: routed %s after allocation, withdrawn %s after delete, IP free",
+		joinAddrs(ev.IPs), ms(ev.Routed), ms(ev.Withdrawn))
+}
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
