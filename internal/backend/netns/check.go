@@ -71,6 +71,9 @@ func (b *backend) Check(_ context.Context, l *lab.Lab) error {
 	if err := b.dataplaneSupported(l); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if err := b.kubernetesSupported(l); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) == 0 {
 		return nil
 	}

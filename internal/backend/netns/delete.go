@@ -25,7 +25,10 @@ func (b *backend) Delete(ctx context.Context, name string) error {
 	// whose fabric end was never made.
 	link := hostLinkName(name)
 	if b.linkExists(ctx, "", link) {
-		if err := b.ipBatch(ctx, "", []string{"link del " + link}); err != nil {
+		// The kernel may still be tearing the fabric down and remove the
+		// link between the check and the delete; only a link that stays is
+		// an error.
+		if err := b.ipBatch(ctx, "", []string{"link del " + link}); err != nil && b.linkExists(ctx, "", link) {
 			return fmt.Errorf("failed to delete the management link %s: %w", link, err)
 		}
 	}

@@ -3,13 +3,44 @@ package netns
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/lblab/lblab/internal/lab"
 )
 
-// provisionKubernetes starts the control plane, the nodes and the data plane.
+// provisionKubernetes starts (or converges) the control plane, then every
+// node's agent and kube-proxy, and waits until all nodes are Ready.
+// Already-running components are kept; dead or reconfigured ones are
+// (re)started, and l.Changed says so.
 func (b *backend) provisionKubernetes(ctx context.Context, l *lab.Lab, p *plan) error {
-	return errors.New("Kubernetes in netns labs is not built yet; use --fabric-only")
+	c, err := newCluster(l, p)
+	if err != nil {
+		return err
+	}
+	if err := c.resolveBinaries(ctx); err != nil {
+		return err
+	}
+	if err := c.writePKI(); err != nil {
+		return err
+	}
+	if err := c.startAPIServer(ctx); err != nil {
+		return err
+	}
+	nodes := k8sNodes(l.Topology, p)
+	var ds []daemon
+	step := l.Log.Start(fmt.Sprintf("Starting kube-controller-manager, kube-scheduler and %d node agents with kube-proxy", len(nodes)))
+	err = c.startControllers()
+	if err == nil {
+		ds, err = c.startNodes(nodes)
+	}
+	if err == nil {
+		err = c.waitControllers(ctx)
+	}
+	step.End(err == nil)
+	if err != nil {
+		return err
+	}
+	return c.waitNodes(ctx, nodes, ds)
 }
 
 // Deploy starts the load-balancer controller and the speakers.

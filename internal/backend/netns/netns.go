@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/proc"
 	"github.com/lblab/lblab/internal/run"
@@ -31,6 +32,8 @@ type backend struct {
 	netnsPIDs  func(ns string) ([]int, error)
 	frrUser    func() (uid, gid int, err error)
 	ipvsProc   string
+	// k8sCheck checks that the Kubernetes binaries can be provided.
+	k8sCheck func(components.Options) error
 }
 
 // New returns the netns backend.
@@ -45,6 +48,7 @@ func New(o Options) lab.Backend {
 		netnsPIDs:  proc.NetnsPIDs,
 		frrUser:    frrUser,
 		ipvsProc:   "/proc/net/ip_vs",
+		k8sCheck:   components.Check,
 	}
 	if b.runner == nil {
 		b.runner = run.Exec{}

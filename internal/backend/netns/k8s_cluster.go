@@ -1,0 +1,108 @@
+package netns
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/lblab/lblab/internal/k8s/components"
+	"github.com/lblab/lblab/internal/k8s/controlplane"
+	"github.com/lblab/lblab/internal/k8s/pki"
+	"github.com/lblab/lblab/internal/lab"
+)
+
+// cluster is one `up`'s view of a lab's Kubernetes: where things are, the
+// binaries, the certificates and the control plane's configuration.
+type cluster struct {
+	l     *lab.Lab
+	p     *plan
+	y     k8sLayout
+	cp    host // the node that runs the control plane
+	bins  components.Binaries
+	files pki.Files
+	cfg   controlplane.Config
+	// pkiChanged says why running components must be restarted ("" when
+	// their credentials are unchanged).
+	pkiChanged string
+}
+
+// newCluster lays out the lab's Kubernetes and validates its networks.
+func newCluster(l *lab.Lab, p *plan) (*cluster, error) {
+	c := &cluster{l: l, p: p, y: newK8sLayout(l.Name)}
+	found := false
+	for _, n := range p.nodes {
+		if n.role == lab.RoleControlPlane {
+			c.cp, found = n, true
+			break
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("nodes: the topology has no control-plane node; add one (role: control-plane)")
+	}
+	net := l.Topology.Network
+	c.cfg = controlplane.Config{
+		ClusterName:      "lblab-" + l.Name,
+		EtcdDataDir:      c.y.etcdDir(),
+		AdvertiseAddress: c.cp.addrs[0].Addr(),
+		DualStack:        len(c.cp.addrs) > 1,
+		ServiceCIDRs:     net.ServicePrefixes(),
+		PodCIDRs:         net.PodPrefixes(),
+	}
+	if err := c.cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// resolveBinaries provides the pinned components, building missing ones,
+// and links the lab's kubectl where `lblab kubectl` finds it.
+func (c *cluster) resolveBinaries(ctx context.Context) error {
+	bins, err := components.Resolve(ctx, components.Options{BinDir: c.l.Options.K8sBinDir, Log: c.l.Log})
+	if err != nil {
+		return err
+	}
+	c.bins, c.cfg.Bins = bins, bins
+	link := c.y.kubectl()
+	if cur, err := os.Readlink(link); err == nil && cur == bins.Path(components.Kubectl) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		return err
+	}
+	_ = os.Remove(link)
+	return os.Symlink(bins.Path(components.Kubectl), link)
+}
+
+// writePKI makes or completes the certificates and kubeconfigs.
+func (c *cluster) writePKI() (err error) {
+	step := c.l.Log.Start("Writing certificates and kubeconfigs")
+	defer func() { step.End(err == nil) }()
+	var names []string
+	for _, n := range c.p.nodes {
+		names = append(names, n.name)
+	}
+	var cpNames []string
+	for _, n := range c.p.nodes {
+		if n.role == lab.RoleControlPlane {
+			cpNames = append(cpNames, n.name)
+		}
+	}
+	files, changes, err := pki.Ensure(pki.Spec{
+		Dir: c.y.pkiDir(), KubeconfigDir: c.y.kubeconfigDir(), AdminKubeconfig: c.l.Kubeconfig(),
+		ClusterName: c.cfg.ClusterName, AdminContext: c.cfg.ClusterName,
+		APIServerNames: cpNames, APIServerIPs: addrs(c.cp.addrs),
+		ServicePrefixes: c.cfg.ServiceCIDRs,
+		LocalServer:     c.cfg.LocalServer(), Server: c.cfg.Server(),
+		Nodes: names,
+	})
+	if err != nil {
+		return fmt.Errorf("failed to write the lab's certificates: %w", err)
+	}
+	c.files, c.cfg.PKI = files, files
+	for _, ch := range changes {
+		c.l.Changed("%s", ch)
+		c.pkiChanged = "its credentials changed"
+	}
+	return nil
+}

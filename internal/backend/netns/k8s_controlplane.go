@@ -1,0 +1,194 @@
+package netns
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lblab/lblab/internal/k8s/components"
+	"github.com/lblab/lblab/internal/k8s/controlplane"
+	"github.com/lblab/lblab/internal/k8s/nodeagent"
+	"github.com/lblab/lblab/internal/k8s/pki"
+)
+
+// Timeouts of the control plane's health waits; generous for a busy
+// 2-core machine, and never reached when a component dies (that fails at
+// once).
+const (
+	apiServerTimeout  = 90 * time.Second
+	controllerTimeout = 60 * time.Second
+)
+
+func (c *cluster) controlPlaneDaemon(name string, argv []string) daemon {
+	return daemon{name: name, file: name, ns: c.cp.ns, argv: argv, env: controlplane.Env(name), match: argv[0], stale: c.pkiChanged}
+}
+
+func (c *cluster) etcd() daemon { return c.controlPlaneDaemon(components.Etcd, c.cfg.Etcd()) }
+func (c *cluster) apiServer() daemon {
+	return c.controlPlaneDaemon(components.APIServer, c.cfg.APIServer())
+}
+func (c *cluster) controllerManager() daemon {
+	return c.controlPlaneDaemon(components.ControllerManager, c.cfg.ControllerManager())
+}
+func (c *cluster) scheduler() daemon {
+	return c.controlPlaneDaemon(components.Scheduler, c.cfg.Scheduler())
+}
+
+// startAPIServer starts etcd and kube-apiserver together (the apiserver
+// retries etcd), waits for /readyz, and binds the admin group to
+// cluster-admin as kubeadm does.
+func (c *cluster) startAPIServer(ctx context.Context) (err error) {
+	step := c.l.Log.Start("Starting etcd and kube-apiserver")
+	defer func() { step.End(err == nil) }()
+	if err := os.MkdirAll(c.y.etcdDir(), 0o700); err != nil {
+		return err
+	}
+	etcd, api := c.etcd(), c.apiServer()
+	etcd.stale = "" // etcd uses no lab certificate
+	for _, d := range []daemon{etcd, api} {
+		if err := ensureDaemon(c.l, c.y, d); err != nil {
+			return err
+		}
+	}
+	hc, err := c.apiHTTPClient()
+	if err != nil {
+		return err
+	}
+	url := c.cfg.Server() + "/readyz"
+	err = waitUntil(ctx, c.y, "waiting for kube-apiserver "+url, apiServerTimeout, []daemon{etcd, api},
+		func(ctx context.Context) error { return httpOK(ctx, hc, url) })
+	if err != nil {
+		return err
+	}
+	return c.bindAdmins(ctx)
+}
+
+// startControllers starts kube-controller-manager and kube-scheduler.
+func (c *cluster) startControllers() error {
+	for _, d := range []daemon{c.controllerManager(), c.scheduler()} {
+		if err := ensureDaemon(c.l, c.y, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitControllers waits for the controllers' /healthz, which listen on
+// loopback inside the control-plane node.
+func (c *cluster) waitControllers(ctx context.Context) error {
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext: dialInNetns(c.cp.ns),
+		// Their serving certificates are self-signed in memory; this only
+		// reads a health endpoint, as kubeadm's liveness probes do.
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec
+	}}
+	defer hc.CloseIdleConnections()
+	lo := c.cfg.Loopback()
+	for _, x := range []struct {
+		d    daemon
+		port int
+	}{{c.controllerManager(), controlplane.ControllerManagerPort}, {c.scheduler(), controlplane.SchedulerPort}} {
+		url := controlplane.URL(lo, x.port) + "/healthz"
+		err := waitUntil(ctx, c.y, "waiting for "+x.d.name+" "+url, controllerTimeout, c.controlPlane(),
+			func(ctx context.Context) error { return httpOK(ctx, hc, url) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *cluster) controlPlane() []daemon {
+	return []daemon{c.etcd(), c.apiServer(), c.controllerManager(), c.scheduler()}
+}
+
+// apiHTTPClient trusts the lab CA, for the apiserver's health endpoints
+// (readable without credentials).
+func (c *cluster) apiHTTPClient() (*http.Client, error) {
+	ca, err := os.ReadFile(c.files.CACert)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}, nil
+}
+
+func httpOK(ctx context.Context, hc *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s: %s", url, resp.Status, failedChecks(string(body)))
+	}
+	return nil
+}
+
+// bindAdmins makes kubeadm's kubeadm:cluster-admins binding with the
+// super-admin identity, which is then no longer needed.
+func (c *cluster) bindAdmins(ctx context.Context) error {
+	cs, err := clientset(c.files.SuperAdmin)
+	if err != nil {
+		return err
+	}
+	crb := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: pki.AdminGroup},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.GroupKind, Name: pki.AdminGroup}},
+	}
+	_, err = cs.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("failed to bind %s to cluster-admin: %w", pki.AdminGroup, err)
+	}
+	// Node agents read every Node to route to the pod CIDRs, which the Node
+	// authorizer alone does not allow (kindnet has the same grant).
+	role, binding := nodeagent.RBAC()
+	if _, err := cs.RbacV1().ClusterRoles().Update(ctx, role, metav1.UpdateOptions{}); apierrors.IsNotFound(err) {
+		_, err = cs.RbacV1().ClusterRoles().Create(ctx, role, metav1.CreateOptions{})
+		if err != nil {
+			return fmt.Errorf("failed to create ClusterRole %s: %w", role.Name, err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("failed to update ClusterRole %s: %w", role.Name, err)
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Update(ctx, binding, metav1.UpdateOptions{}); apierrors.IsNotFound(err) {
+		_, err = cs.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{})
+		if err != nil {
+			return fmt.Errorf("failed to create ClusterRoleBinding %s: %w", binding.Name, err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("failed to update ClusterRoleBinding %s: %w", binding.Name, err)
+	}
+	return nil
+}
+
+// failedChecks keeps the failing lines of a /readyz or /healthz body.
+func failedChecks(body string) string {
+	var failed []string
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, "[-]") {
+			failed = append(failed, strings.TrimPrefix(line, "[-]"))
+		}
+	}
+	if len(failed) == 0 {
+		return strings.TrimSpace(body)
+	}
+	return strings.Join(failed, "; ")
+}
