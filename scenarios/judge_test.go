@@ -1,0 +1,207 @@
+package scenarios
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lblab/lblab/internal/frr"
+	"github.com/lblab/lblab/internal/iproute"
+	"github.com/lblab/lblab/internal/topology"
+)
+
+func TestNamesInSyncWithTopology(t *testing.T) {
+	var got []string
+	for _, c := range All() {
+		got = append(got, c.Name)
+		if c.Description == "" || c.Run == nil {
+			t.Errorf("check %s has no description or no Run", c.Name)
+		}
+	}
+	if !slices.Equal(got, topology.ScenarioNames) {
+		t.Errorf("checks %v, topology.ScenarioNames %v", got, topology.ScenarioNames)
+	}
+	if _, err := Select([]string{"ecmp-rib", "nope"}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("Select with an unknown name: %v", err)
+	}
+}
+
+func TestEligibleNodes(t *testing.T) {
+	c := labCluster()
+	web, _ := c.Service("default/web")
+	local, _ := c.Service("default/local")
+	if got := EligibleNodes(c, web); !slices.Equal(got, []string{"node1", "node2", "node3"}) {
+		t.Errorf("web: %v", got)
+	}
+	if got := EligibleNodes(c, local); !slices.Equal(got, []string{"node1", "node2"}) {
+		t.Errorf("local (ETP Local): %v", got)
+	}
+	c.Nodes[0].Excluded = true
+	c.Nodes[1].NetworkUnavailable = true
+	if got := EligibleNodes(c, web); !slices.Equal(got, []string{"node3"}) {
+		t.Errorf("excluded node1, NetworkUnavailable node2: %v", got)
+	}
+	for i := range web.Endpoints {
+		web.Endpoints[i].Ready = false
+	}
+	if got := EligibleNodes(c, web); len(got) != 0 {
+		t.Errorf("no ready endpoint: %v, want none (the IP is withdrawn)", got)
+	}
+	if got := NodeAddrs(labCluster(), []string{"node2", "node1"}, netip.MustParseAddr("2001:db8::1")); joinAddrs(got) != "fd00:89::b, fd00:89::c" {
+		t.Errorf("NodeAddrs v6: %v", got)
+	}
+}
+
+func TestJudgeSessions(t *testing.T) {
+	nodes := []SpeakerNode{{Name: "node1", Addrs: addrs("10.89.0.11")}, {Name: "node2", Addrs: addrs("10.89.0.12")}}
+	est := func(a string) frr.Peer { return frr.Peer{Address: a, State: "Established"} }
+	tests := []struct {
+		name  string
+		peers []frr.Peer
+		want  Status
+		msg   string
+	}{
+		{"all up", []frr.Peer{est("10.89.0.11"), est("10.89.0.12")}, Passed, ""},
+		{"one down", []frr.Peer{est("10.89.0.11"), {Address: "10.89.0.12", State: "Active"}}, Failed, "session with node2 (10.89.0.12) is Active"},
+		{"missing", []frr.Peer{est("10.89.0.11")}, Failed, "no session with node2"},
+		{"stranger", []frr.Peer{est("10.89.0.11"), est("10.89.0.12"), est("10.89.0.99")}, Failed, "unexpected peer 10.89.0.99"},
+	}
+	for _, tt := range tests {
+		out := JudgeSessions(nodes, tt.peers)
+		if out.Status != tt.want || !strings.Contains(out.Summary, tt.msg) {
+			t.Errorf("%s: %s %q", tt.name, out.Status, out.Summary)
+		}
+	}
+	// The captured dual-stack summary: six sessions from three nodes.
+	sum, err := frr.ParseSummary(testdata(t, "frr", "summary-dual.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var three []SpeakerNode
+	for _, n := range labCluster().Nodes {
+		three = append(three, SpeakerNode{Name: n.Name, Addrs: n.Addrs})
+	}
+	if out := JudgeSessions(three, sum.Peers()); out.Status != Passed {
+		t.Errorf("captured summary: %s", out.Summary)
+	}
+}
+
+func TestJudgeAllocation(t *testing.T) {
+	want := map[string]string{"default/web": "default", "default/local": ""}
+	c := labCluster()
+	if out := JudgeAllocation(c, want, labPools()); out.Status != Passed {
+		t.Fatalf("good: %s", out.Summary)
+	}
+	c.Services[0].LBIPs = addrs("198.51.100.0") // asked for IPv6 too
+	c.Services[1].LBIPs = addrs("203.0.113.5", "2001:db8:100::1")
+	out := JudgeAllocation(c, want, labPools())
+	for _, msg := range []string{"default/web has no IPv6 external IP", "default/local has 203.0.113.5, outside every pool"} {
+		if out.Status != Failed || !strings.Contains(out.Summary, msg) {
+			t.Errorf("want %q in %q", msg, out.Summary)
+		}
+	}
+	c.Services = c.Services[:1]
+	c.Services[0].LBIPs = nil
+	out = JudgeAllocation(c, want, labPools())
+	if !strings.Contains(out.Summary, "default/web has no external IP") || !strings.Contains(out.Summary, "found 1 of the topology's 2") {
+		t.Errorf("no IP, missing Service: %q", out.Summary)
+	}
+}
+
+func ribs(t *testing.T, v4file string) map[bool]*frr.RIB {
+	t.Helper()
+	r4, err := frr.ParseRIB(testdata(t, "frr", v4file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r6, err := frr.ParseRIB(testdata(t, "frr", "routes-ipv6.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[bool]*frr.RIB{false: r4, true: r6}
+}
+
+func TestJudgeRIB(t *testing.T) {
+	// Captured: .0 and ::0 via node1..3; .1 and ::1 via node1 and node2.
+	c := labCluster()
+	if out := JudgeRIB(Expectations(c), ribs(t, "routes-ipv4.json"), c.Held, labPools()); out.Status != Passed {
+		t.Fatalf("captured table: %s", out.Summary)
+	}
+	tests := []struct {
+		name   string
+		mutate func(c *Cluster)
+		v4file string
+		msg    string
+	}{
+		{"missing next hop", func(c *Cluster) {
+			c.Nodes = append(c.Nodes, NodeInfo{Name: "node4", Addrs: addrs("10.89.0.14", "fd00:89::e")})
+		}, "routes-ipv4.json", "198.51.100.0/32 (default/web): missing next hop 10.89.0.14"},
+		{"extra next hop", func(c *Cluster) { c.Nodes[2].Excluded = true }, "routes-ipv4.json",
+			"198.51.100.0/32 (default/web): extra next hop 10.89.0.13"},
+		{"stale route", func(c *Cluster) { c.Services = c.Services[:1]; c.Held = c.Held[:2] }, "routes-ipv4.json",
+			"stale route 198.51.100.1/32 in the BGP table"},
+		{"lost path", func(c *Cluster) {}, "routes-single-ipv4.json", "198.51.100.1/32 (default/local): missing next hop 10.89.0.12"},
+		{"no route", func(c *Cluster) { c.Services[0].LBIPs = addrs("198.51.100.5") }, "routes-ipv4.json",
+			"198.51.100.5/32 (default/web): no BGP route"},
+	}
+	for _, tt := range tests {
+		c := labCluster()
+		tt.mutate(c)
+		out := JudgeRIB(Expectations(c), ribs(t, tt.v4file), c.Held, labPools())
+		if out.Status != Failed || !strings.Contains(out.Summary, tt.msg) {
+			t.Errorf("%s: %s %q, want %q", tt.name, out.Status, out.Summary, tt.msg)
+		}
+	}
+	// A path that is valid but not selected for multipath (different AS path).
+	rib, _ := frr.ParseRIB(testdata(t, "frr", "routes-ipv4.json"))
+	rt := &rib.Routes[0]
+	rt.Paths[1].Multipath, rt.Paths[1].ASPath = false, []uint32{64500, 64500}
+	c = labCluster()
+	out := JudgeRIB(Expectations(c)[:1], map[bool]*frr.RIB{false: rib}, c.Held[:1], labPools())
+	if out.Status != Failed || !strings.Contains(out.Summary, "not selected for multipath") {
+		t.Errorf("unselected path: %q", out.Summary)
+	}
+}
+
+func fib(t *testing.T, files ...string) []iproute.Route {
+	var out []iproute.Route
+	for _, f := range files {
+		rs, err := iproute.Parse(testdata(t, "iproute", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rs...)
+	}
+	return out
+}
+
+func TestJudgeFIB(t *testing.T) {
+	c := labCluster()
+	// routes-ipv4.json: .0 via 3 nodes, .1 via node1+node2 (multipath).
+	if out := JudgeFIB(Expectations(c), fib(t, "routes-ipv4.json", "routes-ipv6.json"), c.Held, labPools()); out.Status != Passed {
+		t.Fatalf("captured routes: %s", out.Summary)
+	}
+	tests := []struct {
+		name   string
+		mutate func(c *Cluster)
+		files  []string
+		msg    string
+	}{
+		{"missing next hop (single path left)", func(c *Cluster) {}, []string{"single-ipv4.json", "routes-ipv6.json"},
+			"198.51.100.1/32 (default/local): missing next hop 10.89.0.12 (want 10.89.0.11, 10.89.0.12, have 10.89.0.11)"},
+		{"extra next hop", func(c *Cluster) { c.Nodes[0].Excluded = true }, []string{"routes-ipv4.json", "routes-ipv6.json"},
+			"198.51.100.0/32 (default/web): extra next hop 10.89.0.11"},
+		{"stale route", func(c *Cluster) { c.Services = c.Services[:1]; c.Held = c.Held[:2] }, []string{"routes-ipv4.json", "routes-ipv6.json"},
+			"stale kernel route 198.51.100.1/32 via 10.89.0.11, 10.89.0.12"},
+		{"no route", func(c *Cluster) {}, []string{"routes-ipv4.json"}, "2001:db8:100::/128 (default/web): no kernel route"},
+	}
+	for _, tt := range tests {
+		c := labCluster()
+		tt.mutate(c)
+		out := JudgeFIB(Expectations(c), fib(t, tt.files...), c.Held, labPools())
+		if out.Status != Failed || !strings.Contains(out.Summary, tt.msg) {
+			t.Errorf("%s: %s %q, want %q", tt.name, out.Status, out.Summary, tt.msg)
+		}
+	}
+}
