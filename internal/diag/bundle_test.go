@@ -1,0 +1,69 @@
+package diag
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/run"
+	"github.com/lblab/lblab/internal/topology"
+)
+
+func TestWrite(t *testing.T) {
+	torRec, nodeRec := &run.Recorder{}, &run.Recorder{}
+	torRec.Respond("vtysh -c 'show running-config'", "router bgp 64496\n")
+	nodeRec.Respond("iptables-save -c", "*nat\nCOMMIT\n")
+	nodeRec.Fail("gobgp neighbor", 1, "connection refused")
+	hosts := []lab.Node{{Name: "tor", Role: lab.RoleTOR, Runner: torRec}, {Name: "node1", Role: lab.RoleWorker, Runner: nodeRec}}
+	dir := t.TempDir()
+	c := Collector{Hosts: hosts, Dataplane: topology.DataplaneIPTables,
+		Logs:  func(_ context.Context, d string) error { return os.WriteFile(filepath.Join(d, "speaker-node1.log"), []byte("up\n"), 0o644) },
+		Extra: map[string][]byte{"results.json": []byte("{}\n")}}
+	if err := c.Write(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{
+		"hosts/tor/running-config.txt":    "router bgp 64496",
+		"hosts/node1/iptables-save.txt":   "*nat",
+		"hosts/node1/gobgp-neighbor.txt":  "gobgp neighbor failed",
+		"logs/speaker-node1.log":          "up",
+		"results.json":                    "{}",
+		"errors.txt":                      "node1: gobgp neighbor: ",
+		"hosts/tor/bgp-ipv4-unicast.json": "",
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s: %q %v, want %q", file, data, err, want)
+		}
+	}
+	var lines []string
+	for _, c := range nodeRec.Calls() {
+		lines = append(lines, c.String())
+	}
+	if !strings.Contains(strings.Join(lines, "\n"), "ip6tables-save -c") {
+		t.Errorf("node commands: %v", lines)
+	}
+}
+
+func TestHostCommandsPerMode(t *testing.T) {
+	has := func(cmds []Command, argv0 string) bool {
+		for _, c := range cmds {
+			if c.Argv[0] == argv0 {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(HostCommands(lab.RoleWorker, topology.DataplaneNFTables, ""), "nft") {
+		t.Error("nftables nodes must dump nft")
+	}
+	if ipvs := HostCommands(lab.RoleWorker, topology.DataplaneIPVS, "/usr/bin/lblab"); !has(ipvs, "/usr/bin/lblab") || !has(ipvs, "ipset") {
+		t.Error("ipvs nodes must dump IPVS through the probe and the ipsets")
+	}
+	if has(HostCommands(lab.RoleTOR, topology.DataplaneIPTables, ""), "iptables-save") {
+		t.Error("the TOR runs no kube-proxy")
+	}
+}

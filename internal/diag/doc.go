@@ -1,0 +1,8 @@
+// Package diag writes the diagnostics bundle `lblab verify` leaves when a
+// check fails: a directory with what a person needs to see why, without the
+// lab. From the TOR its running-config, `show bgp … json` and routes; from
+// every node its data-plane rules (iptables-save, nft, IPVS and ipsets),
+// routes and GoBGP state (gobgp neighbor / global rib); the backend's
+// component logs (controller, speakers, kube-proxy, FRR); and the
+// Kubernetes objects the checks read, as YAML, with the events.
+package diag
