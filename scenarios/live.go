@@ -160,3 +160,11 @@ func ReadService(ctx context.Context, kc kubernetes.Interface, namespace, name s
 	}
 	return ServiceInfoFrom(svc, slices.Items), nil
 }
+
+// RESTConfig returns the client configuration for the lab's cluster.
+func (e *LiveEnv) RESTConfig() (*rest.Config, error) {
+	if _, err := e.Kube(); err != nil {
+		return nil, err
+	}
+	return e.config, nil
+}

@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/scenarios"
+)
+
+type inspectFlags struct {
+	name    string
+	node    string
+	service string
+	output  string
+}
+
+// inspectView is one `lblab inspect` view.
+type inspectView struct {
+	use, short string
+	run        func(ctx context.Context, iv *inspection) error
+}
+
+// inspection is what every view works on.
+type inspection struct {
+	g        *globals
+	f        *inspectFlags
+	env      *scenarios.LiveEnv
+	nodes    []lab.Node              // Kubernetes nodes (--node narrows)
+	services []scenarios.ServiceInfo // LB Services (--service narrows)
+	failed   bool
+}
+
+func newInspectCommand(g *globals) *cobra.Command {
+	f := &inspectFlags{}
+	cmd := &cobra.Command{
+		Use:   "inspect ipt|ipv|nft|bpf|bgp|routes",
+		Short: "Show how a LoadBalancer IP is handled: TOR routes, BGP, and each node's data plane",
+		Long: `inspect reads the real tools inside the lab (iptables-save, nft -j, IPVS and
+ipset, cilium-dbg, vtysh, GoBGP's API, ip -j route) and prints typed views,
+limited to the LoadBalancer Services of the topology (or --service).`,
+		Example: `  lblab inspect ipt --service default/web
+  lblab inspect nft --node node1 -o json
+  lblab inspect bgp
+  lblab inspect routes`,
+	}
+	cmd.PersistentFlags().StringVar(&f.name, "name", "", "lab name (default: the only lab)")
+	cmd.PersistentFlags().StringVar(&f.node, "node", "", "only this node")
+	cmd.PersistentFlags().StringVar(&f.service, "service", "", "only this Service (NAMESPACE/NAME)")
+	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", "table", "table, json or raw (the tool's own output)")
+	views := []inspectView{
+		{"ipt", "kube-proxy iptables chains for each LB IP:port, with packet counters", inspectIPT},
+		{"ipv", "IPVS virtual and real servers with scheduler and counters, and the KUBE-LOAD-BALANCER ipset", inspectIPVS},
+		{"nft", "kube-proxy nftables objects for each LB IP:port", inspectNFT},
+		{"bpf", "Cilium's BPF load-balancing map for each LB IP:port (kind backend, ebpf data plane)", inspectBPF},
+		{"bgp", "the TOR's BGP sessions and routes, and each speaker's neighbours and advertised prefixes", inspectBGP},
+		{"routes", "the TOR's kernel routes for LB IPs with their next hops", inspectRoutes},
+	}
+	for _, v := range views {
+		cmd.AddCommand(&cobra.Command{Use: v.use, Short: v.short, Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error { return runInspect(cmd.Context(), g, f, v) }})
+	}
+	return cmd
+}
+
+func runInspect(ctx context.Context, g *globals, f *inspectFlags, v inspectView) error {
+	if !slices.Contains([]string{"table", "json", "raw"}, f.output) {
+		return fmt.Errorf("-o %q: want table, json or raw", f.output)
+	}
+	name, err := resolveName(f.name, "")
+	if err != nil {
+		return err
+	}
+	env, _, _, err := openLab(ctx, name)
+	if err != nil {
+		return err
+	}
+	iv := &inspection{g: g, f: f, env: env}
+	for _, h := range env.HostList {
+		if h.Role.IsKubernetes() && (f.node == "" || h.Name == f.node) {
+			iv.nodes = append(iv.nodes, h)
+		}
+	}
+	if f.node != "" && len(iv.nodes) == 0 {
+		var names []string
+		for _, h := range env.HostList {
+			if h.Role.IsKubernetes() {
+				names = append(names, h.Name)
+			}
+		}
+		return fmt.Errorf("--node %q: lab %q has no such Kubernetes node (nodes: %v)", f.node, name, names)
+	}
+	if err := iv.loadServices(ctx); err != nil && v.use != "routes" && v.use != "bgp" {
+		return err
+	}
+	if err := v.run(ctx, iv); err != nil {
+		return err
+	}
+	if iv.failed {
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+// loadServices reads --service, or the topology's LoadBalancer Services.
+func (iv *inspection) loadServices(ctx context.Context) error {
+	kc, err := iv.env.Kube()
+	if err != nil {
+		return err
+	}
+	if iv.f.service != "" {
+		ns, n, ok := strings.Cut(iv.f.service, "/")
+		if !ok {
+			ns, n = "default", iv.f.service
+		}
+		si, err := scenarios.ReadService(ctx, kc, ns, n)
+		if err != nil {
+			return err
+		}
+		iv.services = []scenarios.ServiceInfo{si}
+	} else {
+		c, err := iv.env.Cluster(ctx)
+		if err != nil {
+			return err
+		}
+		iv.services = c.Services
+	}
+	for _, s := range iv.services {
+		if len(s.LBIPs) == 0 {
+			fmt.Fprintf(iv.g.stderr, "WARNING: Service %s has no external IP yet\n", s.Key())
+		}
+	}
+	return nil
+}
+
+// each calls fn for every LB IP:port of the selected Services.
+func (iv *inspection) each(fn func(s scenarios.ServiceInfo, ip scenariosAddr, p scenarios.PortInfo)) {
+	for _, s := range iv.services {
+		for _, ip := range s.LBIPs {
+			for _, p := range s.Ports {
+				fn(s, ip, p)
+			}
+		}
+	}
+}
+
+// families reports which address families the selected Services use.
+func (iv *inspection) families() (v4, v6 bool) {
+	iv.each(func(_ scenarios.ServiceInfo, ip scenariosAddr, _ scenarios.PortInfo) {
+		v4, v6 = v4 || ip.Is4(), v6 || ip.Is6()
+	})
+	return v4, v6
+}
+
+// problem prints a per-node problem and marks the run failed.
+func (iv *inspection) problem(node string, err error) {
+	iv.failed = true
+	fmt.Fprintf(iv.g.stderr, "%s: %v\n", node, err)
+}
+
+func (iv *inspection) json(v any) error {
+	enc := json.NewEncoder(iv.g.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (iv *inspection) raw(header string, data []byte) {
+	fmt.Fprintf(iv.g.stdout, "### %s\n", header)
+	_, _ = iv.g.stdout.Write(data)
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		fmt.Fprintln(iv.g.stdout)
+	}
+}
+
+func heading(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "\n== "+format+"\n", args...)
+}
+
+var errNoServices = errors.New("no LoadBalancer Service to inspect")
