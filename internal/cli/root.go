@@ -60,6 +60,9 @@ and nginx answering from outside.`,
 		newStatusCommand(g),
 		newExecCommand(g),
 		newVersionCommand(g),
+		newVerifyCommand(g),
+		newInspectCommand(g),
+		newProbeCommand(g),
 	)
 	return cmd
 }
