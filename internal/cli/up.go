@@ -11,6 +11,7 @@ import (
 
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
+	"github.com/lblab/lblab/internal/workloads"
 )
 
 type upFlags struct {
@@ -102,7 +103,17 @@ func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) erro
 }
 
 // upActions are the steps after the backend has provisioned the cluster.
-func upActions(b lab.Backend, l *lab.Lab) []lab.Action { return nil }
+func upActions(b lab.Backend, l *lab.Lab) []lab.Action {
+	var actions []lab.Action
+	// Last: the workloads, on whatever cluster the backend made.
+	if ws := l.Topology.Workloads; !l.Options.NoWorkloads && len(ws) > 0 {
+		actions = append(actions, lab.Action{
+			Name: "Deploying workloads " + workloads.Describe(ws),
+			Run:  func(ctx context.Context, l *lab.Lab) error { return workloads.Deploy(ctx, l.Kubeconfig(), ws) },
+		})
+	}
+	return actions
+}
 
 func printUpSummary(g *globals, b lab.Backend, l *lab.Lab, res *lab.Result) {
 	if g.quiet {
@@ -124,9 +135,11 @@ func printUpSummary(g *globals, b lab.Backend, l *lab.Lab, res *lab.Result) {
 	if err == nil {
 		printNodeTable(w, nodes)
 	}
+	printTimings(w, res)
 	fmt.Fprintf(w, "\nNext:\n  lblab status --name %s\n  lblab exec --name %s tor -- vtysh -c 'show bgp summary'\n", l.Name, l.Name)
 	if !l.Options.FabricOnly {
-		fmt.Fprintf(w, "  export KUBECONFIG=%s\n  lblab verify --name %s\n", l.Kubeconfig(), l.Name)
+		fmt.Fprintf(w, "  export KUBECONFIG=%s\n  lblab kubectl --name %s -- get nodes,pods -o wide\n  lblab verify --name %s\n",
+			l.Kubeconfig(), l.Name, l.Name)
 	}
 	fmt.Fprintf(w, "  lblab down --name %s\n", l.Name)
 }

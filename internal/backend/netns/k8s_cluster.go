@@ -22,9 +22,19 @@ type cluster struct {
 	bins  components.Binaries
 	files pki.Files
 	cfg   controlplane.Config
-	// pkiChanged says why running components must be restarted ("" when
-	// their credentials are unchanged).
-	pkiChanged string
+	// replaced are the credential files this `up` replaced; components
+	// using them are restarted.
+	replaced map[string]bool
+}
+
+// stale says why a component using these files must restart, or "".
+func (c *cluster) stale(paths ...string) string {
+	for _, p := range paths {
+		if c.replaced[p] {
+			return "its credentials changed"
+		}
+	}
+	return ""
 }
 
 // newCluster lays out the lab's Kubernetes and validates its networks.
@@ -100,9 +110,10 @@ func (c *cluster) writePKI() (err error) {
 		return fmt.Errorf("failed to write the lab's certificates: %w", err)
 	}
 	c.files, c.cfg.PKI = files, files
+	c.replaced = map[string]bool{}
 	for _, ch := range changes {
-		c.l.Changed("%s", ch)
-		c.pkiChanged = "its credentials changed"
+		c.l.Changed("%s", ch.Message)
+		c.replaced[ch.Path] = ch.Replaced
 	}
 	return nil
 }

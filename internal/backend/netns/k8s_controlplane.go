@@ -29,19 +29,24 @@ const (
 	controllerTimeout = 60 * time.Second
 )
 
-func (c *cluster) controlPlaneDaemon(name string, argv []string) daemon {
-	return daemon{name: name, file: name, ns: c.cp.ns, argv: argv, env: controlplane.Env(name), match: argv[0], stale: c.pkiChanged}
+func (c *cluster) controlPlaneDaemon(name string, argv []string, stale string) daemon {
+	return daemon{name: name, file: name, ns: c.cp.ns, argv: argv, env: controlplane.Env(name), match: argv[0], stale: stale}
 }
 
-func (c *cluster) etcd() daemon { return c.controlPlaneDaemon(components.Etcd, c.cfg.Etcd()) }
+func (c *cluster) etcd() daemon { return c.controlPlaneDaemon(components.Etcd, c.cfg.Etcd(), "") }
+
 func (c *cluster) apiServer() daemon {
-	return c.controlPlaneDaemon(components.APIServer, c.cfg.APIServer())
+	f := c.files
+	return c.controlPlaneDaemon(components.APIServer, c.cfg.APIServer(), c.stale(f.APIServerCert, f.KubeletClientCert,
+		f.FrontProxyClientCert, f.SAKey))
 }
+
 func (c *cluster) controllerManager() daemon {
-	return c.controlPlaneDaemon(components.ControllerManager, c.cfg.ControllerManager())
+	return c.controlPlaneDaemon(components.ControllerManager, c.cfg.ControllerManager(), c.stale(c.files.ControllerManager, c.files.SAKey))
 }
+
 func (c *cluster) scheduler() daemon {
-	return c.controlPlaneDaemon(components.Scheduler, c.cfg.Scheduler())
+	return c.controlPlaneDaemon(components.Scheduler, c.cfg.Scheduler(), c.stale(c.files.Scheduler))
 }
 
 // startAPIServer starts etcd and kube-apiserver together (the apiserver
@@ -54,7 +59,6 @@ func (c *cluster) startAPIServer(ctx context.Context) (err error) {
 		return err
 	}
 	etcd, api := c.etcd(), c.apiServer()
-	etcd.stale = "" // etcd uses no lab certificate
 	for _, d := range []daemon{etcd, api} {
 		if err := ensureDaemon(c.l, c.y, d); err != nil {
 			return err
@@ -156,6 +160,9 @@ func (c *cluster) bindAdmins(ctx context.Context) error {
 	_, err = cs.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("failed to bind %s to cluster-admin: %w", pki.AdminGroup, err)
+	}
+	if err := createControllerServiceAccounts(ctx, cs); err != nil {
+		return err
 	}
 	// Node agents read every Node to route to the pod CIDRs, which the Node
 	// authorizer alone does not allow (kindnet has the same grant).

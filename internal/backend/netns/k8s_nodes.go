@@ -121,7 +121,7 @@ func (c *cluster) nodeAgent(self string, n k8sNode) daemon {
 	}
 	argv = append(argv, "--run-dir", c.y.nodeRunDir(n.name))
 	return daemon{name: "node agent on " + n.name, file: n.name + "-node-agent", ns: n.ns, argv: argv,
-		match: "node-agent", stale: c.pkiChanged}
+		match: "node-agent", stale: c.stale(c.files.Nodes[n.name])}
 }
 
 // kubeProxy renders the node's kube-proxy configuration and returns its
@@ -135,7 +135,7 @@ func (c *cluster) kubeProxy(n k8sNode) (daemon, error) {
 		return daemon{}, err
 	}
 	path := c.y.kubeProxyConfig(n.name)
-	stale := c.pkiChanged
+	stale := c.stale(c.files.KubeProxy)
 	if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, conf) {
 		if err == nil {
 			stale = "its configuration changed"

@@ -28,7 +28,7 @@ func (b *backend) provisionKubernetes(ctx context.Context, l *lab.Lab, p *plan) 
 	}
 	nodes := k8sNodes(l.Topology, p)
 	var ds []daemon
-	step := l.Log.Start(fmt.Sprintf("Starting kube-controller-manager, kube-scheduler and %d node agents with kube-proxy", len(nodes)))
+	step := l.Log.Start(fmt.Sprintf("Starting controllers and %d nodes (node agent, kube-proxy)", len(nodes)))
 	err = c.startControllers()
 	if err == nil {
 		ds, err = c.startNodes(nodes)

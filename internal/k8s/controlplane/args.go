@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"github.com/lblab/lblab/internal/k8s/components"
+	"github.com/lblab/lblab/internal/k8s/pki"
 )
 
 // Etcd returns etcd's command line: one member on loopback, plain HTTP
@@ -45,6 +46,13 @@ func (c Config) APIServer() []string {
 		"--kubelet-client-certificate=" + p.KubeletClientCert,
 		"--kubelet-client-key=" + p.KubeletClientKey,
 		"--kubelet-preferred-address-types=InternalIP,Hostname",
+		"--requestheader-client-ca-file=" + p.FrontProxyCACert,
+		"--requestheader-allowed-names=" + pki.FrontProxyClient.CommonName,
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+		"--proxy-client-cert-file=" + p.FrontProxyClientCert,
+		"--proxy-client-key-file=" + p.FrontProxyClientKey,
 		"--service-account-issuer=" + ServiceAccountIssuer,
 		"--service-account-key-file=" + p.SAPub,
 		"--service-account-signing-key-file=" + p.SAKey,
@@ -72,6 +80,7 @@ func (c Config) ControllerManager() []string {
 		"--service-account-private-key-file=" + p.SAKey,
 		"--root-ca-file=" + p.CACert,
 		"--client-ca-file=" + p.CACert,
+		"--requestheader-client-ca-file=" + p.FrontProxyCACert,
 		"--cluster-signing-cert-file=" + p.CACert,
 		"--cluster-signing-key-file=" + p.CAKey,
 		"--allocate-node-cidrs=true",

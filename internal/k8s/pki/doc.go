@@ -8,6 +8,10 @@
 //   - the kube-apiserver's client certificate towards kubelets
 //     (apiserver-kubelet-client.crt);
 //   - the ServiceAccount signing key pair (sa.key, sa.pub);
+//   - a front-proxy CA and its client certificate, for the request-header
+//     authentication that aggregated API servers and the controllers'
+//     delegated authentication expect (front-proxy-ca.crt,
+//     front-proxy-client.crt);
 //   - one kubeconfig per identity, each with its own client certificate:
 //     kubernetes-super-admin (system:masters), kubernetes-admin
 //     (kubeadm:cluster-admins), system:kube-controller-manager,

@@ -44,6 +44,10 @@ type Files struct {
 	APIServerCert, APIServerKey         string
 	KubeletClientCert, KubeletClientKey string
 	SAKey, SAPub                        string
+	// The front-proxy (request header) CA and the apiserver's client
+	// certificate towards aggregated API servers.
+	FrontProxyCACert, FrontProxyCAKey         string
+	FrontProxyClientCert, FrontProxyClientKey string
 	// Kubeconfigs.
 	SuperAdmin, Admin, ControllerManager, Scheduler, KubeProxy string
 	Nodes                                                      map[string]string
@@ -56,6 +60,8 @@ func (s Spec) files() Files {
 		APIServerCert: filepath.Join(d, "apiserver.crt"), APIServerKey: filepath.Join(d, "apiserver.key"),
 		KubeletClientCert: filepath.Join(d, "apiserver-kubelet-client.crt"), KubeletClientKey: filepath.Join(d, "apiserver-kubelet-client.key"),
 		SAKey: filepath.Join(d, "sa.key"), SAPub: filepath.Join(d, "sa.pub"),
+		FrontProxyCACert: filepath.Join(d, "front-proxy-ca.crt"), FrontProxyCAKey: filepath.Join(d, "front-proxy-ca.key"),
+		FrontProxyClientCert: filepath.Join(d, "front-proxy-client.crt"), FrontProxyClientKey: filepath.Join(d, "front-proxy-client.key"),
 		SuperAdmin: filepath.Join(k, "super-admin.conf"), Admin: s.AdminKubeconfig,
 		ControllerManager: filepath.Join(k, "controller-manager.conf"), Scheduler: filepath.Join(k, "scheduler.conf"),
 		KubeProxy: filepath.Join(k, "kube-proxy.conf"), Nodes: map[string]string{},
@@ -80,34 +86,53 @@ func (s Spec) APIServerSANs() ([]string, []netip.Addr) {
 	return dns, ips
 }
 
+// Change is one file that Ensure created or replaced.
+type Change struct {
+	Path string
+	// Message says what and why, for `up`'s list of changes.
+	Message string
+	// Replaced is true when an existing file was replaced, so the
+	// components using it must be restarted.
+	Replaced bool
+}
+
 // Ensure creates or completes the cluster's PKI and returns its files and
 // what it changed.
-func Ensure(s Spec) (Files, []string, error) {
+func Ensure(s Spec) (Files, []Change, error) {
 	f := s.files()
-	var changes []string
+	var changes []Change
 	ca, made, err := ensureCA(f.CACert, f.CAKey, s.ClusterName)
 	if err != nil {
 		return f, nil, err
 	}
 	if made {
-		changes = append(changes, "created the cluster CA")
+		changes = append(changes, Change{Path: f.CACert, Message: "created the cluster CA"})
+	}
+	fpCA, made, err := ensureCA(f.FrontProxyCACert, f.FrontProxyCAKey, s.ClusterName+"-front-proxy")
+	if err != nil {
+		return f, nil, err
+	}
+	if made {
+		changes = append(changes, Change{Path: f.FrontProxyCACert, Message: "created the front-proxy CA"})
 	}
 	dns, ips := s.APIServerSANs()
 	leaves := []struct {
 		what, cert, key string
+		ca              *CA
 		spec            LeafSpec
 	}{
-		{"kube-apiserver serving certificate", f.APIServerCert, f.APIServerKey,
+		{"kube-apiserver serving certificate", f.APIServerCert, f.APIServerKey, ca,
 			LeafSpec{Identity: Identity{CommonName: "kube-apiserver"}, Server: true, DNSNames: dns, IPs: ips}},
-		{"kube-apiserver kubelet client certificate", f.KubeletClientCert, f.KubeletClientKey, LeafSpec{Identity: KubeletClient}},
+		{"kube-apiserver kubelet client certificate", f.KubeletClientCert, f.KubeletClientKey, ca, LeafSpec{Identity: KubeletClient}},
+		{"front-proxy client certificate", f.FrontProxyClientCert, f.FrontProxyClientKey, fpCA, LeafSpec{Identity: FrontProxyClient}},
 	}
 	for _, l := range leaves {
 		c, k := readPair(l.cert, l.key)
-		reason := ca.Check(c, k, l.spec)
+		reason := l.ca.Check(c, k, l.spec)
 		if reason == nil {
 			continue
 		}
-		cert, key, err := ca.Sign(l.spec)
+		cert, key, err := l.ca.Sign(l.spec)
 		if err != nil {
 			return f, nil, err
 		}
@@ -118,13 +143,13 @@ func Ensure(s Spec) (Files, []string, error) {
 			return f, nil, err
 		}
 		if c != nil {
-			changes = append(changes, fmt.Sprintf("renewed the %s (%v)", l.what, reason))
+			changes = append(changes, Change{Path: l.cert, Message: fmt.Sprintf("renewed the %s (%v)", l.what, reason), Replaced: true})
 		}
 	}
 	if made, err := ensureSAKey(f.SAKey, f.SAPub); err != nil {
 		return f, nil, err
 	} else if made {
-		changes = append(changes, "created the ServiceAccount signing key")
+		changes = append(changes, Change{Path: f.SAKey, Message: "created the ServiceAccount signing key"})
 	}
 	kcs := []KubeconfigSpec{
 		{Path: f.SuperAdmin, Server: s.Server, Identity: SuperAdmin},
@@ -144,7 +169,7 @@ func Ensure(s Spec) (Files, []string, error) {
 			return f, nil, err
 		}
 		if wrote && statErr == nil {
-			changes = append(changes, "rewrote "+filepath.Base(kc.Path))
+			changes = append(changes, Change{Path: kc.Path, Message: "rewrote " + filepath.Base(kc.Path), Replaced: true})
 		}
 	}
 	return f, changes, nil

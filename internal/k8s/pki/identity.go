@@ -31,6 +31,9 @@ var (
 	KubeProxy = Identity{"system:kube-proxy", nil}
 	// KubeletClient is the kube-apiserver's identity towards node agents.
 	KubeletClient = Identity{"kube-apiserver-kubelet-client", []string{AdminGroup}}
+	// FrontProxyClient is the kube-apiserver's identity towards aggregated
+	// API servers, signed by the front-proxy CA.
+	FrontProxyClient = Identity{"front-proxy-client", nil}
 )
 
 // AdminGroup is the group that kubeadm binds to cluster-admin.

@@ -87,7 +87,17 @@ func TestAPIServerCert(t *testing.T) {
 	if kc.Subject.CommonName != "kube-apiserver-kubelet-client" {
 		t.Errorf("kubelet client CN = %q", kc.Subject.CommonName)
 	}
-	for _, key := range []string{f.CAKey, f.APIServerKey, f.SAKey, f.Admin, f.Nodes["node1"]} {
+	fp := readCert(t, f.FrontProxyClientCert)
+	verify(t, readCert(t, f.FrontProxyCACert), fp, x509.ExtKeyUsageClientAuth)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	if _, err := fp.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err == nil {
+		t.Error("the front-proxy client must not chain to the cluster CA")
+	}
+	if fp.Subject.CommonName != "front-proxy-client" {
+		t.Errorf("front-proxy client CN = %q", fp.Subject.CommonName)
+	}
+	for _, key := range []string{f.CAKey, f.FrontProxyCAKey, f.APIServerKey, f.SAKey, f.Admin, f.Nodes["node1"]} {
 		fi, err := os.Stat(key)
 		if err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s must be 0600: %v %v", key, fi.Mode(), err)
@@ -174,7 +184,7 @@ func TestEnsureConverges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(changes) != 2 { // CA and SA key; first-time leaves are not "changes"
+	if len(changes) != 3 { // CAs and SA key; first-time leaves are not "changes"
 		t.Errorf("first Ensure changes = %v", changes)
 	}
 	snapshot := func() map[string]string {
@@ -200,7 +210,8 @@ func TestEnsureConverges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(changes) != 1 || !strings.Contains(changes[0], "serving certificate") || !strings.Contains(changes[0], "IP SANs") {
+	if len(changes) != 1 || !strings.Contains(changes[0].Message, "serving certificate") ||
+		!strings.Contains(changes[0].Message, "IP SANs") || !changes[0].Replaced || changes[0].Path != f.APIServerCert {
 		t.Errorf("changes = %v", changes)
 	}
 	if string(mustRead(t, f.CACert)) != before[f.CACert] || string(mustRead(t, f.Admin)) != before[f.Admin] {
