@@ -65,6 +65,7 @@ and nginx answering from outside.`,
 		newVerifyCommand(g),
 		newInspectCommand(g),
 		newProbeCommand(g),
+		newSpeakerCommand(g),
 	)
 	return cmd
 }

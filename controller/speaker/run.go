@@ -1,0 +1,143 @@
+package speaker
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"k8s.io/client-go/tools/cache"
+)
+
+// Run starts the informers, waits for this node's Node object, starts the
+// BGP layer with the node's router ID, announces what is desired, and then
+// follows events until ctx ends. It stops the BGP layer on the way out
+// (GoBGP sends CEASE, so peers withdraw at once).
+func (s *Speaker) Run(ctx context.Context) error {
+	s.ctx = ctx
+	set, err := s.informers()
+	if err != nil {
+		return err
+	}
+	set.start(ctx.Done())
+	defer set.shutdown()
+	if !cache.WaitForCacheSync(ctx.Done(), set.synced...) {
+		return fmt.Errorf("failed to sync informers: %w", context.Cause(ctx))
+	}
+	routerID, asn, err := s.waitNode(ctx)
+	if err != nil {
+		return err
+	}
+	ann, err := s.cfg.StartBGP(ctx, BGPConfig{RouterID: routerID, ASN: asn, OnSessionChange: s.onSessionChange})
+	if err != nil {
+		return err
+	}
+	defer ann.Stop()
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.setSessions(ann.Sessions)
+		defer s.cfg.Metrics.setSessions(nil)
+	}
+
+	s.mu.Lock()
+	s.ann = ann
+	s.applyPeers()
+	if err := ann.Set(ctx, s.st.desiredList()...); err != nil {
+		s.log.Error("failed to announce; retrying", "error", err)
+		s.scheduleRetry()
+	}
+	n := len(s.st.desired)
+	s.mu.Unlock()
+	s.log.Info("speaker running", "node", s.cfg.Node, "routerID", routerID, "asn", asn, "prefixes", n)
+
+	go s.statusLoop(ctx)
+	<-ctx.Done()
+	s.mu.Lock()
+	if s.retry != nil {
+		s.retry.Stop()
+	}
+	s.ann = nil
+	s.mu.Unlock()
+	return nil
+}
+
+// waitNode waits until the informer has this node's Node object, and
+// returns its router ID and the AS of the first BGPPeer that selects it.
+func (s *Speaker) waitNode(ctx context.Context) (netip.Addr, uint32, error) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	warn := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		node := s.st.node
+		peers, _ := s.peersForNode()
+		s.mu.Unlock()
+		if node.exists {
+			asn := uint32(defaultASN)
+			if len(peers) > 0 {
+				asn = peers[0].LocalASN
+			}
+			return routerID(node.ips, s.cfg.Node), asn, nil
+		}
+		if time.Now().After(warn) {
+			s.log.Warn("waiting for the Node object", "node", s.cfg.Node)
+			warn = time.Now().Add(30 * time.Second)
+		}
+		select {
+		case <-ctx.Done():
+			return netip.Addr{}, 0, fmt.Errorf("node %s never appeared: %w", s.cfg.Node, context.Cause(ctx))
+		case <-tick.C:
+		}
+	}
+}
+
+// Retry backoff after a failed apply.
+const (
+	retryMin = 500 * time.Millisecond
+	retryMax = 30 * time.Second
+)
+
+// scheduleRetry arranges a full reconcile; with mu held.
+func (s *Speaker) scheduleRetry() {
+	if s.retry != nil {
+		return
+	}
+	delay := retryMin
+	var fire func()
+	fire = func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.ann == nil {
+			s.retry = nil
+			return
+		}
+		peers, _ := s.peersForNode()
+		if err := s.ann.SetPeers(s.ctx, peers); err != nil {
+			s.log.Error("some BGP peers are not configured", "error", err)
+		}
+		err := s.ann.Set(s.ctx, s.st.desiredList()...)
+		if err == nil {
+			s.log.Info("BGP announcements reconciled after a failure", "prefixes", len(s.st.desired))
+			s.retry = nil
+			s.kickStatus()
+			return
+		}
+		delay = min(2*delay, retryMax)
+		s.log.Error("failed to reconcile BGP announcements; retrying", "error", err, "in", delay)
+		s.retry = time.AfterFunc(delay, fire)
+	}
+	s.retry = time.AfterFunc(delay, fire)
+}
+
+// Desired returns the advertisements the speaker wants announced, sorted
+// by prefix (for tests and debugging).
+func (s *Speaker) Desired() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.st.desired))
+	for _, a := range s.st.desired {
+		out = append(out, a.String())
+	}
+	slices.Sort(out)
+	return out
+}

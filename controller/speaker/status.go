@@ -1,0 +1,131 @@
+package speaker
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"reflect"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/lblab/lblab/controller/api/v1alpha1"
+)
+
+// statusDebounce gathers the changes of a burst into one write.
+const statusDebounce = 100 * time.Millisecond
+
+// statusLoop writes the SpeakerStatus after changes, at most once per
+// StatusInterval, and again after a failed write.
+func (s *Speaker) statusLoop(ctx context.Context) {
+	var (
+		last    time.Time
+		written *v1alpha1.SpeakerStatusStatus
+	)
+	s.kickStatus()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.statusKick:
+		}
+		wait := max(statusDebounce, s.cfg.StatusInterval-time.Since(last))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		last = time.Now()
+		st, err := s.statusNow(ctx)
+		if err == nil && written != nil && sameStatus(*written, st) {
+			continue
+		}
+		if err == nil {
+			err = s.writeStatus(ctx, st)
+		}
+		if err != nil {
+			s.log.Error("failed to write SpeakerStatus; retrying", "node", s.cfg.Node, "error", err)
+			time.AfterFunc(s.cfg.StatusInterval, s.kickStatus)
+			continue
+		}
+		written = &st
+	}
+}
+
+// statusNow is the speaker's status as it is now.
+func (s *Speaker) statusNow(ctx context.Context) (v1alpha1.SpeakerStatusStatus, error) {
+	st := v1alpha1.SpeakerStatusStatus{Node: s.cfg.Node, LastUpdate: metav1.Now()}
+	s.mu.Lock()
+	ann := s.ann
+	s.mu.Unlock()
+	if ann == nil {
+		return st, nil
+	}
+	sessions, err := ann.Sessions(ctx)
+	if err != nil {
+		return st, err
+	}
+	for _, x := range sessions {
+		bs := v1alpha1.BGPSessionStatus{Peer: x.Peer, PeerAddress: x.Address.String(), State: x.State, PrefixesAdvertised: x.Advertised}
+		if !x.Since.IsZero() {
+			t := metav1.NewTime(x.Since.Truncate(time.Second))
+			bs.Since = &t
+		}
+		st.Sessions = append(st.Sessions, bs)
+	}
+	advs := ann.Advertised()
+	prefixes := make([]netip.Prefix, len(advs))
+	for i, a := range advs {
+		prefixes[i] = a.Prefix
+	}
+	slices.SortFunc(prefixes, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	for _, p := range prefixes {
+		st.Advertised = append(st.Advertised, p.String())
+	}
+	return st, nil
+}
+
+func sameStatus(a, b v1alpha1.SpeakerStatusStatus) bool {
+	a.LastUpdate, b.LastUpdate = metav1.Time{}, metav1.Time{}
+	return reflect.DeepEqual(a, b)
+}
+
+// writeStatus creates the node's SpeakerStatus (owned by the Node, so it
+// goes away with it) if needed and updates its status subresource.
+func (s *Speaker) writeStatus(ctx context.Context, st v1alpha1.SpeakerStatusStatus) error {
+	c := s.cfg.Dynamic.Resource(SpeakerStatusesResource)
+	u, err := c.Get(ctx, s.cfg.Node, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		obj := &v1alpha1.SpeakerStatus{
+			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "SpeakerStatus"},
+			ObjectMeta: metav1.ObjectMeta{Name: s.cfg.Node, Labels: map[string]string{"app.kubernetes.io/name": "lblab-speaker"}},
+		}
+		s.mu.Lock()
+		uid := s.st.node.uid
+		s.mu.Unlock()
+		if uid != "" {
+			obj.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: s.cfg.Node, UID: uid}}
+		}
+		m, cerr := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+		if cerr != nil {
+			return cerr
+		}
+		u, err = c.Create(ctx, &unstructured.Unstructured{Object: m}, metav1.CreateOptions{})
+	}
+	if err != nil {
+		return fmt.Errorf("failed to get or create SpeakerStatus %s: %w", s.cfg.Node, err)
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&st)
+	if err != nil {
+		return err
+	}
+	u.Object["status"] = m
+	if _, err := c.UpdateStatus(ctx, u, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("failed to update SpeakerStatus %s: %w", s.cfg.Node, err)
+	}
+	return nil
+}

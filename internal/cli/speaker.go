@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/lblab/lblab/controller/speaker"
+	"github.com/lblab/lblab/controller/speaker/bgp"
+)
+
+type speakerFlags struct {
+	node           string
+	kubeconfig     string
+	metricsAddr    string
+	gobgpAPI       string
+	statusInterval time.Duration
+	qps            float32
+	burst          int
+}
+
+// newSpeakerCommand runs one node's BGP speaker: a process in a netns lab
+// node's namespace, or the hostNetwork speaker DaemonSet on kind.
+func newSpeakerCommand(g *globals) *cobra.Command {
+	f := &speakerFlags{}
+	cmd := &cobra.Command{
+		Use:   "speaker --node NAME [--kubeconfig PATH]",
+		Short: "Run a node's BGP speaker (started by lblab up)",
+		Long: `Run the BGP speaker of one node: an embedded GoBGP that peers with the
+BGPPeers selected for the node and announces the LoadBalancer IPs the node is
+eligible for, with next-hop self. GoBGP's gRPC API is served on --gobgp-api,
+so the gobgp v4 CLI works inside the node (gobgp neighbor, gobgp global rib).`,
+		Example: `  lblab speaker --node node1 --kubeconfig /run/lblab/bgp-ecmp/speaker-node1.kubeconfig
+  lblab exec node1 -- gobgp neighbor`,
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE:   func(cmd *cobra.Command, _ []string) error { return runSpeaker(cmd.Context(), g, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.node, "node", os.Getenv("NODE_NAME"), "name of the node this speaker runs on (env NODE_NAME)")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig (default: in-cluster)")
+	fl.StringVar(&f.metricsAddr, "metrics-addr", ":7473", `address of /metrics and /healthz ("" to disable)`)
+	fl.StringVar(&f.gobgpAPI, "gobgp-api", "127.0.0.1:50051", `address of GoBGP's gRPC API, for the gobgp CLI ("" to disable)`)
+	fl.DurationVar(&f.statusInterval, "status-interval", time.Second, "most often the node's SpeakerStatus is written")
+	fl.Float32Var(&f.qps, "kube-api-qps", 50, "client-side limit of API requests per second")
+	fl.IntVar(&f.burst, "kube-api-burst", 100, "client-side burst of API requests")
+	return cmd
+}
+
+func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if f.node == "" {
+		return errors.New("no node name: pass --node NAME (or set NODE_NAME, e.g. from the downward API)")
+	}
+	cfg, err := speakerRESTConfig(f.kubeconfig)
+	if err != nil {
+		return err
+	}
+	cfg.QPS, cfg.Burst = f.qps, f.burst
+	cfg.UserAgent = "lblab-speaker/" + f.node
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("failed to create a Kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("failed to create a Kubernetes client: %w", err)
+	}
+	level := slog.LevelInfo
+	if g.verbosity > 0 {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})).With("node", f.node)
+	metrics := speaker.NewMetrics()
+	if f.metricsAddr != "" {
+		l, err := net.Listen("tcp", f.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("failed to listen for metrics on %s (--metrics-addr): %w", f.metricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", metrics.Handler())
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(l) }()
+		defer srv.Close()
+	}
+	spk, err := speaker.New(speaker.Config{
+		Node: f.node, Client: kube, Dynamic: dyn, Log: log, Metrics: metrics, StatusInterval: f.statusInterval,
+		StartBGP: func(ctx context.Context, c speaker.BGPConfig) (speaker.Announcer, error) {
+			return bgp.Start(ctx, bgp.Config{
+				RouterID: c.RouterID, ASN: c.ASN, APIAddress: f.gobgpAPI,
+				Logger: log.With("component", "gobgp"), OnSessionChange: c.OnSessionChange,
+			})
+		},
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("starting lblab speaker", "gobgpAPI", f.gobgpAPI, "metrics", f.metricsAddr)
+	return spk.Run(ctx)
+}
+
+// speakerRESTConfig loads a kubeconfig, or the in-cluster config when path is "".
+func speakerRESTConfig(path string) (*rest.Config, error) {
+	if path == "" {
+		cfg, err := rest.InClusterConfig()
+		if err != nil {
+			return nil, fmt.Errorf("failed to load the in-cluster config (pass --kubeconfig outside a cluster): %w", err)
+		}
+		return cfg, nil
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to load kubeconfig %s: %w", path, err)
+	}
+	return cfg, nil
+}
