@@ -45,6 +45,9 @@ func HostCommands(role lab.Role, mode topology.Dataplane, probe string) []Comman
 		{"gobgp-global-rib-ipv4.txt", []string{"gobgp", "global", "rib", "-a", "ipv4"}},
 		{"gobgp-global-rib-ipv6.txt", []string{"gobgp", "global", "rib", "-a", "ipv6"}},
 	}
+	if probe != "" {
+		cmds = append(cmds, Command{"gobgp-api.json", []string{probe, "probe", "gobgp"}})
+	}
 	switch mode {
 	case topology.DataplaneIPTables:
 		cmds = append(cmds, Command{"iptables-save.txt", []string{"iptables-save", "-c"}},
