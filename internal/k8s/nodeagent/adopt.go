@@ -1,0 +1,64 @@
+package nodeagent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// adopt takes over what an earlier agent left: it loads the saved pod
+// states (their processes keep running and are checked by pid and command
+// line on the next sync), tears down pod networks on this node that no
+// state explains, and frees IPs whose owner is gone. Pods that no longer
+// exist in the API are stopped and cleaned up by the first sync of their key.
+func (a *Agent) adopt() error {
+	dir := filepath.Join(a.cfg.RunDir, "pods")
+	entries, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("failed to read %s: %w", dir, err)
+	}
+	var errs []error
+	known := map[string]bool{}
+	owners := map[string]bool{}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		st, err := loadPodState(filepath.Join(dir, e.Name()))
+		if err != nil {
+			a.log.Error("removing a pod directory without a readable state", "dir", e.Name(), "err", err)
+			errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+			continue
+		}
+		known[st.HostVeth] = true
+		owners[string(st.UID)] = true
+		key := podKey(st.Namespace, st.Name)
+		a.setState(key, st)
+		a.queue.Add(key)
+		a.log.Info("adopting pod", "pod", key, "netns", st.Netns)
+	}
+	nets, err := a.net.PodNetworks()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, p := range nets {
+		if known[p.HostVeth] {
+			continue
+		}
+		a.log.Info("removing an orphaned pod network", "netns", p.Netns)
+		errs = append(errs, a.rt.KillNetns(p.Netns), a.net.Teardown(p))
+	}
+	held, err := a.ipam.Owners()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for ip, owner := range held {
+		if !owners[owner] {
+			a.log.Info("releasing an IP whose pod is gone", "ip", ip)
+			errs = append(errs, a.ipam.Release(owner))
+		}
+	}
+	a.enqueueAll()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,102 @@
+package nodeagent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// netnsDir is where named network namespaces are mounted (iproute2's).
+const netnsDir = "/run/netns"
+
+// inNetns runs fn on a fresh OS thread that has entered the namespace ns.
+// The thread is never returned to the Go scheduler (the goroutine exits
+// locked, so the runtime destroys the thread), so no other goroutine can
+// ever run in the wrong namespace, whatever fn does.
+func inNetns(ns netns.NsHandle, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with this goroutine
+		if err := netns.Set(ns); err != nil {
+			errc <- fmt.Errorf("failed to enter network namespace: %w", err)
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+// createNetns creates the named network namespace and runs setup inside it
+// (on the thread that created it). It returns a handle to the namespace.
+func createNetns(name string, setup func() error) (netns.NsHandle, error) {
+	type result struct {
+		h   netns.NsHandle
+		err error
+	}
+	resc := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked, see inNetns
+		h, err := mountNewNetns(name)
+		if err == nil && setup != nil {
+			if err = setup(); err != nil {
+				h.Close()
+				_ = deleteNetns(name)
+			}
+		}
+		resc <- result{h, err}
+	}()
+	r := <-resc
+	return r.h, r.err
+}
+
+func mountNewNetns(name string) (netns.NsHandle, error) {
+	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
+		return netns.None(), err
+	}
+	path := filepath.Join(netnsDir, name)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
+	if err != nil {
+		return netns.None(), fmt.Errorf("failed to create %s: %w", path, err)
+	}
+	f.Close()
+	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		os.Remove(path)
+		return netns.None(), fmt.Errorf("failed to create network namespace %s: %w", name, err)
+	}
+	self := fmt.Sprintf("/proc/%d/task/%d/ns/net", os.Getpid(), unix.Gettid())
+	if err := unix.Mount(self, path, "none", unix.MS_BIND, ""); err != nil {
+		os.Remove(path)
+		return netns.None(), fmt.Errorf("failed to mount network namespace %s: %w", name, err)
+	}
+	return netns.GetFromPath(path)
+}
+
+// deleteNetns unmounts and removes a named namespace. The namespace itself
+// goes away when its last process exits. An absent namespace is fine.
+func deleteNetns(name string) error {
+	path := filepath.Join(netnsDir, name)
+	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil &&
+		!errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("failed to unmount %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("failed to remove %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeSysctls writes sysctls in the calling thread's network namespace;
+// keys are paths under /proc/sys.
+func writeSysctls(kv [][2]string) error {
+	for _, p := range kv {
+		if err := os.WriteFile(filepath.Join("/proc/sys", p[0]), []byte(p[1]), 0o644); err != nil {
+			return fmt.Errorf("failed to set %s=%s: %w", p[0], p[1], err)
+		}
+	}
+	return nil
+}
