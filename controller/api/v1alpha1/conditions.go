@@ -16,4 +16,5 @@ const (
 	ReasonPeerConflict   = "PeerConflict"   // BGPPeer: same address as another, different ASNs
 	ReasonUnknownPool    = "UnknownPool"    // BGPAdvertisement: names an IPPool that does not exist
 	ReasonUnknownPeer    = "UnknownPeer"    // BGPAdvertisement: names a BGPPeer that does not exist
+	ReasonInvalidSpec    = "InvalidSpec"    // any: a value CEL let through that the controller cannot use (e.g. a bad selector)
 )

@@ -1,0 +1,112 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/tools/record"
+
+	"github.com/lblab/lblab/controller/api/v1alpha1"
+)
+
+// Main runs the controller against the cluster of cfg until ctx is done:
+// metrics, events, and (with opts.LeaderElect) leader election. It returns
+// an error when leadership is lost, so that the process exits and is
+// restarted fresh.
+func Main(ctx context.Context, cfg *rest.Config, opts Options, log *slog.Logger) error {
+	core := rest.CopyConfig(cfg)
+	core.ContentType = "application/vnd.kubernetes.protobuf"
+	core.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	client, err := kubernetes.NewForConfig(core)
+	if err != nil {
+		return fmt.Errorf("failed to create a Kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("failed to create a Kubernetes client: %w", err)
+	}
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	defer broadcaster.Shutdown()
+	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "lblab-controller"})
+	c := New(client, dyn, recorder, log, opts)
+	if opts.MetricsAddr != "" {
+		stop, err := serveMetrics(opts.MetricsAddr, c.metrics.registry, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if !opts.LeaderElect {
+		return c.Run(ctx)
+	}
+	id := opts.Identity
+	if id == "" {
+		host, _ := os.Hostname()
+		id = host + "_" + strconv.Itoa(os.Getpid())
+	}
+	lock := &resourcelock.LeaseLock{
+		LeaseMeta:  metav1.ObjectMeta{Namespace: v1alpha1.Namespace, Name: opts.LeaseName},
+		Client:     client.CoordinationV1(),
+		LockConfig: resourcelock.ResourceLockConfig{Identity: id},
+	}
+	done := make(chan error, 1)
+	led := false
+	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
+		Name: "lblab-controller", Lock: lock, ReleaseOnCancel: true,
+		LeaseDuration: opts.LeaseDuration, RenewDeadline: opts.RenewDeadline, RetryPeriod: opts.RetryPeriod,
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(ctx context.Context) {
+				led = true
+				log.Info("became leader", "identity", id)
+				done <- c.Run(ctx)
+			},
+			OnStoppedLeading: func() { log.Info("stopped leading", "identity", id) },
+		},
+	})
+	if !led {
+		return context.Cause(ctx)
+	}
+	err = <-done
+	if ctx.Err() == nil {
+		return errors.Join(err, errors.New("lost the leader Lease "+v1alpha1.Namespace+"/"+opts.LeaseName))
+	}
+	return err
+}
+
+// serveMetrics serves /metrics and /healthz and returns a stop function.
+func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("failed to listen on --metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server failed", "err", err)
+		}
+	}()
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
+}
