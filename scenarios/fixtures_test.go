@@ -59,3 +59,12 @@ func labPools() map[string][]netaddr.Range {
 	v6, _ := netaddr.ParseRange("2001:db8:100::/120")
 	return map[string][]netaddr.Range{"default": {v4, v6}}
 }
+
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

@@ -291,3 +291,14 @@ func TestRunEngine(t *testing.T) {
 		t.Errorf("panic %q, order %v", res[5].Summary, seen)
 	}
 }
+
+// TestParseBatchCaptured reads the real output of wgetScript's loop (Debian
+// wget 1.21 on a netns lab's client, against nginx behind kube-proxy
+// nftables): three answers from three pods, a 404, and a timeout.
+func TestParseBatchCaptured(t *testing.T) {
+	b := ParseBatch(string(readTestdata(t, "wget-client.txt")))
+	if b.Sent != 5 || b.OK != 3 || len(b.Nodes) != 3 || len(b.Pods) != 3 || b.Failures["HTTP 404"] != 1 ||
+		b.Failures["network failure (timeout, refused or unreachable)"] != 1 {
+		t.Errorf("batch %+v", b)
+	}
+}
