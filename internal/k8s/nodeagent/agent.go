@@ -98,6 +98,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Join(a.cfg.RunDir, "pods"), 0o755); err != nil {
 		return fmt.Errorf("failed to create the run dir: %w", err)
 	}
+	if a.uid != os.Geteuid() {
+		if err := checkSearchable(a.cfg.RunDir); err != nil {
+			return err
+		}
+	}
 	if err := a.net.Init(); err != nil {
 		return err
 	}

@@ -153,7 +153,7 @@ func exitOf(cs *containerState, ps ProcState) *terminated {
 func (a *Agent) startContainer(key string, pod *corev1.Pod, st *podState, c *corev1.Container, cs *containerState) error {
 	cfg := nginxConfig{Namespace: pod.Namespace, Pod: pod.Name, Node: a.cfg.Node, Container: c.Name,
 		Ports: containerPorts(c), Dir: st.dir, Without: a.mach.nginxNoMod}
-	if err := a.prepareDirs(cfg); err != nil {
+	if err := prepareDirs(cfg, a.uid, a.gid); err != nil {
 		return err
 	}
 	conf, err := cfg.render()
@@ -180,15 +180,15 @@ func (a *Agent) startContainer(key string, pod *corev1.Pod, st *podState, c *cor
 
 // prepareDirs makes the directories and log files nginx writes, owned by
 // the user it runs as; everything else in the pod's directory is root's.
-func (a *Agent) prepareDirs(cfg nginxConfig) error {
+func prepareDirs(cfg nginxConfig, uid, gid int) error {
 	for _, d := range []string{cfg.Dir, filepath.Join(cfg.Dir, "nginx"), cfg.TempDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("failed to create %s: %w", d, err)
 		}
 	}
 	for _, p := range []string{filepath.Join(cfg.Dir, "nginx"), filepath.Join(cfg.Dir, "nginx", "tmp"), cfg.TempDir()} {
-		if err := os.Chown(p, a.uid, a.gid); err != nil {
-			return fmt.Errorf("failed to hand %s to uid %d: %w", p, a.uid, err)
+		if err := os.Chown(p, uid, gid); err != nil {
+			return fmt.Errorf("failed to hand %s to uid %d: %w", p, uid, err)
 		}
 	}
 	f, err := os.OpenFile(cfg.AccessLog(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -196,11 +196,29 @@ func (a *Agent) prepareDirs(cfg nginxConfig) error {
 		return fmt.Errorf("failed to create %s: %w", cfg.AccessLog(), err)
 	}
 	f.Close()
-	return os.Chown(cfg.AccessLog(), a.uid, a.gid)
+	return os.Chown(cfg.AccessLog(), uid, gid)
 }
 
 func newContainerID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// checkSearchable fails when a user other than root cannot reach dir, as
+// nginx (running as www-data) must.
+func checkSearchable(dir string) error {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return fmt.Errorf("failed to check --run-dir: %w", err)
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("--run-dir %s: nginx runs as %s and cannot reach it, because %s has mode %v; use a directory every user may traverse",
+				dir, nginxUser, d, fi.Mode().Perm())
+		}
+		if d == "/" {
+			return nil
+		}
+	}
 }

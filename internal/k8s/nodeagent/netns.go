@@ -14,19 +14,31 @@ import (
 // netnsDir is where named network namespaces are mounted (iproute2's).
 const netnsDir = "/run/netns"
 
-// inNetns runs fn on a fresh OS thread that has entered the namespace ns.
-// The thread is never returned to the Go scheduler (the goroutine exits
-// locked, so the runtime destroys the thread), so no other goroutine can
-// ever run in the wrong namespace, whatever fn does.
+// inNetns runs fn on an OS thread that has entered the namespace ns, and
+// returns the thread to the agent's namespace afterwards. If it cannot go
+// back, the thread stays locked and the Go runtime retires it, so no other
+// goroutine ever runs in the wrong namespace.
 func inNetns(ns netns.NsHandle, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with this goroutine
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("failed to open the current network namespace: %w", err)
+			return
+		}
+		defer orig.Close()
 		if err := netns.Set(ns); err != nil {
+			runtime.UnlockOSThread()
 			errc <- fmt.Errorf("failed to enter network namespace: %w", err)
 			return
 		}
-		errc <- fn()
+		err = fn()
+		if netns.Set(orig) == nil {
+			runtime.UnlockOSThread()
+		}
+		errc <- err
 	}()
 	return <-errc
 }
@@ -40,13 +52,23 @@ func createNetns(name string, setup func() error) (netns.NsHandle, error) {
 	}
 	resc := make(chan result, 1)
 	go func() {
-		runtime.LockOSThread() // never unlocked, see inNetns
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			runtime.UnlockOSThread()
+			resc <- result{netns.None(), fmt.Errorf("failed to open the current network namespace: %w", err)}
+			return
+		}
+		defer orig.Close()
 		h, err := mountNewNetns(name)
 		if err == nil && setup != nil {
 			if err = setup(); err != nil {
 				h.Close()
 				_ = deleteNetns(name)
 			}
+		}
+		if netns.Set(orig) == nil {
+			runtime.UnlockOSThread()
 		}
 		resc <- result{h, err}
 	}()

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -65,6 +67,10 @@ func (r *linuxRuntime) Start(p Proc, onExit func()) (int, error) {
 	r.mu.Unlock()
 	go func() {
 		err := cmd.Wait()
+		// nginx's workers outlive a master that was killed: end the
+		// container's whole process group (its session), as a container
+		// runtime ends the container.
+		killGroup(pid)
 		st := ProcState{Known: true, FinishedAt: time.Now()}
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -102,6 +108,9 @@ func (r *linuxRuntime) State(pid int, match string) ProcState {
 		return ProcState{Running: true}
 	}
 	// Not ours (adopted from an earlier agent) and gone: its status is lost.
+	if pid > 0 {
+		killGroup(pid) // leftover workers, see Start
+	}
 	return ProcState{ExitCode: 255, FinishedAt: time.Now()}
 }
 
@@ -123,6 +132,8 @@ func (r *linuxRuntime) KillNetns(name string) error {
 		}
 		return fmt.Errorf("failed to list processes in %s: %w", name, err)
 	}
+	self := os.Getpid()
+	pids = slices.DeleteFunc(pids, func(p int) bool { return p == self })
 	return proc.Kill(pids, 2*time.Second)
 }
 
@@ -153,4 +164,35 @@ func lookupUser() (int, int, error) {
 		return uid, gid, nil
 	}
 	return 0, 0, fmt.Errorf("failed to find user %s or nobody to run nginx as", nginxUser)
+}
+
+// killGroup kills the nginx processes left in the process group pgid (the
+// workers of a master that died; the master led its own session).
+func killGroup(pgid int) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 3 || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		if cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline"); bytes.HasPrefix(cmdline, []byte("nginx")) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
