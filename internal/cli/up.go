@@ -104,7 +104,7 @@ func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) erro
 
 // upActions are the steps after the backend has provisioned the cluster.
 func upActions(b lab.Backend, l *lab.Lab) []lab.Action {
-	var actions []lab.Action
+	actions := controllerActions(b, l)
 	// Last: the workloads, on whatever cluster the backend made.
 	if ws := l.Topology.Workloads; !l.Options.NoWorkloads && len(ws) > 0 {
 		actions = append(actions, lab.Action{

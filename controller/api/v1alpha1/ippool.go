@@ -45,7 +45,9 @@ type IPPoolSpec struct {
 type IPPoolStatus struct {
 	// AssignedIPv4 and AssignedIPv6 count addresses in use (an address
 	// shared by several Services counts once).
+	// +optional
 	AssignedIPv4 int64 `json:"assignedIPv4"`
+	// +optional
 	AssignedIPv6 int64 `json:"assignedIPv6"`
 	// AvailableIPv4 and AvailableIPv6 count free addresses (as strings:
 	// IPv6 pools can be larger than an int64).

@@ -2,7 +2,6 @@ package netns
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/lblab/lblab/internal/lab"
@@ -41,9 +40,4 @@ func (b *backend) provisionKubernetes(ctx context.Context, l *lab.Lab, p *plan) 
 		return err
 	}
 	return c.waitNodes(ctx, nodes, ds)
-}
-
-// Deploy starts the load-balancer controller and the speakers.
-func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
-	return errors.New("the bundled controller is not built yet")
 }

@@ -1,0 +1,100 @@
+package install
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/lblab/lblab/controller/api/v1alpha1"
+	"github.com/lblab/lblab/internal/netaddr"
+	"github.com/lblab/lblab/internal/topology"
+)
+
+// Label marks the objects Config makes, so they can be told apart from a
+// user's own.
+const Label = "lblab.dev/from-topology"
+
+// Config turns a resolved topology's controller section into objects: one
+// IPPool per pool, one BGPPeer per address family of the TOR (its address
+// is host 1 of each node subnet), and one BGPAdvertisement announcing
+// every pool to every peer.
+func Config(t *topology.Topology) ([]unstructured.Unstructured, error) {
+	var objs []runtime.Object
+	meta := func(name string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: name, Labels: map[string]string{Label: t.Name}}
+	}
+	for i, p := range t.Controller.Pools {
+		var addrs []string
+		for j, a := range p.Addresses {
+			s, err := poolAddress(a)
+			if err != nil {
+				return nil, fmt.Errorf("controller.pools[%d].addresses[%d]: %w", i, j, err)
+			}
+			addrs = append(addrs, s)
+		}
+		auto := p.AutoAssign == nil || *p.AutoAssign
+		objs = append(objs, &v1alpha1.IPPool{
+			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "IPPool"},
+			ObjectMeta: meta(p.Name),
+			Spec:       v1alpha1.IPPoolSpec{Addresses: addrs, AutoAssign: &auto, AvoidBuggyIPs: p.AvoidBuggyIPs},
+		})
+	}
+	prefixes := t.Network.Prefixes()
+	if len(prefixes) == 0 {
+		return nil, fmt.Errorf("topology %s has no node subnet yet (network.ipv4Subnet/ipv6Subnet); bring the lab up first", t.Name)
+	}
+	hold := &metav1.Duration{Duration: time.Duration(t.TOR.HoldTime) * time.Second}
+	keepalive := &metav1.Duration{Duration: time.Duration(t.TOR.KeepaliveTime) * time.Second}
+	var peers []string
+	for _, pfx := range prefixes {
+		tor, ok := netaddr.Nth(pfx, 1)
+		if !ok {
+			return nil, fmt.Errorf("node subnet %s has no room for the TOR", pfx)
+		}
+		name := "tor-ipv4"
+		if tor.Is6() {
+			name = "tor-ipv6"
+		}
+		peers = append(peers, name)
+		objs = append(objs, &v1alpha1.BGPPeer{
+			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "BGPPeer"},
+			ObjectMeta: meta(name),
+			Spec: v1alpha1.BGPPeerSpec{PeerAddress: tor.String(), PeerASN: t.TOR.ASN, MyASN: t.Controller.ASN,
+				Port: 179, HoldTime: hold, KeepaliveTime: keepalive},
+		})
+	}
+	objs = append(objs, &v1alpha1.BGPAdvertisement{
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "BGPAdvertisement"},
+		ObjectMeta: meta("default"),
+	})
+	out := make([]unstructured.Unstructured, 0, len(objs))
+	for _, o := range objs {
+		u, err := ToUnstructured(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// poolAddress writes a topology pool address the way the IPPool CRD wants
+// it: a masked CIDR, a single address as a /32 or /128, or an a-b range.
+func poolAddress(s string) (string, error) {
+	r, err := netaddr.ParseRange(s)
+	if err != nil {
+		return "", err
+	}
+	if strings.Contains(s, "-") {
+		return r.String(), nil
+	}
+	if p, err := netip.ParsePrefix(strings.TrimSpace(s)); err == nil {
+		return p.Masked().String(), nil
+	}
+	return netip.PrefixFrom(r.From, r.From.BitLen()).String(), nil
+}

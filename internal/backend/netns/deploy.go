@@ -1,0 +1,140 @@
+package netns
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/lblab/lblab/controller/api/v1alpha1"
+	"github.com/lblab/lblab/controller/install"
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/proc"
+)
+
+// Ports and lifetimes of the netns lab's controller and speakers.
+const (
+	controllerMetricsAddr = ":7472"
+	speakerMetricsAddr    = ":7473"
+	speakerGoBGPAPI       = "127.0.0.1:50051"
+	// tokenTTL is how long a minted ServiceAccount token lives; a
+	// converging `up` mints a new one whenever it (re)starts a process.
+	tokenTTL         = 365 * 24 * time.Hour
+	controllerWait   = 30 * time.Second
+	controllerLease  = "--lease-duration=6s"
+	controllerRenew  = "--renew-deadline=4s"
+	controllerRetry  = "--retry-period=1s"
+	controllerIDFlag = "--identity="
+)
+
+// Deploy runs the bundled controller in the control-plane namespace and a
+// speaker in every node namespace, as processes of the lblab binary. Each
+// authenticates with a token minted for its ServiceAccount, so a missing
+// RBAC rule fails here as it would in a cluster. The CRDs, RBAC and
+// configuration must be installed first (controller/install). Running
+// processes are kept; dead ones are restarted.
+func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
+	p, err := newPlan(l.Topology)
+	if err != nil {
+		return err
+	}
+	c, err := newCluster(l, p)
+	if err != nil {
+		return err
+	}
+	self, err := selfBinary()
+	if err != nil {
+		return err
+	}
+	cs, err := clientset(l.Kubeconfig())
+	if err != nil {
+		return err
+	}
+	ca, err := os.ReadFile(filepath.Join(c.y.pkiDir(), "ca.crt"))
+	if err != nil {
+		return fmt.Errorf("failed to read the lab CA (is Kubernetes up?): %w", err)
+	}
+	ds := lbDaemons(l.Name, self, c.y, c.cp, p.nodes)
+	for _, d := range ds {
+		if err := ensureWithToken(ctx, l, c.y, cs, d, c.cfg.Server(), ca); err != nil {
+			return err
+		}
+	}
+	id := controllerIdentity(l.Name)
+	watch := make([]daemon, len(ds))
+	for i, d := range ds {
+		watch[i] = d.daemon
+	}
+	return waitUntil(ctx, c.y, "waiting for the controller to lead", controllerWait, watch, func(ctx context.Context) error {
+		lease, err := cs.CoordinationV1().Leases(v1alpha1.Namespace).Get(ctx, "lblab-controller", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return fmt.Errorf("no Lease %s/lblab-controller yet", v1alpha1.Namespace)
+		}
+		if err != nil {
+			return err
+		}
+		if h := lease.Spec.HolderIdentity; h == nil || *h != id {
+			return fmt.Errorf("the Lease is held by %v, not %s", h, id)
+		}
+		return nil
+	})
+}
+
+// lbDaemon is a controller or speaker process and the ServiceAccount
+// whose token it uses.
+type lbDaemon struct {
+	daemon
+	sa, kubeconfig string
+}
+
+func controllerIdentity(labName string) string { return "netns/" + labName }
+
+// lbDaemons returns the controller (in the control-plane node's namespace)
+// and one speaker per Kubernetes node.
+func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host) []lbDaemon {
+	kc := filepath.Join(y.kubeconfigDir(), "lblab-controller.conf")
+	out := []lbDaemon{{
+		daemon: daemon{name: "lblab controller", file: "lblab-controller", ns: cp.ns, match: kc,
+			argv: []string{self, "controller", "--kubeconfig=" + kc, "--metrics-addr=" + controllerMetricsAddr,
+				controllerIDFlag + controllerIdentity(labName), controllerLease, controllerRenew, controllerRetry}},
+		sa: install.ControllerServiceAccount, kubeconfig: kc,
+	}}
+	for _, n := range nodes {
+		kc := filepath.Join(y.kubeconfigDir(), "lblab-speaker-"+n.name+".conf")
+		out = append(out, lbDaemon{
+			daemon: daemon{name: "lblab speaker on " + n.name, file: n.name + "-lblab-speaker", ns: n.ns, match: kc,
+				argv: []string{self, "speaker", "--node=" + n.name, "--kubeconfig=" + kc,
+					"--metrics-addr=" + speakerMetricsAddr, "--gobgp-api=" + speakerGoBGPAPI}},
+			sa: install.SpeakerServiceAccount, kubeconfig: kc,
+		})
+	}
+	return out
+}
+
+// ensureWithToken keeps a live process with the wanted command line, and
+// otherwise mints a fresh token, writes the kubeconfig and (re)starts it.
+func ensureWithToken(ctx context.Context, l *lab.Lab, y k8sLayout, cs kubernetes.Interface, d lbDaemon, server string, ca []byte) error {
+	if pid, ok := proc.Alive(y.pidFile(d.file), d.match); ok && slices.Equal(cmdline(pid), d.argv) {
+		if _, err := os.Stat(d.kubeconfig); err == nil {
+			return nil
+		}
+	}
+	data, err := install.TokenKubeconfig(ctx, cs, d.sa, server, ca, tokenTTL)
+	if err != nil {
+		return err
+	}
+	if err := lab.WriteFileAtomic(d.kubeconfig, data, 0o600); err != nil {
+		return fmt.Errorf("failed to write %s: %w", d.kubeconfig, err)
+	}
+	// A live process with another command line is restarted by ensureDaemon.
+	if err := ensureDaemon(l, y, d.daemon); err != nil {
+		return err
+	}
+	return nil
+}

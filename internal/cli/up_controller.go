@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/lblab/lblab/controller/install"
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/topology"
+)
+
+// controllerActions install the bundled controller (CRDs, RBAC and the
+// topology's pools and peers) and start it and its speakers through the
+// backend. There are none with --controller none: another controller
+// (e.g. MetalLB) can then be installed by hand.
+func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
+	if l.Topology.Controller.Type != topology.ControllerLBLab {
+		return nil
+	}
+	return []lab.Action{
+		{
+			Name: "Installing the controller's CRDs, RBAC, pools and peers",
+			Run: func(ctx context.Context, l *lab.Lab) error {
+				cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
+				if err != nil {
+					return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
+				}
+				cfg.QPS, cfg.Burst = 100, 200
+				return install.Install(ctx, cfg, l.Topology)
+			},
+		},
+		{
+			Name: "Starting the LoadBalancer controller and speakers",
+			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
+		},
+	}
+}
