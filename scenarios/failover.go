@@ -33,7 +33,7 @@ type FailoverEvidence struct {
 }
 
 // holdSlack covers route installation and the polling interval.
-const holdSlack = 500 * time.Millisecond
+const holdSlack = time.Second
 
 func checkNodeFailover() Check {
 	return Check{Name: "node-failover", Mutates: true, Timeout: 90 * time.Second,
@@ -106,6 +106,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 					failed++
 					failures[err.Error()]++
 				}
+				_ = sleep(tctx, 50*time.Millisecond)
 			}
 		}()
 	}
