@@ -71,7 +71,7 @@ func cmdline(pid int) []string {
 // with the end of its log.
 func daemonDied(y k8sLayout, ds ...daemon) error {
 	for _, d := range ds {
-		if _, ok := proc.Alive(y.pidFile(d.file), d.match); !ok {
+		if !daemonAlive(y.pidFile(d.file), d.match) {
 			return fmt.Errorf("%s exited; last lines of %s:\n%s\n(full log: %s)",
 				d.name, y.logFile(d.file), indent(proc.Tail(y.logFile(d.file), 15)), y.logFile(d.file))
 		}
@@ -118,4 +118,25 @@ func indent(s string) string {
 		return "    (empty)"
 	}
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// daemonAlive is proc.Alive, tolerant of the instant in which nsenter
+// execs the daemon (the command line reads empty then).
+func daemonAlive(pidFile, match string) bool {
+	if _, ok := proc.Alive(pidFile, match); ok {
+		return true
+	}
+	pid := proc.ReadPID(pidFile)
+	if pid <= 0 {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	if i := bytes.LastIndexByte(stat, ')'); i > 0 && len(stat) > i+2 && stat[i+2] == 'Z' {
+		return false
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return err == nil && len(data) == 0
 }

@@ -1,0 +1,314 @@
+package netns_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/lblab/lblab/internal/k8s/components"
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/testutil"
+)
+
+// These tests bring up netns labs with Kubernetes (real etcd,
+// kube-apiserver, controller manager, scheduler, kube-proxy, and lblab's
+// node agent) and drive them with the lab's own kubectl, as a user would.
+// The pinned components come from the cache (built on first use) or
+// LBLAB_K8S_BIN_DIR.
+
+func kubectl(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	return testutil.MustRun(t, append([]string{"kubectl", "--name", name, "--"}, args...)...).Stdout
+}
+
+func k8sDown(t *testing.T, name string) {
+	t.Helper()
+	testutil.MustRun(t, "down", "--name", name)
+	k8sNothingLeft(t, name)
+}
+
+// k8sNothingLeft adds to assertNothingLeft the processes that name the
+// lab's state directory or cluster (etcd, kube-apiserver, ...).
+func k8sNothingLeft(t *testing.T, name string) {
+	t.Helper()
+	assertNothingLeft(t, name)
+	markers := []string{lab.StateDir(name) + "/", "lblab-" + name + "\x00", "--lab\x00" + name + "\x00"}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		cmdline, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, m := range markers {
+			if strings.Contains(string(cmdline), m) {
+				t.Errorf("process is left: %s", strings.ReplaceAll(string(cmdline), "\x00", " "))
+				break
+			}
+		}
+	}
+}
+
+func pods(t *testing.T, name, selector string) []corev1.Pod {
+	t.Helper()
+	var list corev1.PodList
+	if err := json.Unmarshal([]byte(kubectl(t, name, "get", "pods", "-l", selector, "-o", "json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	return list.Items
+}
+
+func ready(p corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// wget fetches url from the TOR until it answers with nginx's page.
+func wgetFromTOR(t *testing.T, name, url string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res := testutil.Run(t, "exec", "--name", name, "tor", "--", "wget", "-qO-", "-T", "3", url)
+		if res.ExitCode == 0 && strings.Contains(res.Stdout, "Welcome to nginx!") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("wget %s from the TOR: exit %d\n%s%s", url, res.ExitCode, res.Stdout, res.Stderr)
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// seedWorkflow runs the seed lab's three kubectl commands for deployment
+// dep and checks pods, Service and NodePorts from the TOR.
+func seedWorkflow(t *testing.T, name, dep string) {
+	kubectl(t, name, "create", "deployment", dep, "--image=nginx")
+	kubectl(t, name, "scale", "--replicas=3", "deployment/"+dep)
+	kubectl(t, name, "expose", "deployment", dep, "--port=80", "--type=LoadBalancer")
+	kubectl(t, name, "rollout", "status", "deployment/"+dep, "--timeout=120s")
+
+	ps := pods(t, name, "app="+dep)
+	var nodes []string
+	for _, p := range ps {
+		if p.Status.Phase != corev1.PodRunning || !ready(p) {
+			t.Errorf("pod %s is %s, ready=%v", p.Name, p.Status.Phase, ready(p))
+		}
+		if p.Spec.NodeName == "control-plane" {
+			t.Errorf("pod %s runs on the tainted control-plane node", p.Name)
+		}
+		if !slices.Contains(nodes, p.Spec.NodeName) {
+			nodes = append(nodes, p.Spec.NodeName)
+		}
+	}
+	if len(ps) != 3 || len(nodes) != 3 {
+		t.Errorf("want 3 pods on 3 workers, got %d pods on %v", len(ps), nodes)
+	}
+
+	var svc corev1.Service
+	if err := json.Unmarshal([]byte(kubectl(t, name, "get", "svc", dep, "-o", "json")), &svc); err != nil {
+		t.Fatal(err)
+	}
+	np := svc.Spec.Ports[0].NodePort
+	if svc.Spec.ClusterIP == "" || svc.Spec.ClusterIP == "None" || np == 0 {
+		t.Fatalf("Service %s: clusterIP %q nodePort %d", dep, svc.Spec.ClusterIP, np)
+	}
+	s := status(t, name)
+	for _, h := range s.Hosts {
+		if h.Role == "control-plane" || h.Role == "worker" {
+			wgetFromTOR(t, name, "http://"+h.IPv4+":"+strconv.Itoa(int(np)))
+		}
+	}
+}
+
+// podDeletion deletes a pod and checks that the Deployment replaces it, its
+// namespace goes, and the Service still answers.
+func podDeletion(t *testing.T, name, dep string) {
+	before := pods(t, name, "app="+dep)
+	victim := before[0]
+	kubectl(t, name, "delete", "pod", victim.Name, "--wait=true", "--timeout=60s")
+	kubectl(t, name, "rollout", "status", "deployment/"+dep, "--timeout=90s")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		after := pods(t, name, "app="+dep)
+		n := 0
+		for _, p := range after {
+			if p.Name == victim.Name {
+				t.Fatalf("deleted pod %s still exists", victim.Name)
+			}
+			if ready(p) {
+				n++
+			}
+		}
+		if n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 3 pods Ready after deleting %s", n, victim.Name)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	entries, _ := os.ReadDir("/run/netns")
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), name+"_pod-") && strings.Contains(e.Name(), string(victim.UID)) {
+			t.Errorf("the deleted pod's namespace %s is left", e.Name())
+		}
+	}
+	if victim.Status.PodIP != "" {
+		wgetFromTOR(t, name, "http://"+victim.Status.HostIP+":"+nodePort(t, name, dep))
+	}
+}
+
+func nodePort(t *testing.T, name, svc string) string {
+	return strings.TrimSpace(kubectl(t, name, "get", "svc", svc, "-o", "jsonpath={.spec.ports[0].nodePort}"))
+}
+
+func TestIntegrationKubernetesIPTables(t *testing.T) {
+	testutil.Integration(t)
+	const name = "k8s-ipt"
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	res := testutil.MustRun(t, "up", "--name", name, "--dataplane", "iptables", "--no-workloads")
+	for _, want := range []string{"export KUBECONFIG=" + lab.StateDir(name) + "/kubeconfig", "Where the time went:"} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("up's summary lacks %q:\n%s", want, res.Stdout)
+		}
+	}
+	if got := strings.TrimSpace(testutil.MustRun(t, "kubeconfig", "--name", name).Stdout); got != lab.StateDir(name)+"/kubeconfig" {
+		t.Errorf("lblab kubeconfig = %q", got)
+	}
+	if v := kubectl(t, name, "version", "-o", "json"); !strings.Contains(v, `"gitVersion": "v1.37.`) {
+		t.Errorf("kubectl version:\n%s", v)
+	}
+	nodes := kubectl(t, name, "get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR} {.metadata.labels.node-role\\.kubernetes\\.io/control-plane}|{end}")
+	if strings.Count(nodes, "10.244.") != 4 || !strings.Contains(nodes, "control-plane 10.244.") {
+		t.Errorf("nodes (name podCIDR role): %s", nodes)
+	}
+	seedWorkflow(t, name, "web")
+	podDeletion(t, name, "web")
+	k8sDown(t, name)
+}
+
+func TestIntegrationKubernetesNFTables(t *testing.T) {
+	testutil.Integration(t)
+	const name = "k8s-nft"
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	// With the topology's workloads: web (3 × nginx) and its Service.
+	testutil.MustRun(t, "up", "--name", name, "--dataplane", "nftables")
+	ps := pods(t, name, "app=web")
+	if len(ps) != 3 {
+		t.Errorf("the topology's web has %d pods, want 3", len(ps))
+	}
+	if out, err := exec.Command("ip", "netns", "exec", name+"_node1", "nft", "list", "table", "ip", "kube-proxy").CombinedOutput(); err != nil ||
+		!strings.Contains(string(out), "service-ips") {
+		t.Errorf("no kube-proxy nftables table on node1: %v\n%s", err, out)
+	}
+	seedWorkflow(t, name, "web2")
+	podDeletion(t, name, "web2")
+
+	// Converging: nothing to do, then restart what was killed.
+	again := testutil.MustRun(t, "up", "--name", name, "--dataplane", "nftables")
+	if !strings.Contains(again.Stdout, "nothing to change") {
+		t.Errorf("second up changed something:\n%s", again.Stdout)
+	}
+	for _, f := range []string{"kube-scheduler", "node2-node-agent", "node3-kube-proxy"} {
+		pid, err := os.ReadFile(filepath.Join(lab.RunDir(name), "pids", f+".pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+	time.Sleep(200 * time.Millisecond)
+	conv := testutil.MustRun(t, "up", "--name", name, "--dataplane", "nftables")
+	for _, want := range []string{"restarted kube-scheduler (it was not running)", "restarted node agent on node2 (it was not running)",
+		"restarted kube-proxy on node3 (it was not running)"} {
+		if !strings.Contains(conv.Stdout, want) {
+			t.Errorf("converging up did not say %q:\n%s", want, conv.Stdout)
+		}
+	}
+	wgetFromTOR(t, name, "http://"+hostAddr(t, status(t, name), "node3", false)+":"+nodePort(t, name, "web2"))
+	k8sDown(t, name)
+}
+
+func TestIntegrationKubernetesIPVSRefused(t *testing.T) {
+	testutil.Integration(t)
+	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
+		t.Skip("this kernel has IPVS")
+	}
+	const name = "k8s-ipvs"
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	res := testutil.Run(t, "up", "--name", name, "--dataplane", "ipvs")
+	if res.ExitCode == 0 {
+		t.Fatal("up --dataplane ipvs must fail on a kernel without IPVS")
+	}
+	for _, want := range []string{"CONFIG_IP_VS", "--dataplane iptables or nftables", "kind backend"} {
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("error lacks %q:\n%s", want, res.Stderr)
+		}
+	}
+	k8sNothingLeft(t, name)
+}
+
+// A control-plane component that cannot start stops `up` with its log,
+// and the failed lab is cleaned up.
+func TestIntegrationKubernetesComponentFails(t *testing.T) {
+	testutil.Integration(t)
+	const name = "k8s-fail"
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	bins := components.BinDir()
+	if d := os.Getenv("LBLAB_K8S_BIN_DIR"); d != "" {
+		bins = d
+	}
+	if _, err := os.Stat(filepath.Join(bins, "kube-apiserver")); err != nil {
+		t.Skipf("no cached components in %s yet (another integration test builds them)", bins)
+	}
+	dir := t.TempDir()
+	for _, n := range []string{"kube-controller-manager", "kube-scheduler", "kube-proxy", "kubectl", "etcd"} {
+		if err := os.Symlink(filepath.Join(bins, n), filepath.Join(dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	broken := "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'Kubernetes v1.37.2'; exit 0; }\necho 'E1125 run.go:72] \"command failed\" err=\"open /nonexistent/apiserver.crt: no such file or directory\"'\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "kube-apiserver"), []byte(broken), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res := testutil.Run(t, "up", "--name", name, "--k8s-bin-dir", dir)
+	if res.ExitCode == 0 {
+		t.Fatal("up with a failing kube-apiserver succeeded")
+	}
+	for _, want := range []string{"kube-apiserver exited", "open /nonexistent/apiserver.crt", "kube-apiserver.log", "Cleaning up the failed lab"} {
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.Stderr)
+		}
+	}
+	k8sNothingLeft(t, name)
+}
+
+// An `up` killed at any point, then `down`, leaves nothing.
+func TestIntegrationKubernetesKilledUpThenDown(t *testing.T) {
+	testutil.Integration(t)
+	const name = "k8s-killed"
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	for _, delay := range []time.Duration{700 * time.Millisecond, 2 * time.Second, 5 * time.Second, 9 * time.Second} {
+		cmd := exec.Command(testutil.Binary(t), "up", "--name", name, "-q")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		k8sDown(t, name)
+	}
+}
