@@ -116,13 +116,16 @@ func JudgeRIB(exp []Expectation, ribs map[bool]*frr.RIB, held []netip.Addr, ps m
 		}
 		ev = append(ev, re)
 	}
-	for v6, rib := range ribs {
+	for _, v6 := range []bool{false, true} { // stable order
+		rib := ribs[v6]
+		if rib == nil {
+			continue
+		}
 		for _, rt := range rib.Routes {
 			if stale(rt.Prefix, held, ps) {
 				problems = append(problems, fmt.Sprintf("stale route %s in the BGP table (no Service holds it)", rt.Prefix))
 				ev = append(ev, RouteEvidence{Prefix: rt.Prefix, Nexthops: rt.SelectedNexthops(), Problem: "stale"})
 			}
-			_ = v6
 		}
 	}
 	if len(problems) > 0 {
