@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Measures the lblab speaker against a real FRR TOR and kube-apiserver
+# (issue 4's speed and scale targets): Service status → first BGP UPDATE on
+# the wire and → ECMP route in the TOR's FIB (p50/p99 over N Services),
+# churn of 1,000 and 5,000 Services, withdrawals, and speaker RSS.
+#
+#   hack/bench/speaker.sh [services] [churn sizes]
+#
+# It brings up a lab with Kubernetes and no controller (`--controller none
+# --no-workloads`), runs `lblab speaker` in every worker namespace the way
+# the netns backend does, and lets hack/bench/speaker play the controller
+# (it writes each Service's status), so the figures are the speaker's own.
+# With LBLAB_BENCH_CONTROLLER=1 it keeps the lab's controller and speakers
+# instead and measures from Service create. Needs root and tcpdump.
+set -euo pipefail
+services=${1:-100}
+churn=${2:-1000,5000}
+bin=${LBLAB:-bin/lblab}
+name=${LBLAB_BENCH_LAB:-spk-bench}
+[ -x "$bin" ] || go build -o "$bin" ./cmd/lblab
+go build -o /tmp/lblab-speaker-bench ./hack/bench/speaker
+
+"$bin" down -q --name "$name" || true
+trap '"$bin" down -q --name "$name"' EXIT
+if [ "${LBLAB_BENCH_CONTROLLER:-}" = 1 ]; then
+  "$bin" up -q --name "$name" --no-workloads
+  args=(-controller)
+else
+  "$bin" up -q --name "$name" --controller none --no-workloads
+  "$bin" kubectl --name "$name" -- apply -f fixtures/crds/ >/dev/null
+  args=(-start-speakers -lblab "$bin")
+fi
+echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+/tmp/lblab-speaker-bench -lab "$name" -services "$services" -churn "$churn" "${args[@]}"
