@@ -312,3 +312,48 @@ func TestIntegrationKubernetesKilledUpThenDown(t *testing.T) {
 		k8sDown(t, name)
 	}
 }
+
+// bgp-ecmp-dual: nodes, pods and the workload's Service get both families,
+// and NodePorts answer on the nodes' IPv6 addresses.
+func TestIntegrationKubernetesDualStack(t *testing.T) {
+	testutil.Integration(t)
+	const name = "k8s-dual"
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	testutil.MustRun(t, "up", "-t", "bgp-ecmp-dual", "--name", name, "--controller", "none")
+	var nodes corev1.NodeList
+	if err := json.Unmarshal([]byte(kubectl(t, name, "get", "nodes", "-o", "json")), &nodes); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes.Items {
+		if len(n.Spec.PodCIDRs) != 2 || !strings.Contains(n.Spec.PodCIDRs[1], ":") {
+			t.Errorf("node %s podCIDRs %v, want IPv4 and IPv6", n.Name, n.Spec.PodCIDRs)
+		}
+	}
+	ps := pods(t, name, "app=web")
+	spread := map[string]bool{}
+	for _, p := range ps {
+		spread[p.Spec.NodeName] = true
+		if len(p.Status.PodIPs) != 2 || !strings.Contains(p.Status.PodIPs[1].IP, ":") {
+			t.Errorf("pod %s IPs %v, want IPv4 and IPv6", p.Name, p.Status.PodIPs)
+		}
+	}
+	if len(ps) != 3 || len(spread) != 3 {
+		t.Errorf("the topology's web: %d pods on %d nodes, want 3 on 3", len(ps), len(spread))
+	}
+	var svc corev1.Service
+	if err := json.Unmarshal([]byte(kubectl(t, name, "get", "svc", "web", "-o", "json")), &svc); err != nil {
+		t.Fatal(err)
+	}
+	if len(svc.Spec.ClusterIPs) != 2 || *svc.Spec.IPFamilyPolicy != corev1.IPFamilyPolicyPreferDualStack {
+		t.Errorf("Service web: clusterIPs %v policy %v", svc.Spec.ClusterIPs, *svc.Spec.IPFamilyPolicy)
+	}
+	np := strconv.Itoa(int(svc.Spec.Ports[0].NodePort))
+	s := status(t, name)
+	for _, h := range s.Hosts {
+		if h.Role == "worker" {
+			wgetFromTOR(t, name, "http://"+h.IPv4+":"+np)
+			wgetFromTOR(t, name, "http://["+h.IPv6+"]:"+np)
+		}
+	}
+	k8sDown(t, name)
+}

@@ -215,8 +215,15 @@ func (c *cluster) waitNodes(ctx context.Context, nodes []k8sNode, ds []daemon) (
 	return c.waitKubeProxies(ctx, nodes, watch)
 }
 
-// notReady says why a Node is not Ready, or "".
+// notReady says why a Node is not Ready and schedulable, or "". The node
+// lifecycle controller removes its not-ready taint a moment after the Node
+// turns Ready; until then pods would all land on the other nodes.
 func notReady(n *corev1.Node) string {
+	for _, t := range n.Spec.Taints {
+		if strings.HasPrefix(t.Key, "node.kubernetes.io/") || strings.HasPrefix(t.Key, "node.cloudprovider.kubernetes.io/") {
+			return fmt.Sprintf("has taint %s:%s", t.Key, t.Effect)
+		}
+	}
 	for _, cond := range n.Status.Conditions {
 		if cond.Type == corev1.NodeReady {
 			if cond.Status == corev1.ConditionTrue {
