@@ -49,6 +49,13 @@ func (s *Speaker) informers() (*informerSet, error) {
 		return nil
 	}
 	svc := set.core.Core().V1().Services().Informer()
+	slices := set.core.Discovery().V1().EndpointSlices().Informer()
+	if err := svc.SetTransform(trimService); err != nil {
+		return nil, err
+	}
+	if err := slices.SetTransform(trimEndpointSlice); err != nil {
+		return nil, err
+	}
 	if err := add(svc, handlers(func(o *corev1.Service, deleted bool) {
 		key := o.Namespace + "/" + o.Name
 		if deleted {
@@ -59,7 +66,7 @@ func (s *Speaker) informers() (*informerSet, error) {
 	})); err != nil {
 		return nil, err
 	}
-	if err := add(set.core.Discovery().V1().EndpointSlices().Informer(), handlers(s.sliceChanged)); err != nil {
+	if err := add(slices, handlers(s.sliceChanged)); err != nil {
 		return nil, err
 	}
 	if err := add(set.node.Core().V1().Nodes().Informer(), handlers(func(o *corev1.Node, deleted bool) {
