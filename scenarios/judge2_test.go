@@ -214,7 +214,7 @@ func TestJudgeTimelines(t *testing.T) {
 		t.Errorf("client blocked: %q", out.Summary)
 	}
 
-	fo := FailoverEvidence{IP: ip, Node: "node3", Nexthop: n[2], HoldTime: 9 * time.Second, Withdrawn: 7 * time.Second, Requests: 40}
+	fo := FailoverEvidence{IP: ip, Node: "node3", Nexthop: n[2], HoldTime: 9 * time.Second, Withdrawn: 7 * time.Second, Requests: 40, AfterWithdraw: 10}
 	if out := JudgeFailover(fo); out.Status != Passed {
 		t.Errorf("failover: %q", out.Summary)
 	}
@@ -225,8 +225,18 @@ func TestJudgeTimelines(t *testing.T) {
 	}
 	lossy := fo
 	lossy.Failed, lossy.Failures = 2, map[string]int{"network failure": 2}
-	if out := JudgeFailover(lossy); out.Status != Failed || !strings.Contains(out.Summary, "2 of 40 client requests failed") {
+	if out := JudgeFailover(lossy); out.Status != Failed || !strings.Contains(out.Summary, "2 of 40 client requests failed away from the route changes") {
 		t.Errorf("failed requests: %q", out.Summary)
+	}
+	rehash := lossy
+	rehash.AtRouteChange = 2
+	if out := JudgeFailover(rehash); out.Status != Passed || !strings.Contains(out.Summary, "2 failed as the ECMP set changed") {
+		t.Errorf("failures at the route change: %q", out.Summary)
+	}
+	stalled := fo
+	stalled.AfterWithdraw = 0
+	if out := JudgeFailover(stalled); out.Status != Failed || !strings.Contains(out.Summary, "no client request succeeded") {
+		t.Errorf("no traffic after the withdraw: %q", out.Summary)
 	}
 }
 
