@@ -349,4 +349,3 @@ func (e *labEnv) testRestartMidChurn(t *testing.T) {
 		owner[got[n]] = n
 	}
 }
-

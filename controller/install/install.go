@@ -4,14 +4,19 @@ import (
 	"context"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 
+	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/internal/topology"
 )
 
 // Install applies the CRDs (waiting until they are Established), Base,
-// and the topology's Config. It is idempotent.
+// and the topology's Config, then deletes the objects an earlier Config
+// of this lab made that the topology no longer has. It is idempotent.
 func Install(ctx context.Context, cfg *rest.Config, t *topology.Topology) error {
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
@@ -31,5 +36,33 @@ func Install(ctx context.Context, cfg *rest.Config, t *topology.Topology) error 
 	if err != nil {
 		return err
 	}
-	return Apply(ctx, dyn, objs)
+	if err := Apply(ctx, dyn, objs); err != nil {
+		return err
+	}
+	return prune(ctx, dyn, t.Name, objs)
+}
+
+// prune deletes objects labelled as made from this lab's topology that
+// are not in keep.
+func prune(ctx context.Context, dyn dynamic.Interface, labName string, keep []unstructured.Unstructured) error {
+	want := map[string]bool{}
+	for _, o := range keep {
+		want[o.GetKind()+"/"+o.GetName()] = true
+	}
+	for kind, res := range map[string]string{"IPPool": "ippools", "BGPPeer": "bgppeers", "BGPAdvertisement": "bgpadvertisements"} {
+		r := dyn.Resource(v1alpha1.GroupVersion.WithResource(res))
+		list, err := r.List(ctx, metav1.ListOptions{LabelSelector: Label + "=" + labName})
+		if err != nil {
+			return fmt.Errorf("failed to list %s: %w", res, err)
+		}
+		for _, o := range list.Items {
+			if want[kind+"/"+o.GetName()] {
+				continue
+			}
+			if err := r.Delete(ctx, o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				return fmt.Errorf("failed to delete %s %s, which the topology no longer has: %w", kind, o.GetName(), err)
+			}
+		}
+	}
+	return nil
 }
