@@ -58,7 +58,7 @@ Exit status: 0 all passed, 1 a check failed, 2 the lab is missing or nothing ran
 	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "table, json or junit")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 20*time.Second, "deadline of each read-only check (the checks that change the lab have their own)")
 	cmd.Flags().IntVar(&f.requests, "requests", 30, "requests per source and LB IP:port in reachability")
-	cmd.Flags().StringVar(&f.bundleDir, "bundle-dir", "", "where to write the diagnostics bundle on failure (default: <state dir>/<lab>/diagnostics/verify-<time>)")
+	cmd.Flags().StringVar(&f.bundleDir, "bundle-dir", "", "where to write the diagnostics bundle on failure (default: $TMPDIR/lblab-diagnostics/<lab>-<time>)")
 	return cmd
 }
 
@@ -181,7 +181,9 @@ func listChecks(g *globals, f *verifyFlags) error {
 func writeBundle(ctx context.Context, g *globals, f *verifyFlags, env *scenarios.LiveEnv, b lab.Backend, run *report.Run) string {
 	dir := f.bundleDir
 	if dir == "" {
-		dir = filepath.Join(lab.StateDir(env.LabName), "diagnostics", "verify-"+run.Started.UTC().Format("20060102-150405"))
+		// Not under the lab's state dir: `lblab down` removes that, and CI
+		// runs down right after verify, before it uploads the bundle.
+		dir = filepath.Join(os.TempDir(), "lblab-diagnostics", env.LabName+"-"+run.Started.UTC().Format("20060102-150405"))
 	}
 	var results strings.Builder
 	_ = report.JSON(&results, run)
