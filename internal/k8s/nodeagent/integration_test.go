@@ -190,10 +190,19 @@ func TestIntegrationPodNetworkAndNginx(t *testing.T) {
 	if out, err := l.in(pod2.Netns, "curl", "-sS", "--max-time", "5", "http://10.251.1.2/"); err != nil || !strings.Contains(out, "Welcome to nginx!") {
 		t.Errorf("curl from pod2: %v\n%s", err, out)
 	}
-	log, _ := os.ReadFile(cfg.AccessLog())
+	// nginx logs a request after answering it: give it a moment.
 	for _, src := range []string{"10.250.0.2 - ", "fd00:250::2 - ", "10.251.2.2 - "} {
-		if !strings.Contains(string(log), src) {
-			t.Errorf("access log has no line from %s:\n%s", src, log)
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			log, _ := os.ReadFile(cfg.AccessLog())
+			if strings.Contains(string(log), src) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("access log has no line from %s:\n%s", src, log)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	// Egress: the TOR has no route to pod CIDRs; masquerading lets pods out.

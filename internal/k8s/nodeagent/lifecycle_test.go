@@ -189,9 +189,13 @@ func TestRestartedAgentAdoptsAndCleansUp(t *testing.T) {
 	h := newHarness(t, cfg)
 	h.assignPodCIDRs("10.244.1.0/24")
 	h.createPod(nginxPod("web-1", "0a1b2c3d-0000-4000-8000-000000000001", "nginx", 80))
+	// Their UIDs share the first 8 digits: web-2 gets a hashed name.
 	h.createPod(nginxPod("web-2", "0a1b2c3d-0000-4000-8000-000000000002", "nginx", 80))
 	h.readyPod("web-1")
 	h.readyPod("web-2")
+	if pods, _, _ := h.net.snapshot(); len(pods) != 2 {
+		t.Fatalf("pod networks = %v, want two", pods)
+	}
 
 	// SIGTERM: the agent goes, its pods stay.
 	h.stop()
@@ -210,9 +214,9 @@ func TestRestartedAgentAdoptsAndCleansUp(t *testing.T) {
 
 	h.start()
 	h.eventually("web-2 cleaned up, orphan removed", func() string {
-		pods, _, _ := h.net.snapshot()
+		pods, _, calls := h.net.snapshot()
 		if _, ok := pods["t_pod-0a1b2c3d"]; !ok || len(pods) != 1 {
-			return fmt.Sprintf("networks = %v", pods)
+			return fmt.Sprintf("networks = %v after %q", pods, calls)
 		}
 		h.net.mu.Lock()
 		orphans := len(h.net.orphans)

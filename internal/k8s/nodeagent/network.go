@@ -45,9 +45,15 @@ type Network interface {
 }
 
 // podNetNames returns a pod's namespace and host veth names. The namespace
-// carries the lab prefix, so `lblab down` deletes it with the lab.
-func podNetNames(lab string, uid types.UID) (netns, veth string) {
+// carries the lab prefix, so `lblab down` deletes it with the lab. taken
+// reports names in use by other pods of this node; on a clash of the
+// short UID, a hash of the whole UID is used instead.
+func podNetNames(lab string, uid types.UID, taken func(netns string) bool) (netns, veth string) {
 	short := shortUID(uid)
+	if taken(lab + "_pod-" + short) {
+		sum := sha256.Sum256([]byte(uid))
+		short = hex.EncodeToString(sum[:4])
+	}
 	return lab + "_pod-" + short, "veth" + short
 }
 

@@ -58,27 +58,40 @@ func (a *Agent) syncPod(ctx context.Context, key string) (time.Duration, error) 
 		return 0, nil
 	}
 	if st == nil {
-		st = a.newPodState(pod)
+		st = a.addPodState(key, pod)
 		if err := st.save(); err != nil {
 			return 0, err
 		}
-		a.setState(key, st)
 	}
 	return a.runPod(ctx, key, pod, st)
 }
 
-func (a *Agent) newPodState(pod *corev1.Pod) *podState {
-	netns, veth := podNetNames(a.cfg.Lab, pod.UID)
+// addPodState records a new pod, choosing names for its network that no
+// other pod of this node has.
+func (a *Agent) addPodState(key string, pod *corev1.Pod) *podState {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	taken := func(name string) bool {
+		for _, s := range a.states {
+			if s.Netns == name {
+				return true
+			}
+		}
+		return false
+	}
+	netns, veth := podNetNames(a.cfg.Lab, pod.UID, taken)
 	grace := int64(corev1.DefaultTerminationGracePeriodSeconds)
 	if pod.Spec.TerminationGracePeriodSeconds != nil {
 		grace = *pod.Spec.TerminationGracePeriodSeconds
 	}
-	return &podState{
+	st := &podState{
 		UID: pod.UID, Namespace: pod.Namespace, Name: pod.Name,
 		Netns: netns, HostVeth: veth, StartTime: time.Now(), Grace: grace,
 		Containers: map[string]*containerState{},
 		dir:        filepath.Join(a.cfg.RunDir, "pods", podDirName(pod.Namespace, pod.Name)),
 	}
+	a.states[key] = st
+	return st
 }
 
 // runPod sets up the pod's network, runs its containers and reports.
