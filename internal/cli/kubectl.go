@@ -71,7 +71,17 @@ func runKubectl(ctx context.Context, g *globals, name string, args []string) err
 	if err != nil {
 		return err
 	}
-	env := append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	// The lab's API server is on a lab address that no proxy reaches.
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch strings.ToUpper(k) {
+		case "KUBECONFIG", "HTTPS_PROXY", "HTTP_PROXY":
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env, "KUBECONFIG="+kubeconfig)
 	argv := append([]string{"kubectl"}, args...)
 	if err := syscall.Exec(bin, argv, env); err != nil {
 		return fmt.Errorf("failed to run %s: %w", bin, err)

@@ -14,7 +14,8 @@ func printTimings(w io.Writer, res *lab.Result) {
 	if len(res.Steps) == 0 {
 		return
 	}
-	width := 0
+	const other = "other (checks, state, summary)"
+	width := len(other)
 	for _, s := range res.Steps {
 		width = max(width, len(s.Name))
 	}
@@ -28,7 +29,7 @@ func printTimings(w io.Writer, res *lab.Result) {
 		}
 		fmt.Fprintf(w, "  %-*s  %7s   cumulative %7s%s\n", width, s.Name, seconds(s.Duration), seconds(sum), mark)
 	}
-	fmt.Fprintf(w, "  %-*s  %7s\n", width, "other (checks, state, summary)", seconds(max(res.Total-sum, 0)))
+	fmt.Fprintf(w, "  %-*s  %7s\n", width, other, seconds(max(res.Total-sum, 0)))
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }

@@ -3,6 +3,8 @@ package workloads
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,6 +25,9 @@ func Deploy(ctx context.Context, kubeconfig string, ws []topology.Workload) erro
 		return fmt.Errorf("failed to load %s: %w", kubeconfig, err)
 	}
 	cfg.QPS, cfg.Burst, cfg.UserAgent = 50, 100, "lblab"
+	// Lab API servers are on lab (or loopback) addresses; a user's proxy
+	// cannot reach them.
+	cfg.Proxy = func(*http.Request) (*url.URL, error) { return nil, nil }
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err

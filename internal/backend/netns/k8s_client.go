@@ -2,6 +2,8 @@ package netns
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -15,6 +17,9 @@ func clientset(kubeconfig string) (kubernetes.Interface, error) {
 		return nil, fmt.Errorf("failed to load %s: %w", kubeconfig, err)
 	}
 	cfg.QPS, cfg.Burst = 100, 200
+	cfg.Proxy = noProxyFunc // the lab is reached directly, never through the user's proxy
 	cfg.UserAgent = "lblab"
 	return kubernetes.NewForConfig(cfg)
 }
+
+func noProxyFunc(*http.Request) (*url.URL, error) { return nil, nil }

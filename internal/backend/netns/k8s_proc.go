@@ -27,8 +27,14 @@ type daemon struct {
 }
 
 func (d daemon) spec(y k8sLayout) proc.Spec {
-	return proc.Spec{Name: d.name, Netns: d.ns, Argv: d.argv, Env: d.env,
+	return proc.Spec{Name: d.name, Netns: d.ns, Argv: d.argv, Env: append(noProxy(), d.env...),
 		LogFile: y.logFile(d.file), PIDFile: y.pidFile(d.file)}
+}
+
+// noProxy clears the user's proxy settings for lab processes: everything
+// they talk to is inside the lab, and a corporate proxy cannot reach it.
+func noProxy() []string {
+	return []string{"HTTP_PROXY=", "HTTPS_PROXY=", "http_proxy=", "https_proxy=", "NO_PROXY=*", "no_proxy=*"}
 }
 
 // ensureDaemon keeps a running daemon whose command line is the wanted
