@@ -231,3 +231,41 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Check reports, without building or running anything, what would keep
+// Resolve from providing every component: a missing --k8s-bin-dir binary,
+// or no Go toolchain when something must be built.
+func Check(o Options) error {
+	o.defaults()
+	if o.BinDir != "" {
+		var missing []string
+		for _, c := range All {
+			if c.Name == Etcd {
+				continue // built when absent
+			}
+			if fi, err := os.Stat(filepath.Join(o.BinDir, c.Name)); err != nil || fi.Mode()&0o111 == 0 {
+				missing = append(missing, c.Name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("--k8s-bin-dir %s lacks %s (or they are not executable); put the Kubernetes %s binaries there, or unset --k8s-bin-dir and LBLAB_K8S_BIN_DIR",
+				o.BinDir, strings.Join(missing, ", "), minor(KubernetesVersion))
+		}
+		if c, _ := byName(Etcd); cached(filepath.Join(o.CacheDir, "bin"), c) {
+			return nil
+		}
+		if _, err := os.Stat(filepath.Join(o.BinDir, Etcd)); err == nil {
+			return nil
+		}
+	} else {
+		all := true
+		for _, c := range All {
+			all = all && cached(filepath.Join(o.CacheDir, "bin"), c)
+		}
+		if all {
+			return nil
+		}
+	}
+	_, err := o.LookGo()
+	return err
+}

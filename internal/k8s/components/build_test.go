@@ -173,3 +173,30 @@ func TestUnknownComponent(t *testing.T) {
 		t.Error("kubelet is not a component lblab runs")
 	}
 }
+
+func TestCheck(t *testing.T) {
+	f := &fakeGo{}
+	o := testOptions(t, f)
+	if err := Check(o); err != nil {
+		t.Errorf("with go found: %v", err)
+	}
+	noGo := o
+	noGo.LookGo = func() (string, error) { return "", errNoGo }
+	if err := Check(noGo); err == nil || !strings.Contains(err.Error(), "needs the Go toolchain") {
+		t.Errorf("without go and an empty cache: %v", err)
+	}
+	if _, err := Resolve(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(noGo); err != nil {
+		t.Errorf("a full cache needs no go: %v", err)
+	}
+	noGo.BinDir = prebuilt(t, APIServer)
+	if err := Check(noGo); err == nil || !strings.Contains(err.Error(), "lacks kube-controller-manager") {
+		t.Errorf("incomplete bin dir: %v", err)
+	}
+	noGo.BinDir = prebuilt(t, APIServer, ControllerManager, Scheduler, Proxy, Kubectl)
+	if err := Check(noGo); err != nil {
+		t.Errorf("bin dir without etcd, etcd cached: %v", err)
+	}
+}
