@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/proc"
 	"github.com/lblab/lblab/internal/testutil"
 )
@@ -38,27 +39,16 @@ type Server struct {
 	etcdPID, apiPID int
 }
 
-// BinDir returns the directory of the pinned Kubernetes binaries, or "".
-func BinDir() string {
-	candidates := []string{os.Getenv(EnvBinDir)}
-	if d, err := os.UserCacheDir(); err == nil {
-		candidates = append(candidates, filepath.Join(d, "lblab", "k8s", "v1.37.2", "bin"))
+// binaries returns kube-apiserver and etcd: from LBLAB_K8S_BIN_DIR, else
+// lblab's component cache, building them when missing (minutes, once).
+func binaries() (apiserver, etcd string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	bins, err := components.Resolve(ctx, components.Options{BinDir: os.Getenv(EnvBinDir)}, components.APIServer, components.Etcd)
+	if err != nil {
+		return "", "", err
 	}
-	if d := os.Getenv("LBLAB_CACHE_DIR"); d != "" {
-		candidates = append(candidates, filepath.Join(d, "k8s", "v1.37.2", "bin"))
-	}
-	for _, d := range candidates {
-		if d == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(d, "kube-apiserver")); err != nil {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(d, "etcd")); err == nil {
-			return d
-		}
-	}
-	return ""
+	return bins.Path(components.APIServer), bins.Path(components.Etcd), nil
 }
 
 // Start starts etcd and kube-apiserver for the test and stops them at its
@@ -68,14 +58,14 @@ func Start(t testing.TB) *Server {
 	if testing.Short() {
 		t.Skip("needs etcd and kube-apiserver; skipped with -short")
 	}
-	bin := BinDir()
-	if bin == "" {
+	apiserver, etcd, err := binaries()
+	if err != nil {
 		if os.Getenv(testutil.EnvIntegration) == "1" {
-			t.Fatalf("kube-apiserver and etcd not found: set %s or run `lblab up` once to build them", EnvBinDir)
+			t.Fatal(err)
 		}
-		t.Skipf("kube-apiserver and etcd not found (set %s to a directory holding them)", EnvBinDir)
+		t.Skipf("no kube-apiserver and etcd: %v (set %s to a directory holding them)", err, EnvBinDir)
 	}
-	s, err := start(bin, t.TempDir())
+	s, err := start(apiserver, etcd, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +73,7 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-func start(bin, dir string) (s *Server, err error) {
+func start(apiserver, etcd, dir string) (s *Server, err error) {
 	s = &Server{Dir: dir}
 	defer func() {
 		if err != nil {
@@ -97,7 +87,7 @@ func start(bin, dir string) (s *Server, err error) {
 	etcdURL := "http://127.0.0.1:" + strconv.Itoa(ports[0])
 	peerURL := "http://127.0.0.1:" + strconv.Itoa(ports[1])
 	s.etcdPID, err = proc.Start(proc.Spec{Name: "etcd", LogFile: filepath.Join(dir, "etcd.log"), PIDFile: filepath.Join(dir, "etcd.pid"),
-		Argv: []string{filepath.Join(bin, "etcd"), "--name=default", "--data-dir=" + filepath.Join(dir, "etcd"),
+		Argv: []string{etcd, "--name=default", "--data-dir=" + filepath.Join(dir, "etcd"),
 			"--listen-client-urls=" + etcdURL, "--advertise-client-urls=" + etcdURL,
 			"--listen-peer-urls=" + peerURL, "--initial-advertise-peer-urls=" + peerURL,
 			"--initial-cluster=default=" + peerURL, "--unsafe-no-fsync", "--log-level=warn"}})
@@ -116,7 +106,7 @@ func start(bin, dir string) (s *Server, err error) {
 	certDir := filepath.Join(dir, "certs")
 	s.apiPID, err = proc.Start(proc.Spec{Name: "kube-apiserver", LogFile: filepath.Join(dir, "kube-apiserver.log"),
 		PIDFile: filepath.Join(dir, "kube-apiserver.pid"),
-		Argv: []string{filepath.Join(bin, "kube-apiserver"), "--etcd-servers=" + etcdURL,
+		Argv: []string{apiserver, "--etcd-servers=" + etcdURL,
 			"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(ports[2]),
 			"--cert-dir=" + certDir, "--token-auth-file=" + tokenFile, "--authorization-mode=RBAC",
 			"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
