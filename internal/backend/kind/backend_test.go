@@ -127,8 +127,8 @@ func TestProvisionTORAndClient(t *testing.T) {
 		"create lab1-client image=" + ClientImage + " network=kind caps=NET_ADMIN,NET_RAW labels=dev.lblab.lab=lab1,dev.lblab.role=client",
 		"start lab1-client",
 		"inspect lab1-client",
-		"exec lab1-client ip -4 route replace 198.51.100.0/24 via 172.18.0.6",
-		"exec lab1-client ip -6 route replace 2001:db8:100::/120 via fc00:f853:ccd:e793::6",
+		"exec lab1-client ip -f inet route replace 198.51.100.0/24 via 172.18.0.6",
+		"exec lab1-client ip -f inet6 route replace 2001:db8:100::/120 via fc00:f853:ccd:e793::6",
 	})
 	conf := h.docker.containers["lab1-tor"].files["/etc/frr/frr.conf"]
 	want, err := frr.Render(frr.Config{Lab: "lab1", Hostname: "tor", LogFile: frrLogFile, ASN: 64496,
@@ -141,6 +141,9 @@ func TestProvisionTORAndClient(t *testing.T) {
 		t.Errorf("frr.conf in the TOR:\n%s\nwant:\n%s", conf, want)
 	}
 	golden(t, "frr-daemons", h.docker.containers["lab1-tor"].files["/etc/frr/daemons"])
+	if c := h.docker.containers["lab1-client"].spec; c.Entrypoint[0] != "/bin/sh" {
+		t.Errorf("the client keeps the image's curl entrypoint: %v", c.Entrypoint)
+	}
 	spec := h.docker.containers["lab1-tor"].spec
 	if spec.Sysctls["net.ipv4.conf.all.send_redirects"] != "0" || spec.Sysctls["net.ipv6.conf.all.forwarding"] != "1" {
 		t.Errorf("TOR sysctls = %v", spec.Sysctls)

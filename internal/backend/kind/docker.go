@@ -35,13 +35,15 @@ type dockerAPI interface {
 
 // containerSpec is a container lblab creates.
 type containerSpec struct {
-	Name    string
-	Image   string
-	Cmd     []string
-	Labels  map[string]string
-	Network string // attached at creation, like `docker run --net`
-	CapAdd  []string
-	Sysctls map[string]string
+	Name  string
+	Image string
+	// Entrypoint replaces the image's when set.
+	Entrypoint []string
+	Cmd        []string
+	Labels     map[string]string
+	Network    string // attached at creation, like `docker run --net`
+	CapAdd     []string
+	Sysctls    map[string]string
 }
 
 // file is one file for CopyFiles.

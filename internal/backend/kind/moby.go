@@ -74,7 +74,7 @@ func (m *moby) PullImage(ctx context.Context, ref string) error {
 func (m *moby) CreateContainer(ctx context.Context, s containerSpec) (string, error) {
 	res, err := m.c.ContainerCreate(ctx, client.ContainerCreateOptions{
 		Name:   s.Name,
-		Config: &container.Config{Image: s.Image, Cmd: s.Cmd, Labels: s.Labels, Hostname: s.Name},
+		Config: &container.Config{Image: s.Image, Entrypoint: s.Entrypoint, Cmd: s.Cmd, Labels: s.Labels, Hostname: s.Name},
 		HostConfig: &container.HostConfig{
 			NetworkMode:   container.NetworkMode(s.Network),
 			CapAdd:        s.CapAdd,

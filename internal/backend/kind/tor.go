@@ -92,9 +92,11 @@ func torSpec(labName, network string) containerSpec {
 func clientSpec(labName, network string) containerSpec {
 	return containerSpec{
 		Name: clientName(labName), Image: ClientImage, Network: network,
-		Cmd:    []string{"sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"},
-		Labels: map[string]string{LabelLab: labName, LabelRole: string(lab.RoleClient)},
-		CapAdd: []string{"NET_ADMIN", "NET_RAW"},
+		// The image's entrypoint is curl; the client just stays up.
+		Entrypoint: []string{"/bin/sh", "-c"},
+		Cmd:        []string{"trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"},
+		Labels:     map[string]string{LabelLab: labName, LabelRole: string(lab.RoleClient)},
+		CapAdd:     []string{"NET_ADMIN", "NET_RAW"},
 		Sysctls: map[string]string{
 			"net.ipv6.conf.all.disable_ipv6":         "0",
 			"net.ipv4.conf.all.accept_redirects":     "0",
@@ -226,11 +228,12 @@ func clientRoutes(t *topology.Topology, tor []netip.Addr) [][]string {
 			for _, via := range tor {
 				if via.Is6() == pfx.Addr().Is6() {
 					seen[pfx] = true
-					fam := "-4"
+					// -f, not -4/-6: the client's ip is busybox's.
+					fam := "inet"
 					if via.Is6() {
-						fam = "-6"
+						fam = "inet6"
 					}
-					out = append(out, []string{"ip", fam, "route", "replace", pfx.String(), "via", via.String()})
+					out = append(out, []string{"ip", "-f", fam, "route", "replace", pfx.String(), "via", via.String()})
 				}
 			}
 		}
