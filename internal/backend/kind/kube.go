@@ -98,6 +98,9 @@ func (k *kube) apply(ctx context.Context, o *unstructured.Unstructured) error {
 	if err != nil {
 		return fmt.Errorf("failed to apply %s %s: %w", gvk.Kind, o.GetName(), err)
 	}
+	if m.Scope.Name() != meta.RESTScopeNameNamespace {
+		o.SetNamespace("") // a chart may set one on a cluster-scoped kind
+	}
 	data, err := o.MarshalJSON()
 	if err != nil {
 		return err

@@ -1,0 +1,44 @@
+package kind
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/lblab/lblab/internal/run"
+)
+
+func TestDecodeManifests(t *testing.T) {
+	objs, err := decodeManifests([]byte("---\n# only a comment\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n---\n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 2 || objs[0].GetKind() != "ServiceAccount" || objs[1].GetName() != "b" {
+		t.Errorf("objects = %v", objs)
+	}
+	if _, err := decodeManifests([]byte("kind: [unclosed")); err == nil {
+		t.Error("bad YAML decoded")
+	}
+}
+
+// The runner passes the environment through env(1), streams to the
+// caller's writers, and feeds stdin.
+func TestExecRunnerEnvAndStreams(t *testing.T) {
+	d := newFakeDocker()
+	d.addKindNode("l", "l-worker", "worker")
+	d.execs["l-worker env A=1 sh -c"] = execResult{Stdout: []byte("out\n"), Stderr: []byte("err\n")}
+	r := execRunner{docker: d, container: "l-worker"}
+	var stdout, stderr bytes.Buffer
+	got, err := r.Run(context.Background(), run.Cmd{Name: "sh", Args: []string{"-c", "cat"}, Env: []string{"A=1"},
+		Stdin: strings.NewReader("in"), Stdout: &stdout, Stderr: &stderr})
+	if err != nil || len(got) != 0 || stdout.String() != "out\n" || stderr.String() != "err\n" {
+		t.Errorf("Run = %q, %v; stdout %q stderr %q", got, err, stdout.String(), stderr.String())
+	}
+	if string(d.stdin["l-worker env"]) != "in" {
+		t.Errorf("stdin = %q", d.stdin["l-worker env"])
+	}
+	if _, err := (execRunner{docker: d, container: "gone"}).Run(context.Background(), run.Cmd{Name: "true"}); err == nil {
+		t.Error("exec in a missing container succeeded")
+	}
+}
