@@ -1,0 +1,31 @@
+package netns
+
+import (
+	"strings"
+	"testing"
+)
+
+// The controller's and speakers' command lines are the contract with
+// `lblab controller` and `lblab speaker`.
+func TestLBDaemons(t *testing.T) {
+	c := testCluster(t, "bgp-ecmp", false)
+	ds := lbDaemons("k8s-unit", "/usr/bin/lblab", c.y, c.cp, c.p.nodes)
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.ns+" "+d.sa+": "+strings.Join(d.argv, " "))
+		if !strings.Contains(strings.Join(d.argv, " "), d.match) {
+			t.Errorf("%s: the pid-reuse guard %q is not in its command line", d.name, d.match)
+		}
+	}
+	kc := c.y.kubeconfigDir()
+	want := []string{
+		"k8s-unit_control-plane controller: /usr/bin/lblab controller --kubeconfig=" + kc + "/lblab-controller.conf --metrics-addr=:7472 --identity=netns/k8s-unit --lease-duration=6s --renew-deadline=4s --retry-period=1s",
+		"k8s-unit_control-plane speaker: /usr/bin/lblab speaker --node=control-plane --kubeconfig=" + kc + "/lblab-speaker-control-plane.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
+		"k8s-unit_node1 speaker: /usr/bin/lblab speaker --node=node1 --kubeconfig=" + kc + "/lblab-speaker-node1.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
+		"k8s-unit_node2 speaker: /usr/bin/lblab speaker --node=node2 --kubeconfig=" + kc + "/lblab-speaker-node2.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
+		"k8s-unit_node3 speaker: /usr/bin/lblab speaker --node=node3 --kubeconfig=" + kc + "/lblab-speaker-node3.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
