@@ -42,3 +42,32 @@ func TestExecRunnerEnvAndStreams(t *testing.T) {
 		t.Error("exec in a missing container succeeded")
 	}
 }
+
+// node-failover freezes the speaker inside the kind node and thaws it.
+func TestStopSpeaker(t *testing.T) {
+	d := newFakeDocker()
+	d.addKindNode("l", "l-worker", "worker")
+	b := New(Options{Docker: d}).(*backend)
+	ctl := b.Speakers("l")
+	restore, err := ctl.StopSpeaker(context.Background(), "l-worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := restore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"exec l-worker pkill -STOP -f " + speakerPattern, "exec l-worker pkill -CONT -f " + speakerPattern}
+	if got := d.Calls(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls = %q", got)
+	}
+	d.execs["l-worker pkill"] = execResult{ExitCode: 1}
+	if _, err := ctl.StopSpeaker(context.Background(), "l-worker"); err == nil || !strings.Contains(err.Error(), "no speaker process") {
+		t.Errorf("no speaker: %v", err)
+	}
+	if _, err := ctl.StopSpeaker(context.Background(), "other-worker"); err == nil {
+		t.Error("stopped a speaker of another lab")
+	}
+	if b.ProbePath() != "/usr/local/bin/lblab" {
+		t.Errorf("ProbePath = %s", b.ProbePath())
+	}
+}
