@@ -216,11 +216,14 @@ func (c *cluster) waitNodes(ctx context.Context, nodes []k8sNode, ds []daemon) (
 }
 
 // notReady says why a Node is not Ready and schedulable, or "". The node
-// lifecycle controller removes its not-ready taint a moment after the Node
-// turns Ready; until then pods would all land on the other nodes.
+// lifecycle controller removes its not-ready NoSchedule taint a moment
+// after the Node turns Ready; until then pods would all land on the other
+// nodes. (Its NoExecute twin goes at the next node-monitor-period, and
+// pods tolerate it for 300 s by default, so it does not matter here.)
 func notReady(n *corev1.Node) string {
 	for _, t := range n.Spec.Taints {
-		if strings.HasPrefix(t.Key, "node.kubernetes.io/") || strings.HasPrefix(t.Key, "node.cloudprovider.kubernetes.io/") {
+		if t.Effect == corev1.TaintEffectNoSchedule &&
+			(strings.HasPrefix(t.Key, "node.kubernetes.io/") || strings.HasPrefix(t.Key, "node.cloudprovider.kubernetes.io/")) {
 			return fmt.Sprintf("has taint %s:%s", t.Key, t.Effect)
 		}
 	}

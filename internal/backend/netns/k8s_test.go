@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -284,5 +285,32 @@ func TestWaitUntilFailsFast(t *testing.T) {
 		func(context.Context) error { return errors.New("still 503") })
 	if err == nil || !strings.Contains(err.Error(), "not done after 150ms (last check: still 503)") {
 		t.Errorf("timeout err = %v", err)
+	}
+}
+
+func TestNotReady(t *testing.T) {
+	ready := corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionTrue}
+	tests := []struct {
+		name   string
+		taints []corev1.Taint
+		conds  []corev1.NodeCondition
+		want   string
+	}{
+		{"ready", nil, []corev1.NodeCondition{ready}, ""},
+		{"no condition yet", nil, nil, "has no Ready condition yet"},
+		{"not ready", nil, []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionFalse, Reason: "NetworkNotReady", Message: "no podCIDR"}},
+			"is not Ready (NetworkNotReady: no podCIDR)"},
+		{"not-ready taint left", []corev1.Taint{{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoSchedule}},
+			[]corev1.NodeCondition{ready}, "has taint node.kubernetes.io/not-ready:NoSchedule"},
+		{"tolerated NoExecute taint", []corev1.Taint{{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoExecute}},
+			[]corev1.NodeCondition{ready}, ""},
+		{"control-plane taint is wanted", []corev1.Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: corev1.TaintEffectNoSchedule}},
+			[]corev1.NodeCondition{ready}, ""},
+	}
+	for _, tc := range tests {
+		n := &corev1.Node{Spec: corev1.NodeSpec{Taints: tc.taints}, Status: corev1.NodeStatus{Conditions: tc.conds}}
+		if got := notReady(n); got != tc.want {
+			t.Errorf("%s: notReady = %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
