@@ -36,7 +36,7 @@ func (k *fakeKube) Nodes(context.Context) ([]corev1.Node, error) {
 
 func (k *fakeKube) DaemonSets(context.Context, string) ([]appsv1.DaemonSet, error) {
 	var out []appsv1.DaemonSet
-	for _, n := range []string{"kindnet", "kube-proxy", "cilium"} {
+	for _, n := range []string{"kindnet", "kube-proxy", "cilium", "speaker"} {
 		out = append(out, rolledOut(n, len(k.nodes)))
 	}
 	return out, nil
@@ -48,6 +48,11 @@ func (k *fakeKube) Apply(_ context.Context, objs []*unstructured.Unstructured) e
 }
 
 func (k *fakeKube) ServerVersion() (string, error) { return "v1.37.0", nil }
+
+func (k *fakeKube) Deployment(_ context.Context, ns, name string) (*appsv1.Deployment, error) {
+	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Generation: 1},
+		Status: appsv1.DeploymentStatus{ObservedGeneration: 1, AvailableReplicas: 1}}, nil
+}
 
 func readyNode(name string) corev1.Node {
 	return corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name},

@@ -3,8 +3,13 @@ package kind
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/lblab/lblab/controller/install"
 	"github.com/lblab/lblab/internal/lab"
 )
 
@@ -28,7 +33,7 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 func (b *backend) ensureControllerImage(ctx context.Context, l *lab.Lab) (ref string, err error) {
 	step := l.Log.Start("Loading the lblab image into the nodes")
 	defer func() { step.End(err == nil) }()
-	bin, err := staticBinary(ctx, b.opts.Binary, cacheDir())
+	bin, err := b.binary(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -55,11 +60,73 @@ func (b *backend) ensureControllerImage(ctx context.Context, l *lab.Lab) (ref st
 	return ref, b.loadImage(ctx, missing, archive, ref)
 }
 
-// applyController applies the controller Deployment and speaker DaemonSet
-// rendered for the image. The manifests come from the bundled controller's
-// install package (controller/install.Manifests), which is not in this
-// build yet.
+// applyController applies the controller Deployment and the speaker
+// DaemonSet from controller/install.Manifests rendered with the image (the
+// CRDs, RBAC and topology objects are installed before Deploy), then waits
+// until the controller is available and a speaker runs on every node.
 func (b *backend) applyController(ctx context.Context, l *lab.Lab, image string) error {
-	return errors.New("the bundled controller's manifests (controller/install.Manifests) are not in this build yet; " +
-		"the image " + image + " is loaded into every node; use --controller none to bring the lab up without a controller")
+	all, err := install.Manifests(image)
+	if err != nil {
+		return err
+	}
+	var objs []*unstructured.Unstructured
+	for i := range all {
+		if k := all[i].GetKind(); k == "Deployment" || k == "DaemonSet" {
+			objs = append(objs, &all[i])
+		}
+	}
+	if len(objs) == 0 {
+		return errors.New("controller/install.Manifests rendered no controller Deployment or speaker DaemonSet")
+	}
+	kc, err := b.kube(l.Kubeconfig())
+	if err != nil {
+		return err
+	}
+	if err := kc.Apply(ctx, objs); err != nil {
+		return err
+	}
+	return waitRollout(ctx, kc, objs, len(l.Topology.Nodes.List), b.timeout, b.pollEvery())
+}
+
+// waitRollout waits until every Deployment has an available replica and
+// every DaemonSet runs ready on all nodes.
+func waitRollout(ctx context.Context, kc kubeClient, objs []*unstructured.Unstructured, nodes int, timeout, every time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var waiting []string
+	for {
+		waiting = waiting[:0]
+		for _, o := range objs {
+			ns, name := o.GetNamespace(), o.GetName()
+			switch o.GetKind() {
+			case "Deployment":
+				d, err := kc.Deployment(ctx, ns, name)
+				if err != nil || d.Status.ObservedGeneration < d.Generation || d.Status.AvailableReplicas < 1 {
+					waiting = append(waiting, fmt.Sprintf("Deployment %s/%s has no available replica", ns, name))
+				}
+			case "DaemonSet":
+				dss, err := kc.DaemonSets(ctx, ns)
+				if err != nil {
+					waiting = append(waiting, fmt.Sprintf("DaemonSet %s/%s: %v", ns, name, err))
+					continue
+				}
+				for _, w := range readiness(nil, nil, dss, []string{name}) {
+					waiting = append(waiting, strings.Replace(w, "kube-system/", ns+"/", 1))
+				}
+				for _, d := range dss {
+					if d.Name == name && int(d.Status.DesiredNumberScheduled) < nodes {
+						waiting = append(waiting, fmt.Sprintf("DaemonSet %s/%s is scheduled on %d of %d nodes", ns, name, d.Status.DesiredNumberScheduled, nodes))
+					}
+				}
+			}
+		}
+		if len(waiting) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the controller did not come up within %s:\n    %s", timeout, strings.Join(waiting, "\n    "))
+		case <-time.After(every):
+		}
+	}
 }

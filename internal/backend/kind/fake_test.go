@@ -32,8 +32,9 @@ type fakeContainer struct {
 	spec    containerSpec
 	running bool
 	files   map[string][]byte
-	addrs   []netip.Addr
-	labels  map[string]string
+	addrs    []netip.Addr
+	labels   map[string]string
+	imported bool // an image was imported with ctr
 }
 
 func newFakeDocker() *fakeDocker {
@@ -172,8 +173,14 @@ func (f *fakeDocker) Exec(_ context.Context, ctr string, argv []string, stdin io
 			best = p
 		}
 	}
+	if len(argv) > 3 && argv[0] == "ctr" && argv[2] == "images" && argv[3] == "import" {
+		c.imported = true
+	}
 	if best != "" {
 		return f.execs[best], nil
+	}
+	if len(argv) == 6 && argv[0] == "ctr" && argv[3] == "list" && c.imported {
+		return execResult{Stdout: []byte(strings.TrimPrefix(argv[5], "name==") + "\n")}, nil
 	}
 	return execResult{}, nil
 }

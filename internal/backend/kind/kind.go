@@ -66,15 +66,19 @@ type backend struct {
 	network  string
 	lookPath func(string) (string, error)
 	// kube returns a Kubernetes client for a lab (replaced in tests).
-	kube    func(kubeconfig string) (kubeClient, error)
+	kube func(kubeconfig string) (kubeClient, error)
+	// binary returns the static lblab binary (replaced in tests).
+	binary  func(ctx context.Context) ([]byte, error)
 	timeout time.Duration // for nodes, CNI and kube-proxy to become ready
 }
 
 // New returns the kind backend. It connects to Docker lazily, so that
 // `lblab down` of a netns lab never needs a daemon.
 func New(o Options) lab.Backend {
-	return &backend{opts: o, docker: o.Docker, cluster: o.Cluster, network: kindNetwork(),
+	b := &backend{opts: o, docker: o.Docker, cluster: o.Cluster, network: kindNetwork(),
 		lookPath: exec.LookPath, kube: newKubeClient, timeout: 4 * time.Minute}
+	b.binary = func(ctx context.Context) ([]byte, error) { return staticBinary(ctx, o.Binary, cacheDir()) }
+	return b
 }
 
 func (b *backend) Name() string { return "kind" }

@@ -25,6 +25,7 @@ import (
 type kubeClient interface {
 	Nodes(ctx context.Context) ([]corev1.Node, error)
 	DaemonSets(ctx context.Context, namespace string) ([]appsv1.DaemonSet, error)
+	Deployment(ctx context.Context, namespace, name string) (*appsv1.Deployment, error)
 	// Apply server-side applies objects in order, as field manager "lblab".
 	Apply(ctx context.Context, objs []*unstructured.Unstructured) error
 	// ServerVersion is the API server's gitVersion, e.g. v1.37.0.
@@ -69,6 +70,10 @@ func (k *kube) DaemonSets(ctx context.Context, ns string) ([]appsv1.DaemonSet, e
 		return nil, err
 	}
 	return l.Items, nil
+}
+
+func (k *kube) Deployment(ctx context.Context, ns, name string) (*appsv1.Deployment, error) {
+	return k.cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
 }
 
 func (k *kube) ServerVersion() (string, error) {

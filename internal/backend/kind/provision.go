@@ -200,7 +200,7 @@ const nodeBinPath = "/usr/local/bin/lblab"
 func (b *backend) copyBinary(ctx context.Context, l *lab.Lab) (err error) {
 	step := l.Log.Start("Copying lblab into the nodes")
 	defer func() { step.End(err == nil) }()
-	bin, err := staticBinary(ctx, b.opts.Binary, cacheDir())
+	bin, err := b.binary(ctx)
 	if err != nil {
 		return err
 	}
