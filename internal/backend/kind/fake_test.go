@@ -29,9 +29,9 @@ type fakeDocker struct {
 }
 
 type fakeContainer struct {
-	spec    containerSpec
-	running bool
-	files   map[string][]byte
+	spec     containerSpec
+	running  bool
+	files    map[string][]byte
 	addrs    []netip.Addr
 	labels   map[string]string
 	imported bool // an image was imported with ctr
