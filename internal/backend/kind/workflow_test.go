@@ -26,7 +26,7 @@ func TestWorkflowLint(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"dataplane: [iptables, ipvs, nftables, ebpf]", "family: [ipv4, dual]",
-		"--backend kind", "-o junit > junit.xml", "upload-artifact", "lblab down", "UP_SECONDS", "VERIFY_SECONDS",
+		"--backend kind", "-o junit", "> junit.xml", "--bundle-dir", "upload-artifact", "lblab down", "UP_SECONDS", "VERIFY_SECONDS",
 		"-tags kind"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("%s does not contain %q", wf, want)
