@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 )
 
@@ -35,6 +36,9 @@ func (b *backend) Delete(ctx context.Context, name string) error {
 	if err := os.RemoveAll(lab.RunDir(name)); err != nil {
 		return fmt.Errorf("failed to remove %s: %w", lab.RunDir(name), err)
 	}
+	// An up killed while building Kubernetes components left its build
+	// directory in the shared cache.
+	components.RemoveStaleBuilds()
 	return nil
 }
 

@@ -111,11 +111,7 @@ func ensureBuilt(ctx context.Context, o Options, names []string) (Binaries, erro
 		return nil, err
 	}
 	defer unlock()
-	// Holding the lock, no build is running: leftovers of a killed one go.
-	stale, _ := filepath.Glob(filepath.Join(o.CacheDir, ".build-*"))
-	for _, s := range stale {
-		_ = os.RemoveAll(s)
-	}
+	removeBuildDirs(o.CacheDir) // holding the lock, no build is running
 	var todo []Component
 	for _, c := range missing {
 		if !cached(binDir, c) { // another lblab may have built it meanwhile
@@ -137,6 +133,9 @@ func ensureBuilt(ctx context.Context, o Options, names []string) (Binaries, erro
 		return nil, fmt.Errorf("failed to create a build directory: %w", err)
 	}
 	defer os.RemoveAll(work)
+	if err := os.MkdirAll(filepath.Join(work, "tmp"), 0o755); err != nil {
+		return nil, err
+	}
 	o.Log.Infof("Building Kubernetes %s components from the Go module proxy into %s (first use only; a cold build takes several minutes) ...",
 		KubernetesVersion, binDir)
 	for _, c := range todo {
@@ -158,7 +157,7 @@ func build(ctx context.Context, o Options, goCmd, work, binDir string, c Compone
 		}
 	}
 	tmp := filepath.Join(work, "out", c.Name)
-	_, err = o.Runner.Run(ctx, run.Cmd{Name: goCmd, Args: buildArgs(modDir, tmp, c), Env: buildEnv()})
+	_, err = o.Runner.Run(ctx, run.Cmd{Name: goCmd, Args: buildArgs(modDir, tmp, c), Env: buildEnv(work)})
 	if err != nil {
 		var re *run.Error
 		detail := err.Error()
@@ -184,8 +183,12 @@ func buildArgs(modDir, out string, c Component) []string {
 	return []string{"-C", modDir, "build", "-mod=readonly", "-trimpath", "-ldflags", ldflags(c), "-o", out, c.Package}
 }
 
-// buildEnv makes static binaries, independent of any go.work around.
-func buildEnv() []string { return []string{"CGO_ENABLED=0", "GOWORK=off"} }
+// buildEnv makes static binaries, independent of any go.work around, and
+// keeps the go command's scratch files in the build directory, so that a
+// killed build leaves nothing outside it.
+func buildEnv(work string) []string {
+	return []string{"CGO_ENABLED=0", "GOWORK=off", "GOTMPDIR=" + filepath.Join(work, "tmp")}
+}
 
 // ldflags strips the binary and stamps the version where `--version`
 // reads it.
@@ -215,6 +218,9 @@ func lockDir(dir string, log *status.Logger) (func(), error) {
 		return nil, fmt.Errorf("failed to open the build lock: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if log == nil {
+			log = status.Discard()
+		}
 		log.Infof("Waiting for another lblab to finish building the Kubernetes components ...")
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 			f.Close()
@@ -268,4 +274,26 @@ func Check(o Options) error {
 	}
 	_, err := o.LookGo()
 	return err
+}
+
+// removeBuildDirs removes the build directories of killed builds.
+func removeBuildDirs(cacheDir string) {
+	stale, _ := filepath.Glob(filepath.Join(cacheDir, ".build-*"))
+	for _, s := range stale {
+		_ = os.RemoveAll(s)
+	}
+}
+
+// RemoveStaleBuilds removes what builds killed halfway left in the cache,
+// unless a build is running now. `lblab down` calls it.
+func RemoveStaleBuilds() {
+	dir := CacheDir()
+	f, err := os.Open(filepath.Join(dir, ".lock"))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		removeBuildDirs(dir)
+	}
 }

@@ -56,11 +56,11 @@ func TestBuildArgs(t *testing.T) {
 	if api.Name != "/usr/bin/go" {
 		t.Errorf("go command = %q", api.Name)
 	}
-	wantEnv := []string{"CGO_ENABLED=0", "GOWORK=off"}
+	args := api.Args
+	wantEnv := []string{"CGO_ENABLED=0", "GOWORK=off", "GOTMPDIR=" + filepath.Join(filepath.Dir(args[1]), "tmp")}
 	if !slices.Equal(api.Env, wantEnv) {
 		t.Errorf("env = %v, want %v", api.Env, wantEnv)
 	}
-	args := api.Args
 	if args[0] != "-C" || !strings.HasPrefix(args[1], filepath.Join(o.CacheDir, ".build-")) || !strings.HasSuffix(args[1], "/kube") {
 		t.Errorf("build must run in the written kube module: %v", args)
 	}
@@ -198,5 +198,25 @@ func TestCheck(t *testing.T) {
 	noGo.BinDir = prebuilt(t, APIServer, ControllerManager, Scheduler, Proxy, Kubectl)
 	if err := Check(noGo); err != nil {
 		t.Errorf("bin dir without etcd, etcd cached: %v", err)
+	}
+}
+
+func TestRemoveStaleBuilds(t *testing.T) {
+	t.Setenv(EnvCacheDir, t.TempDir())
+	RemoveStaleBuilds() // no cache yet: nothing to do
+	dir := CacheDir()
+	os.MkdirAll(filepath.Join(dir, ".build-123", "tmp"), 0o755)
+	unlock, err := lockDir(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	RemoveStaleBuilds()
+	if _, err := os.Stat(filepath.Join(dir, ".build-123")); err != nil {
+		t.Error("a running build's directory must stay")
+	}
+	unlock()
+	RemoveStaleBuilds()
+	if _, err := os.Stat(filepath.Join(dir, ".build-123")); !os.IsNotExist(err) {
+		t.Error("a killed build's directory must go")
 	}
 }
