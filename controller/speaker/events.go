@@ -90,7 +90,7 @@ func (s *Speaker) nodeChanged(n *corev1.Node) {
 		return
 	}
 	if s.st.node.eligible() != now.eligible() {
-		s.log.Info("node eligibility changed", "node", s.cfg.Node, "eligible", now.eligible(),
+		s.log.Info("node eligibility changed", "eligible", now.eligible(),
 			"excluded", now.excluded, "networkUnavailable", now.unavailable, "exists", now.exists)
 	}
 	s.st.node = now

@@ -48,7 +48,7 @@ func (s *Speaker) Run(ctx context.Context) error {
 	}
 	n := len(s.st.desired)
 	s.mu.Unlock()
-	s.log.Info("speaker running", "node", s.cfg.Node, "routerID", routerID, "asn", asn, "prefixes", n)
+	s.log.Info("speaker running", "routerID", routerID, "asn", asn, "prefixes", n)
 
 	go s.statusLoop(ctx)
 	<-ctx.Done()
@@ -80,7 +80,7 @@ func (s *Speaker) waitNode(ctx context.Context) (netip.Addr, uint32, error) {
 			return routerID(node.ips, s.cfg.Node), asn, nil
 		}
 		if time.Now().After(warn) {
-			s.log.Warn("waiting for the Node object", "node", s.cfg.Node)
+			s.log.Warn("waiting for the Node object")
 			warn = time.Now().Add(30 * time.Second)
 		}
 		select {

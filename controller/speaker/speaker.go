@@ -44,7 +44,8 @@ type Config struct {
 	// StartBGP starts the BGP layer once the node's router ID and ASN are
 	// known. Production passes a function that calls bgp.Start.
 	StartBGP func(ctx context.Context, c BGPConfig) (Announcer, error)
-	// Log receives the speaker's log lines.
+	// Log receives the speaker's log lines; they do not repeat the node
+	// name, so give a logger that carries it.
 	Log *slog.Logger
 	// Metrics, if set, is updated as the speaker works.
 	Metrics *Metrics

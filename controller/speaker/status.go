@@ -48,7 +48,7 @@ func (s *Speaker) statusLoop(ctx context.Context) {
 			err = s.writeStatus(ctx, st)
 		}
 		if err != nil {
-			s.log.Error("failed to write SpeakerStatus; retrying", "node", s.cfg.Node, "error", err)
+			s.log.Error("failed to write SpeakerStatus; retrying", "error", err)
 			time.AfterFunc(s.cfg.StatusInterval, s.kickStatus)
 			continue
 		}
