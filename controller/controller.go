@@ -59,6 +59,10 @@ type Controller struct {
 // New returns a controller over the given clients. recorder may be nil
 // (events are then dropped).
 func New(client kubernetes.Interface, dyn dynamic.Interface, recorder record.EventRecorder, log *slog.Logger, opts Options) *Controller {
+	return newController(client, dyn, recorder, log, opts, newMetrics())
+}
+
+func newController(client kubernetes.Interface, dyn dynamic.Interface, recorder record.EventRecorder, log *slog.Logger, opts Options, m *metrics) *Controller {
 	if recorder == nil {
 		recorder = &record.FakeRecorder{}
 	}
@@ -72,7 +76,7 @@ func New(client kubernetes.Interface, dyn dynamic.Interface, recorder record.Eve
 		opts.PoolStatusInterval = 500 * time.Millisecond
 	}
 	c := &Controller{
-		opts: opts, client: client, dyn: dyn, recorder: recorder, log: log, metrics: newMetrics(),
+		opts: opts, client: client, dyn: dyn, recorder: recorder, log: log, metrics: m,
 		factory:    informers.NewSharedInformerFactory(client, 0),
 		dynFactory: dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0),
 		crds:       map[string]cache.SharedIndexInformer{},

@@ -28,9 +28,11 @@ import (
 )
 
 // Main runs the controller against the cluster of cfg until ctx is done:
-// metrics, events, and (with opts.LeaderElect) leader election. It returns
-// an error when leadership is lost, so that the process exits and is
-// restarted fresh.
+// metrics, events, and (with opts.LeaderElect) leader election. When it
+// loses the leader Lease (the API server was out of reach longer than the
+// renew deadline), it throws its state away and runs for leader again with
+// a fresh controller, which rebuilds from the Services like a restarted
+// process: the netns lab has no kubelet to restart it.
 func Main(ctx context.Context, cfg *rest.Config, opts Options, log *slog.Logger) error {
 	core := rest.CopyConfig(cfg)
 	core.ContentType = "application/vnd.kubernetes.protobuf"
@@ -47,49 +49,58 @@ func Main(ctx context.Context, cfg *rest.Config, opts Options, log *slog.Logger)
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "lblab-controller"})
-	c := New(client, dyn, recorder, log, opts)
+	m := newMetrics()
 	if opts.MetricsAddr != "" {
-		stop, err := serveMetrics(opts.MetricsAddr, c.metrics.registry, log)
+		stop, err := serveMetrics(opts.MetricsAddr, m.registry, log)
 		if err != nil {
 			return err
 		}
 		defer stop()
 	}
 	if !opts.LeaderElect {
-		return c.Run(ctx)
+		return newController(client, dyn, recorder, log, opts, m).Run(ctx)
 	}
 	id := opts.Identity
 	if id == "" {
 		host, _ := os.Hostname()
 		id = host + "_" + strconv.Itoa(os.Getpid())
 	}
+	for {
+		c := newController(client, dyn, recorder, log, opts, m)
+		err := lead(ctx, client, c, opts, id, log)
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.Warn("lost the leader Lease; running for leader again with fresh state", "err", err)
+	}
+}
+
+// lead runs c while this instance holds the leader Lease, and returns
+// when ctx is done or the Lease is lost.
+func lead(ctx context.Context, client kubernetes.Interface, c *Controller, opts Options, id string, log *slog.Logger) error {
 	lock := &resourcelock.LeaseLock{
 		LeaseMeta:  metav1.ObjectMeta{Namespace: v1alpha1.Namespace, Name: opts.LeaseName},
 		Client:     client.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: id},
 	}
 	done := make(chan error, 1)
-	led := false
 	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
 		Name: "lblab-controller", Lock: lock, ReleaseOnCancel: true,
 		LeaseDuration: opts.LeaseDuration, RenewDeadline: opts.RenewDeadline, RetryPeriod: opts.RetryPeriod,
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(ctx context.Context) {
-				led = true
 				log.Info("became leader", "identity", id)
 				done <- c.Run(ctx)
 			},
 			OnStoppedLeading: func() { log.Info("stopped leading", "identity", id) },
 		},
 	})
-	if !led {
+	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	err = <-done
-	if ctx.Err() == nil {
-		return errors.Join(err, errors.New("lost the leader Lease "+v1alpha1.Namespace+"/"+opts.LeaseName))
-	}
-	return err
+	// Acquiring only gives up when ctx is done: the Lease was held, then
+	// lost, and c.Run has been told to stop.
+	return errors.Join(<-done, errors.New("lost the leader Lease "+v1alpha1.Namespace+"/"+opts.LeaseName))
 }
 
 // serveMetrics serves /metrics and /healthz and returns a stop function.

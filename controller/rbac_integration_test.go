@@ -48,6 +48,7 @@ func TestIntegrationControllerRBAC(t *testing.T) {
 	opts := controller.DefaultOptions()
 	opts.MetricsAddr = "127.0.0.1:0"
 	opts.Identity = "rbac-test"
+	opts.LeaseDuration, opts.RenewDeadline, opts.RetryPeriod = 2*time.Second, 1500*time.Millisecond, 300*time.Millisecond
 	errs := make(chan error, 1)
 	go func() { errs <- controller.Main(ctx, cfg, opts, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 
@@ -107,5 +108,40 @@ func TestIntegrationControllerRBAC(t *testing.T) {
 	lease, err := cs.CoordinationV1().Leases(v1alpha1.Namespace).Get(ctx, "lblab-controller", metav1.GetOptions{})
 	if err != nil || lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != "rbac-test" {
 		t.Fatalf("leader Lease: %v %v", lease, err)
+	}
+
+	// Another instance steals the Lease: this one stops, runs for leader
+	// again with fresh state once the thief's Lease expires, and works.
+	now := metav1.NewMicroTime(time.Now())
+	thief := "thief"
+	lease.Spec.HolderIdentity, lease.Spec.RenewTime, lease.Spec.AcquireTime = &thief, &now, &now
+	if _, err := cs.CoordinationV1().Leases(v1alpha1.Namespace).Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
+		l, err := cs.CoordinationV1().Leases(v1alpha1.Namespace).Get(ctx, "lblab-controller", metav1.GetOptions{})
+		return err == nil && l.Spec.HolderIdentity != nil && *l.Spec.HolderIdentity == "rbac-test", nil
+	})
+	if err != nil {
+		t.Fatal("the controller did not lead again after losing its Lease")
+	}
+	svc.Name = "after"
+	if _, err := cs.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err = cs.CoreV1().Services("default").Get(ctx, "after", metav1.GetOptions{})
+		return err == nil && len(got.Status.LoadBalancer.Ingress) == 1, nil
+	})
+	if err != nil {
+		t.Fatal("no address after re-election")
+	}
+	if ip := got.Status.LoadBalancer.Ingress[0].IP; ip != "198.51.100.1" {
+		t.Fatalf("after re-election the new Service got %s, want 198.51.100.1 (198.51.100.0 is web's)", ip)
+	}
+	select {
+	case err := <-errs:
+		t.Fatalf("Main returned: %v", err)
+	default:
 	}
 }

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -47,4 +48,16 @@ func TestRestartKeepsOrphans(t *testing.T) {
 		lb("old", withStatus("203.0.113.7"), annotate(v1alpha1.AnnotationAllocatedFromPool, "gone")))
 	h.start()
 	h.waitIngress("default", "old", "203.0.113.7", "")
+}
+
+// TestNotOursAnymore: a Service of another class that still carries the
+// pool annotation loses the annotation, never its (other controller's)
+// address.
+func TestNotOursAnymore(t *testing.T) {
+	other := "example.com/other"
+	h := newHarness(t, Options{}, []runtime.Object{pool("default", "198.51.100.0/24")},
+		lb("theirs", withStatus("203.0.113.9"), annotate(v1alpha1.AnnotationAllocatedFromPool, "default"),
+			func(s *corev1.Service) { s.Spec.LoadBalancerClass = &other }))
+	h.start()
+	h.waitIngress("default", "theirs", "203.0.113.9", "")
 }

@@ -22,15 +22,15 @@ func (c *Controller) syncService(ctx context.Context, key string) error {
 	ns, name, _ := strings.Cut(key, "/")
 	svc, err := c.services.Services(ns).Get(name)
 	if apierrors.IsNotFound(err) {
-		c.release(key, nil)
+		_ = c.release(key, nil)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	if !c.ours(svc) {
-		c.release(key, svc)
-		return c.clearStatus(ctx, svc)
+		released := c.release(key, svc)
+		return c.clearStatus(ctx, svc, released)
 	}
 	req, reqErr := request(svc)
 	c.mu.Lock()
@@ -69,8 +69,9 @@ func (c *Controller) syncService(ctx context.Context, key string) error {
 	return nil
 }
 
-// release frees what a Service held. svc is nil when it is gone.
-func (c *Controller) release(key string, svc *corev1.Service) {
+// release frees what a Service held and returns its addresses. svc is
+// nil when it is gone.
+func (c *Controller) release(key string, svc *corev1.Service) []netip.Addr {
 	c.mu.Lock()
 	held, _ := c.alloc.Get(key)
 	ips := c.alloc.Release(key)
@@ -80,7 +81,7 @@ func (c *Controller) release(key string, svc *corev1.Service) {
 	anyFailing := len(c.failing) > 0
 	c.mu.Unlock()
 	if len(ips) == 0 {
-		return
+		return nil
 	}
 	c.metrics.releases.Inc()
 	c.queue.AddAfter(keyPoolStatus, c.opts.PoolStatusInterval)
@@ -94,6 +95,7 @@ func (c *Controller) release(key string, svc *corev1.Service) {
 	if anyFailing {
 		c.retryFailing()
 	}
+	return ips
 }
 
 // statusPatch is a merge patch of the status subresource. For Services it
@@ -133,15 +135,16 @@ func (c *Controller) writeStatus(ctx context.Context, svc *corev1.Service, got a
 	return c.patchServiceStatus(ctx, svc, p)
 }
 
-// clearStatus removes the pool annotation, and the ingress when it holds
-// only addresses this controller gave, from a Service it no longer handles.
-func (c *Controller) clearStatus(ctx context.Context, svc *corev1.Service) error {
+// clearStatus removes the pool annotation from a Service the controller
+// no longer handles, and its ingress when that is exactly the addresses
+// just released (never another controller's).
+func (c *Controller) clearStatus(ctx context.Context, svc *corev1.Service, released []netip.Addr) error {
 	if _, has := svc.Annotations[v1alpha1.AnnotationAllocatedFromPool]; !has {
 		return nil
 	}
 	p := statusPatch{Metadata: patchMeta{UID: svc.UID,
 		Annotations: map[string]*string{v1alpha1.AnnotationAllocatedFromPool: nil}}}
-	if len(svc.Status.LoadBalancer.Ingress) > 0 && svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+	if len(released) > 0 && sameIngress(svc.Status.LoadBalancer.Ingress, desiredIngress(released)) {
 		p.Status = &patchStatus{}
 	}
 	return c.patchServiceStatus(ctx, svc, p)
