@@ -115,6 +115,7 @@ type fixture struct {
 	dyn  *dynfake.FakeDynamicClient
 	ann  *fakeAnnouncer
 	spk  *Speaker
+	stop func() // cancels Run and waits for it
 }
 
 var listKinds = map[schema.GroupVersionResource]string{
@@ -162,12 +163,16 @@ func start(t *testing.T, node string, kube []runtime.Object, crds ...runtime.Obj
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- spk.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	var once sync.Once
+	f.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(f.stop)
 	select {
 	case <-f.ann.started:
 	case err := <-done:

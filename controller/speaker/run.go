@@ -7,7 +7,10 @@ import (
 	"slices"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/lblab/lblab/controller/api/v1alpha1"
 )
 
 // Run starts the informers, waits for this node's Node object, starts the
@@ -33,7 +36,6 @@ func (s *Speaker) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer ann.Stop()
 	if s.cfg.Metrics != nil {
 		s.cfg.Metrics.setSessions(ann.Sessions)
 		defer s.cfg.Metrics.setSessions(nil)
@@ -50,7 +52,11 @@ func (s *Speaker) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	s.log.Info("speaker running", "routerID", routerID, "asn", asn, "prefixes", n)
 
-	go s.statusLoop(ctx)
+	statusDone := make(chan struct{})
+	go func() {
+		defer close(statusDone)
+		s.statusLoop(ctx)
+	}()
 	<-ctx.Done()
 	s.mu.Lock()
 	if s.retry != nil {
@@ -58,7 +64,28 @@ func (s *Speaker) Run(ctx context.Context) error {
 	}
 	s.ann = nil
 	s.mu.Unlock()
+	<-statusDone
+	s.finalStatus(ann)
 	return nil
+}
+
+// finalStatus records a clean stop in the SpeakerStatus: the sessions are
+// closed (GoBGP sends CEASE as it stops) and nothing is advertised. A
+// killed speaker cannot do this; its lastUpdate then tells the age.
+func (s *Speaker) finalStatus(ann Announcer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	sessions, _ := ann.Sessions(ctx)
+	ann.Stop()
+	st := v1alpha1.SpeakerStatusStatus{Node: s.cfg.Node, LastUpdate: metav1.Now()}
+	for _, x := range sessions {
+		st.Sessions = append(st.Sessions, v1alpha1.BGPSessionStatus{
+			Peer: x.Peer, PeerAddress: x.Address.String(), State: "Idle", Since: &st.LastUpdate,
+		})
+	}
+	if err := s.writeStatus(ctx, st); err != nil {
+		s.log.Warn("failed to record the stop in SpeakerStatus", "error", err)
+	}
 }
 
 // waitNode waits until the informer has this node's Node object, and

@@ -214,6 +214,19 @@ func TestSpeakerStatus(t *testing.T) {
 	if len(st.OwnerReferences) != 1 || st.OwnerReferences[0].Kind != "Node" {
 		t.Errorf("owner references = %+v, want the Node", st.OwnerReferences)
 	}
+
+	// A clean stop says so: sessions Idle, nothing advertised.
+	f.stop()
+	u, err := f.dyn.Resource(SpeakerStatusesResource).Get(bg, me, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &st); err != nil {
+		t.Fatal(err)
+	}
+	if s := st.Status; len(s.Advertised) != 0 || len(s.Sessions) != 1 || s.Sessions[0].State != "Idle" {
+		t.Errorf("status after stop = %+v, want one Idle session and nothing advertised", s)
+	}
 }
 
 func TestRouterID(t *testing.T) {

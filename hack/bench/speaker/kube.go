@@ -128,11 +128,23 @@ func deleteService(ctx context.Context, c kubernetes.Interface, name string) err
 // setup creates the bench namespace and, in self mode, a BGPPeer for the
 // TOR and a BGPAdvertisement when the cluster has none (a lab brought up
 // with --controller none), so speakers have something to do.
-func setup(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface, tor netip.Addr, torASN, asn uint32) error {
+func setup(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface, tor netip.Addr, torASN, asn uint32, controller bool) error {
 	for _, ns := range []string{benchNS, v1alpha1.Namespace} {
 		_, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("failed to create namespace %s: %w", ns, err)
+		}
+	}
+	if controller {
+		// The controller allocates from a pool large enough for the churn.
+		pool := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": v1alpha1.GroupVersion.String(), "kind": "IPPool",
+			"metadata": map[string]any{"name": benchPool},
+			"spec":     map[string]any{"addresses": []any{"100.64.0.0/16"}, "autoAssign": false},
+		}}
+		_, err := dyn.Resource(v1alpha1.GroupVersion.WithResource("ippools")).Create(ctx, pool, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("failed to create IPPool %s: %w", benchPool, err)
 		}
 	}
 	peers, err := dyn.Resource(speaker.BGPPeersResource).List(ctx, metav1.ListOptions{})

@@ -123,7 +123,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return fmt.Errorf("failed to find the TOR's address: %w", err)
 	}
-	if err := setup(ctx, b.kube, dyn, tor, uint32(o.torASN), uint32(o.asn)); err != nil {
+	if err := setup(ctx, b.kube, dyn, tor, uint32(o.torASN), uint32(o.asn), o.controller); err != nil {
 		return err
 	}
 	if err := b.cleanup(ctx); err != nil {
