@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -18,6 +19,10 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 )
+
+// workers sync pods in parallel; most of their time is spent waiting for
+// the API server.
+const workers = 8
 
 // Deps are the agent's connections to the world; tests pass fakes.
 type Deps struct {
@@ -51,6 +56,8 @@ type Agent struct {
 	mu     sync.Mutex
 	states map[string]*podState   // by pod key
 	probes map[string]*probeEntry // by container ID
+	// finalized remembers deletions the agent finalized, for a minute.
+	finalized map[types.UID]time.Time
 
 	nodes      nodeView
 	statusKick chan struct{}
@@ -65,9 +72,10 @@ func New(cfg Config, d Deps) (*Agent, error) {
 	a := &Agent{
 		cfg: cfg, client: d.Client, net: d.Network, rt: d.Runtime, prober: d.Prober, log: d.Log,
 		uid: d.UID, gid: d.GID,
-		ipam:   newIPAM(filepath.Join(cfg.RunDir, "ipam")),
-		states: map[string]*podState{},
-		probes: map[string]*probeEntry{},
+		ipam:      newIPAM(filepath.Join(cfg.RunDir, "ipam")),
+		states:    map[string]*podState{},
+		probes:    map[string]*probeEntry{},
+		finalized: map[types.UID]time.Time{},
 
 		statusKick: make(chan struct{}, 1),
 	}
@@ -133,7 +141,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	go a.nodeStatusLoop(ctx)
 	go a.resyncLoop(ctx)
-	for range 4 {
+	for range workers {
 		go a.worker(ctx)
 	}
 	<-ctx.Done()

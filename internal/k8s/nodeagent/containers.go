@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -144,7 +145,7 @@ func exitOf(cs *containerState, ps ProcState) *terminated {
 	case ps.ExitCode == 0:
 		t.Reason = "Completed"
 	case ps.Signal != 0:
-		t.Message = "killed by signal " + syscall.Signal(ps.Signal).String()
+		t.Message = "killed by " + unix.SignalName(syscall.Signal(ps.Signal))
 	}
 	return t
 }

@@ -39,6 +39,10 @@ func (a *Agent) reportPod(ctx context.Context, pod *corev1.Pod, st *podState) er
 	if err != nil {
 		return fmt.Errorf("failed to patch the status of pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
+	if !st.readyLogged && !st.seen.IsZero() && podReady(status) {
+		st.readyLogged = true
+		a.log.Info("pod Ready", "pod", podKey(pod.Namespace, pod.Name), "sinceSeen", time.Since(st.seen).Round(time.Millisecond))
+	}
 	return nil
 }
 
@@ -108,4 +112,13 @@ func (a *Agent) imageID() string {
 		return "lblab-netns://" + nginxPath
 	}
 	return "lblab-netns://" + nginxPath + "@nginx-" + a.mach.nginxVer
+}
+
+func podReady(s corev1.PodStatus) bool {
+	for _, c := range s.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }

@@ -11,12 +11,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // terminatePod stops a pod being deleted, cleans up after it and finalizes
 // the deletion as the kubelet does: a delete with grace period 0 and the
 // pod's UID as precondition.
 func (a *Agent) terminatePod(ctx context.Context, key string, pod *corev1.Pod, st *podState) (time.Duration, error) {
+	if st == nil && a.wasFinalized(pod.UID) {
+		return 0, nil // the informer has not caught up with our delete yet
+	}
 	if st != nil {
 		if !a.stopPod(st, pod) {
 			return pollInterval, nil
@@ -36,8 +40,29 @@ func (a *Agent) terminatePod(ctx context.Context, key string, pod *corev1.Pod, s
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return 0, fmt.Errorf("failed to finalize the deletion of pod %s: %w", key, err)
 	}
+	a.markFinalized(pod.UID)
 	a.log.Info("pod deleted", "pod", key)
 	return 0, nil
+}
+
+// markFinalized remembers for a minute that a pod's deletion was finalized.
+func (a *Agent) markFinalized(uid types.UID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	for u, t := range a.finalized {
+		if now.Sub(t) > time.Minute {
+			delete(a.finalized, u)
+		}
+	}
+	a.finalized[uid] = now
+}
+
+func (a *Agent) wasFinalized(uid types.UID) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.finalized[uid]
+	return ok
 }
 
 // stopPod stops every container of a pod: SIGQUIT (nginx's graceful

@@ -32,8 +32,10 @@ type podState struct {
 	networkReady bool
 	killing      bool
 	killDeadline time.Time
-	netErr       string // why the network could not be set up
-	warned       bool   // the unsupported-image event was sent
+	netErr       string    // why the network could not be set up
+	warned       bool      // the unsupported-image event was sent
+	seen         time.Time // when this agent first synced the pod
+	readyLogged  bool
 }
 
 // containerState is one container's process and history.

@@ -89,6 +89,7 @@ func (a *Agent) addPodState(key string, pod *corev1.Pod) *podState {
 		Netns: netns, HostVeth: veth, StartTime: time.Now(), Grace: grace,
 		Containers: map[string]*containerState{},
 		dir:        filepath.Join(a.cfg.RunDir, "pods", podDirName(pod.Namespace, pod.Name)),
+		seen:       time.Now(),
 	}
 	a.states[key] = st
 	return st
@@ -130,6 +131,12 @@ func (a *Agent) runPod(ctx context.Context, key string, pod *corev1.Pod, st *pod
 			return 0, err
 		}
 	}
+	// nginx usually accepts connections within milliseconds of its start:
+	// rather than report Running and then Ready (two writes), wait a little
+	// for the readiness check, which brings the pod back when it passes.
+	if wait := a.startingGrace(pod, st); wait > 0 {
+		return min(requeue, wait), nil
+	}
 	return requeue, a.reportPod(ctx, pod, st)
 }
 
@@ -159,4 +166,24 @@ func (a *Agent) setupNetwork(pod *corev1.Pod, st *podState) error {
 		"ips", st.IPs, "took", time.Since(start).Round(time.Microsecond))
 	st.networkReady, st.netErr = true, ""
 	return nil
+}
+
+// startingWindow is how long after a container's start the agent waits for
+// it to become ready before it reports the pod Running but not Ready.
+const startingWindow = 250 * time.Millisecond
+
+// startingGrace returns how much longer to hold back a report because a
+// container has just started and is not ready yet.
+func (a *Agent) startingGrace(pod *corev1.Pod, st *podState) time.Duration {
+	var wait time.Duration
+	for _, c := range pod.Spec.Containers {
+		cs := st.Containers[c.Name]
+		if cs == nil || cs.PID == 0 || a.isReady(cs.ID) {
+			continue
+		}
+		if left := startingWindow - time.Since(cs.StartedAt); left > wait {
+			wait = left
+		}
+	}
+	return wait
 }

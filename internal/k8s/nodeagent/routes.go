@@ -120,6 +120,10 @@ func internalIP(n *corev1.Node, v4 bool) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
+// routesResync is how often routes and masquerading are rewritten even
+// when no Node changed.
+const routesResync = 30 * time.Second
+
 // routesLoop keeps the node's routes and masquerading in line with the
 // Nodes, retrying on failure.
 func (a *Agent) routesLoop(ctx context.Context) {
@@ -128,12 +132,18 @@ func (a *Agent) routesLoop(ctx context.Context) {
 	synced := false
 	retry := time.NewTimer(time.Hour)
 	defer retry.Stop()
+	// Now and then, rewrite everything: someone may have flushed a route
+	// or the nft table (verify's scenarios break things on purpose).
+	resync := time.NewTicker(routesResync)
+	defer resync.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-a.nodes.kicks():
 		case <-retry.C:
+		case <-resync.C:
+			synced = false
 		}
 		nodes, err := a.nodes.lister.List(everything)
 		if err != nil {
@@ -152,7 +162,9 @@ func (a *Agent) routesLoop(ctx context.Context) {
 				a.log.Error("failed to sync routes to other nodes' pod CIDRs", "err", err)
 				failed = true
 			} else {
-				a.log.Info("routes to pod CIDRs", "routes", len(routes))
+				if !slices.Equal(routes, lastRoutes) {
+					a.log.Info("routes to pod CIDRs", "routes", len(routes))
+				}
 				lastRoutes = routes
 			}
 		}
