@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -139,6 +140,13 @@ func Kill(pids []int, grace time.Duration) error {
 			for _, pid := range left {
 				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 					errs = append(errs, fmt.Errorf("failed to kill pid %d: %w", pid, err))
+				}
+			}
+			// A killed process lingers while the kernel tears it down;
+			// callers (down) promise that nothing is left when they return.
+			for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+				if !slices.ContainsFunc(left, func(pid int) bool { return running(pid, "") }) {
+					break
 				}
 			}
 			return errors.Join(errs...)
