@@ -24,8 +24,8 @@ import (
 // from Cilium's Helm repository. Its images are pinned by digest in the
 // chart's own values.
 const (
-	CiliumVersion  = "1.20.3"
-	CiliumChartURL = "https://helm.cilium.io/cilium-" + CiliumVersion + ".tgz"
+	ciliumVersion  = "1.20.3"
+	ciliumChartURL = "https://helm.cilium.io/cilium-" + ciliumVersion + ".tgz"
 )
 
 // ciliumValues are the Helm values for a lab: kube-proxy replacement, the
@@ -51,7 +51,7 @@ func ciliumValues(t *topology.Topology, controlPlane string) map[string]any {
 // ciliumChart returns the chart archive, downloading it once into dir, and
 // the archive's SHA-256 (printed at -v, so that it can be pinned).
 func ciliumChart(ctx context.Context, dir string) (string, string, error) {
-	path := filepath.Join(dir, "cilium-"+CiliumVersion+".tgz")
+	path := filepath.Join(dir, "cilium-"+ciliumVersion+".tgz")
 	if data, err := os.ReadFile(path); err == nil {
 		sum := sha256.Sum256(data)
 		return path, hex.EncodeToString(sum[:]), nil
@@ -59,17 +59,17 @@ func ciliumChart(ctx context.Context, dir string) (string, string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, CiliumChartURL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ciliumChartURL, nil)
 	if err != nil {
 		return "", "", err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", "", fmt.Errorf("failed to download the Cilium chart %s: %w", CiliumChartURL, err)
+		return "", "", fmt.Errorf("failed to download the Cilium chart %s: %w", ciliumChartURL, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", "", fmt.Errorf("failed to download the Cilium chart %s: %s", CiliumChartURL, resp.Status)
+		return "", "", fmt.Errorf("failed to download the Cilium chart %s: %s", ciliumChartURL, resp.Status)
 	}
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)

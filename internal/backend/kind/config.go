@@ -21,7 +21,7 @@ func kindConfig(t *topology.Topology) *v1alpha4.Cluster {
 		Name:     t.Name,
 	}
 	for _, n := range t.Nodes.List {
-		kn := v1alpha4.Node{Role: v1alpha4.WorkerRole, Image: NodeImage, Labels: n.Labels}
+		kn := v1alpha4.Node{Role: v1alpha4.WorkerRole, Image: nodeImage, Labels: n.Labels}
 		if n.Role == topology.RoleControlPlane {
 			kn.Role = v1alpha4.ControlPlaneRole
 		}

@@ -80,7 +80,7 @@ func TestKindConfigGolden(t *testing.T) {
 					t.Errorf("round trip: %d nodes, family %s", len(back.Nodes), back.Networking.IPFamily)
 				}
 				for _, n := range back.Nodes {
-					if n.Image != NodeImage || !strings.Contains(n.Image, "@sha256:") {
+					if n.Image != nodeImage || !strings.Contains(n.Image, "@sha256:") {
 						t.Errorf("node image %q is not the pinned digest", n.Image)
 					}
 				}

@@ -21,7 +21,7 @@ func (b *backend) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	ctrs, err := d.List(ctx, map[string]string{LabelLab: name})
+	ctrs, err := d.List(ctx, map[string]string{labelLab: name})
 	if err != nil {
 		return err
 	}
@@ -64,12 +64,12 @@ func (b *backend) List(ctx context.Context) ([]lab.Summary, error) {
 	if err != nil {
 		return out, nil // no Docker, no containers: the states are all there is
 	}
-	ctrs, err := d.List(ctx, map[string]string{LabelLab: ""})
+	ctrs, err := d.List(ctx, map[string]string{labelLab: ""})
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range ctrs {
-		if n := c.Labels[LabelLab]; n != "" && !seen[n] {
+		if n := c.Labels[labelLab]; n != "" && !seen[n] {
 			seen[n] = true
 			out = append(out, lab.Summary{Name: n, Backend: b.Name(), Partial: true})
 		}

@@ -70,9 +70,9 @@ func TestIntegrationKindDocker(t *testing.T) {
 	if res, err := d.Exec(ctx, client, []string{"cat", "/tmp/lblab-it/file.txt"}, nil); err != nil || !bytes.Equal(res.Stdout, data) {
 		t.Errorf("copied file reads back %q, %v", res.Stdout, err)
 	}
-	ctrs, err := d.List(ctx, map[string]string{LabelLab: name})
+	ctrs, err := d.List(ctx, map[string]string{labelLab: name})
 	if err != nil || len(ctrs) != 2 {
-		t.Errorf("containers labelled %s=%s: %+v, %v", LabelLab, name, ctrs, err)
+		t.Errorf("containers labelled %s=%s: %+v, %v", labelLab, name, ctrs, err)
 	}
 }
 

@@ -14,23 +14,23 @@ import (
 
 // Pinned images. Where each digest comes from is in the README.
 const (
-	// NodeImage is kind v0.33.0's default node image (Kubernetes v1.37.0,
+	// nodeImage is kind v0.33.0's default node image (Kubernetes v1.37.0,
 	// the netns backend's minor version), from sigs.k8s.io/kind
 	// pkg/apis/config/defaults/image.go.
-	NodeImage = "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
-	// FRRImage is the TOR: FRR 10.2.1, the digest Cilium's own connectivity
+	nodeImage = "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
+	// frrImage is the TOR: FRR 10.2.1, the digest Cilium's own connectivity
 	// tests pin (cilium-cli/defaults/defaults.go, renovate-managed).
-	FRRImage = "quay.io/frrouting/frr:10.2.1@sha256:c8543d3e0a1348cc0f2b19154fd8b0300e237773dbec65d9d6d6570c1d088deb"
-	// ClientImage is the client host: Alpine with curl, busybox wget and ip,
+	frrImage = "quay.io/frrouting/frr:10.2.1@sha256:c8543d3e0a1348cc0f2b19154fd8b0300e237773dbec65d9d6d6570c1d088deb"
+	// clientImage is the client host: Alpine with curl, busybox wget and ip,
 	// pinned in the same Cilium file.
-	ClientImage = "quay.io/cilium/alpine-curl:v1.10.0@sha256:913e8c9f3d960dde03882defa0edd3a919d529c2eb167caa7f54194528bde364"
+	clientImage = "quay.io/cilium/alpine-curl:v1.10.0@sha256:913e8c9f3d960dde03882defa0edd3a919d529c2eb167caa7f54194528bde364"
 )
 
 // Docker labels on every container lblab makes (kind labels its nodes with
 // io.x-k8s.kind.cluster itself).
 const (
-	LabelLab  = "dev.lblab.lab"
-	LabelRole = "dev.lblab.role"
+	labelLab  = "dev.lblab.lab"
+	labelRole = "dev.lblab.role"
 
 	kindClusterLabel = "io.x-k8s.kind.cluster"
 	kindRoleLabel    = "io.x-k8s.kind.role"

@@ -93,7 +93,7 @@ func (f *fakeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(200, map[string]any{"ID": "exec1", "Running": false, "ExitCode": 3})
 	case path == "/containers/lab-tor/json":
 		reply(200, map[string]any{"Id": "abc123", "Name": "/lab-tor",
-			"Config": map[string]any{"Image": FRRImage, "Labels": map[string]string{LabelLab: "lab"}},
+			"Config": map[string]any{"Image": frrImage, "Labels": map[string]string{labelLab: "lab"}},
 			"State":  map[string]any{"Running": true},
 			"NetworkSettings": map[string]any{"Networks": map[string]any{
 				"kind": map[string]string{"IPAddress": "172.18.0.5", "GlobalIPv6Address": "fc00:f853:ccd:e793::5"}}}})
@@ -103,7 +103,7 @@ func (f *fakeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reply(200, []map[string]any{{"Id": "abc123", "Names": []string{"/lab-tor"}, "State": "running",
-			"Labels": map[string]string{LabelLab: "lab"}}})
+			"Labels": map[string]string{labelLab: "lab"}}})
 	case path == "/containers/lab-tor" && r.Method == http.MethodDelete:
 		w.WriteHeader(204)
 	case path == "/containers/gone" && r.Method == http.MethodDelete:
@@ -148,7 +148,7 @@ func TestMobyAgainstFakeEngine(t *testing.T) {
 	if f.created["name"] != "lab-tor" || host["NetworkMode"] != "kind" ||
 		fmt.Sprint(host["CapAdd"]) != "[CAP_NET_ADMIN CAP_NET_RAW CAP_SYS_ADMIN]" ||
 		host["Sysctls"].(map[string]any)["net.ipv4.conf.all.send_redirects"] != "0" ||
-		f.created["Labels"].(map[string]any)[LabelLab] != "lab" || f.created["Image"] != FRRImage {
+		f.created["Labels"].(map[string]any)[labelLab] != "lab" || f.created["Image"] != frrImage {
 		t.Errorf("create request = %v", f.created)
 	}
 	if err := m.CopyFiles(ctx, "lab-tor", []file{{Path: "/etc/frr/daemons", Mode: 0o644, Data: []byte("bgpd=yes\n")}}); err != nil {
@@ -166,10 +166,10 @@ func TestMobyAgainstFakeEngine(t *testing.T) {
 		t.Errorf("Exec = %q %q exit %d (cmd %q)", res.Stdout, res.Stderr, res.ExitCode, f.execCmd)
 	}
 	info, err := m.Inspect(ctx, "lab-tor", "kind")
-	if err != nil || !info.Running || info.Image != FRRImage || fmt.Sprint(info.Addrs) != "[172.18.0.5 fc00:f853:ccd:e793::5]" {
+	if err != nil || !info.Running || info.Image != frrImage || fmt.Sprint(info.Addrs) != "[172.18.0.5 fc00:f853:ccd:e793::5]" {
 		t.Errorf("Inspect = %+v, %v", info, err)
 	}
-	list, err := m.List(ctx, map[string]string{LabelLab: "lab"})
+	list, err := m.List(ctx, map[string]string{labelLab: "lab"})
 	if err != nil || len(list) != 1 || list[0].Name != "lab-tor" || !list[0].Running {
 		t.Errorf("List = %+v, %v", list, err)
 	}

@@ -165,13 +165,13 @@ func (b *backend) resolveNetwork(ctx context.Context, l *lab.Lab) ([]netip.Prefi
 // installCilium renders the pinned Cilium chart with Helm's engine and
 // applies it.
 func (b *backend) installCilium(ctx context.Context, l *lab.Lab, kc kubeClient) (err error) {
-	step := l.Log.Start("Installing Cilium " + CiliumVersion)
+	step := l.Log.Start("Installing Cilium " + ciliumVersion)
 	defer func() { step.End(err == nil) }()
 	chart, sum, err := ciliumChart(ctx, filepath.Join(cacheDir(), "charts"))
 	if err != nil {
 		return err
 	}
-	l.Log.Debugf(1, "   chart %s sha256 %s", CiliumChartURL, sum)
+	l.Log.Debugf(1, "   chart %s sha256 %s", ciliumChartURL, sum)
 	version, err := kc.ServerVersion()
 	if err != nil {
 		return fmt.Errorf("failed to read the API server's version: %w", err)

@@ -72,8 +72,8 @@ func daemonsFile() []byte {
 
 func torSpec(labName, network string) containerSpec {
 	return containerSpec{
-		Name: torName(labName), Image: FRRImage, Network: network,
-		Labels: map[string]string{LabelLab: labName, LabelRole: string(lab.RoleTOR)},
+		Name: torName(labName), Image: frrImage, Network: network,
+		Labels: map[string]string{labelLab: labName, labelRole: string(lab.RoleTOR)},
 		// zebra installs routes; bgpd binds :179.
 		CapAdd: []string{"NET_ADMIN", "NET_RAW", "SYS_ADMIN"},
 		Sysctls: map[string]string{
@@ -91,11 +91,11 @@ func torSpec(labName, network string) containerSpec {
 // redirects so that it keeps doing so.
 func clientSpec(labName, network string) containerSpec {
 	return containerSpec{
-		Name: clientName(labName), Image: ClientImage, Network: network,
+		Name: clientName(labName), Image: clientImage, Network: network,
 		// The image's entrypoint is curl; the client just stays up.
 		Entrypoint: []string{"/bin/sh", "-c"},
 		Cmd:        []string{"trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"},
-		Labels:     map[string]string{LabelLab: labName, LabelRole: string(lab.RoleClient)},
+		Labels:     map[string]string{labelLab: labName, labelRole: string(lab.RoleClient)},
 		CapAdd:     []string{"NET_ADMIN", "NET_RAW"},
 		Sysctls: map[string]string{
 			"net.ipv6.conf.all.disable_ipv6":         "0",
