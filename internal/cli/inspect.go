@@ -97,7 +97,7 @@ func runInspect(ctx context.Context, g *globals, f *inspectFlags, v inspectView)
 		}
 		return fmt.Errorf("--node %q: lab %q has no such Kubernetes node (nodes: %v)", f.node, name, names)
 	}
-	if err := iv.loadServices(ctx); err != nil && v.use != "routes" && v.use != "bgp" {
+	if err := iv.loadServices(ctx); err != nil && v.use != "routes" && v.use != "bgp" && v.use != "ipv" {
 		return err
 	}
 	if err := v.run(ctx, iv); err != nil {

@@ -198,6 +198,11 @@ func inspectIPVS(ctx context.Context, iv *inspection) error {
 			continue
 		}
 		rows := [][]string{}
+		if len(iv.services) == 0 { // no cluster to ask: show every virtual server
+			for _, vs := range d.VirtualServers {
+				rows = append(rows, []string{"-", target(vs.Address, scenarios.PortInfo{Port: vs.Port, Protocol: vs.Protocol}), vs.Scheduler, "", "", fmt.Sprint(vs.Stats.Conns), fmt.Sprint(vs.Stats.InPkts), ""})
+			}
+		}
 		iv.each(func(s scenarios.ServiceInfo, ip netip.Addr, p scenarios.PortInfo) {
 			vs, ok := d.Lookup(ip, p.Protocol, p.Port)
 			member := "no"
