@@ -46,6 +46,7 @@ type Config struct {
 	BackoffMax        time.Duration // 5m
 	MaxPods           int           // 110
 	ProbeFastInterval time.Duration // readiness polling until first success: 25ms
+	NodeListRetry     time.Duration // may this node list Nodes yet? asked again after: 5s
 }
 
 func (c *Config) setDefaults() {
@@ -60,6 +61,7 @@ func (c *Config) setDefaults() {
 	def(&c.BackoffBase, 10*time.Second)
 	def(&c.BackoffMax, 5*time.Minute)
 	def(&c.ProbeFastInterval, 25*time.Millisecond)
+	def(&c.NodeListRetry, 5*time.Second)
 	if c.MaxPods == 0 {
 		c.MaxPods = 110
 	}

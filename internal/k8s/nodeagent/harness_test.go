@@ -2,6 +2,7 @@ package nodeagent
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
@@ -47,6 +48,13 @@ func testConfig(t *testing.T) Config {
 // newHarness starts an agent; objects are preloaded into the fake API.
 func newHarness(t *testing.T, cfg Config, objects ...runtime.Object) *harness {
 	t.Helper()
+	return newHarnessWith(t, cfg, nil, objects...)
+}
+
+// newHarnessWith lets setup add reactors to the fake before the agent starts
+// (they take precedence over the harness's own).
+func newHarnessWith(t *testing.T, cfg Config, setup func(*fake.Clientset), objects ...runtime.Object) *harness {
+	t.Helper()
 	client := fake.NewClientset(objects...)
 	// The fake authorizes nothing; the agent asks whether it may list Nodes.
 	client.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
@@ -60,6 +68,9 @@ func newHarness(t *testing.T, cfg Config, objects ...runtime.Object) *harness {
 		n.UID = types.UID("uid-" + n.Name)
 		return false, nil, nil
 	})
+	if setup != nil {
+		setup(client)
+	}
 	h := &harness{t: t, client: client, net: newFakeNetwork(), rt: newFakeRuntime(), prober: &fakeProber{ok: true}, cfg: cfg}
 	h.start()
 	return h
@@ -137,6 +148,16 @@ func (h *harness) assignPodCIDRs(cidrs ...string) {
 	if _, err := h.client.CoreV1().Nodes().Update(context.Background(), n, metav1.UpdateOptions{}); err != nil {
 		h.t.Fatal(err)
 	}
+}
+
+func (h *harness) readyNode() {
+	h.t.Helper()
+	h.eventually("node Ready", func() string {
+		if c := readyCondition(h.node("node1")); c == nil || c.Status != corev1.ConditionTrue {
+			return fmt.Sprintf("Ready = %+v", c)
+		}
+		return ""
+	})
 }
 
 func (h *harness) pod(name string) *corev1.Pod {

@@ -15,9 +15,10 @@ import (
 
 var everything = labels.Everything()
 
-// startInformers watches the pods bound to this node and the Nodes: all of
-// them when the agent may list them (for routes to their pod CIDRs), else
-// only its own, which is all the Node authorizer gives a node.
+// startInformers watches the pods bound to this node and its own Node, and
+// waits for both. Every Node (for routes to their pod CIDRs) is watched too,
+// as soon as this identity may list them: the Node authorizer lets a node
+// read only its own Node, so that takes the grant of RBAC().
 func (a *Agent) startInformers(ctx context.Context) error {
 	pods := informers.NewSharedInformerFactoryWithOptions(a.client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
@@ -26,52 +27,63 @@ func (a *Agent) startInformers(ctx context.Context) error {
 	podInf := pods.Core().V1().Pods()
 	a.podLister = podInf.Lister()
 	a.podSynced = podInf.Informer().HasSynced
-	_, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	handler := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { a.enqueuePod(o) },
 		UpdateFunc: func(_, o any) { a.enqueuePod(o) },
 		DeleteFunc: func(o any) { a.enqueuePod(o) },
-	})
-	if err != nil {
+	}
+	if _, err := podInf.Informer().AddEventHandler(handler); err != nil {
 		return err
 	}
-
-	all := a.mayListNodes(ctx)
-	if !all {
-		a.log.Error("this node may not list Nodes, so it cannot route to other nodes' pod CIDRs; " +
-			"grant the group system:nodes get/list/watch on nodes (nodeagent.RBAC())")
-	}
-	nodeOpts := []informers.SharedInformerOption{}
-	if !all {
-		nodeOpts = append(nodeOpts, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+	self := informers.NewSharedInformerFactoryWithOptions(a.client, 0,
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", a.cfg.Node).String()
 		}))
-	}
-	nodes := informers.NewSharedInformerFactoryWithOptions(a.client, 0, nodeOpts...)
-	nodeInf := nodes.Core().V1().Nodes()
-	a.nodes.lister = nodeInf.Lister()
-	_, err = nodeInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	nodeHandler := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { a.nodeChanged(o) },
 		UpdateFunc: func(_, o any) { a.nodeChanged(o) },
 		DeleteFunc: func(o any) { a.nodeChanged(o) },
-	})
-	if err != nil {
+	}
+	if _, err := self.Core().V1().Nodes().Informer().AddEventHandler(nodeHandler); err != nil {
 		return err
 	}
 	pods.Start(ctx.Done())
-	nodes.Start(ctx.Done())
-	for typ, ok := range pods.WaitForCacheSync(ctx.Done()) {
-		if !ok {
-			return fmt.Errorf("failed to sync the %v informer", typ)
+	self.Start(ctx.Done())
+	for _, f := range []informers.SharedInformerFactory{pods, self} {
+		for typ, ok := range f.WaitForCacheSync(ctx.Done()) {
+			if !ok {
+				return fmt.Errorf("failed to sync the %v informer", typ)
+			}
 		}
 	}
-	for typ, ok := range nodes.WaitForCacheSync(ctx.Done()) {
-		if !ok {
-			return fmt.Errorf("failed to sync the %v informer", typ)
-		}
-	}
+	go a.watchAllNodes(ctx, nodeHandler)
 	go a.routesLoop(ctx)
-	a.nodes.kick()
 	return nil
+}
+
+// watchAllNodes starts the informer of every Node once this node may list
+// them, checking every few seconds until then.
+func (a *Agent) watchAllNodes(ctx context.Context, h cache.ResourceEventHandler) {
+	for warned := false; !a.mayListNodes(ctx); warned = true {
+		if !warned {
+			a.log.Error("this node may not list Nodes, so it cannot route to other nodes' pod CIDRs yet; "+
+				"grant the group system:nodes get/list/watch on nodes (nodeagent.RBAC()); checking again", "every", a.cfg.NodeListRetry)
+		}
+		if !sleepCtx(ctx, a.cfg.NodeListRetry) {
+			return
+		}
+	}
+	f := informers.NewSharedInformerFactory(a.client, 0)
+	inf := f.Core().V1().Nodes()
+	if _, err := inf.Informer().AddEventHandler(h); err != nil {
+		a.log.Error("failed to watch Nodes", "err", err)
+		return
+	}
+	lister := inf.Lister()
+	f.Start(ctx.Done())
+	f.WaitForCacheSync(ctx.Done())
+	a.nodes.setLister(lister)
+	a.nodes.kick()
 }
 
 func (a *Agent) enqueuePod(o any) {

@@ -7,7 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	authorizationv1 "k8s.io/api/authorization/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -262,4 +269,36 @@ func TestNetworkFailureIsReported(t *testing.T) {
 	h.net.failSetup = nil
 	h.net.mu.Unlock()
 	h.readyPod("web-1")
+}
+
+func TestRoutesOnceNodesMayBeListed(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.NodeListRetry = 20 * time.Millisecond
+	node2 := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node2"},
+		Spec:   corev1.NodeSpec{PodCIDRs: []string{"10.244.2.0/24"}},
+		Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.89.0.11"}}}}
+	allowed := atomic.Bool{}
+	h := newHarnessWith(t, cfg, func(c *fake.Clientset) {
+		c.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+			r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
+			r.Status.Allowed = allowed.Load()
+			return true, r, nil
+		})
+	}, node2)
+	h.assignPodCIDRs("10.244.1.0/24")
+	h.readyNode()
+	if _, r, _ := h.net.snapshot(); len(r) != 0 {
+		t.Fatalf("routes without permission to list Nodes: %v", r)
+	}
+	// The pods of this node run meanwhile.
+	h.createPod(nginxPod("web-1", "0a1b2c3d-0000-4000-8000-000000000001", "nginx", 80))
+	h.readyPod("web-1")
+	allowed.Store(true) // the control plane applies RBAC()
+	want := []Route{{Dst: netip.MustParsePrefix("10.244.2.0/24"), Via: netip.MustParseAddr("10.89.0.11")}}
+	h.eventually("route to node2", func() string {
+		if _, r, _ := h.net.snapshot(); !slices.Equal(r, want) {
+			return fmt.Sprintf("routes = %v", r)
+		}
+		return ""
+	})
 }

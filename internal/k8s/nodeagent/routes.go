@@ -28,6 +28,28 @@ func (v *nodeView) setSelf(n *corev1.Node) {
 	v.self = n
 }
 
+func (v *nodeView) setLister(l corelisters.NodeLister) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.lister = l
+}
+
+// all returns every Node known: all of them once they may be listed, else
+// this node only.
+func (v *nodeView) all() []*corev1.Node {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.lister != nil {
+		if nodes, err := v.lister.List(everything); err == nil {
+			return nodes
+		}
+	}
+	if v.self != nil {
+		return []*corev1.Node{v.self}
+	}
+	return nil
+}
+
 func (v *nodeView) get() *corev1.Node {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -145,10 +167,7 @@ func (a *Agent) routesLoop(ctx context.Context) {
 		case <-resync.C:
 			synced = false
 		}
-		nodes, err := a.nodes.lister.List(everything)
-		if err != nil {
-			continue
-		}
+		nodes := a.nodes.all()
 		routes := routesFor(a.cfg.Node, nodes)
 		own := a.nodes.podCIDRs()
 		var cluster []netip.Prefix
