@@ -20,7 +20,9 @@ func TestWrite(t *testing.T) {
 	hosts := []lab.Node{{Name: "tor", Role: lab.RoleTOR, Runner: torRec}, {Name: "node1", Role: lab.RoleWorker, Runner: nodeRec}}
 	dir := t.TempDir()
 	c := Collector{Hosts: hosts, Dataplane: topology.DataplaneIPTables,
-		Logs:  func(_ context.Context, d string) error { return os.WriteFile(filepath.Join(d, "speaker-node1.log"), []byte("up\n"), 0o644) },
+		Logs: func(_ context.Context, d string) error {
+			return os.WriteFile(filepath.Join(d, "speaker-node1.log"), []byte("up\n"), 0o644)
+		},
 		Extra: map[string][]byte{"results.json": []byte("{}\n")}}
 	if err := c.Write(context.Background(), dir); err != nil {
 		t.Fatal(err)

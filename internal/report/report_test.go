@@ -24,8 +24,8 @@ func sample() *Run {
 		Duration: 12345 * time.Millisecond, Results: []scenarios.Result{
 			{Name: "bgp-sessions", Outcome: scenarios.Outcome{Status: scenarios.Passed, Summary: "4 sessions Established with 4 speaker nodes"}, Duration: 120 * time.Millisecond, Attempts: 1},
 			{Name: "ecmp-fib", Outcome: scenarios.Outcome{Status: scenarios.Failed,
-				Summary: "198.51.100.0/32 (default/web): missing next hop 10.89.0.13 (want 10.89.0.11, 10.89.0.12, 10.89.0.13, have 10.89.0.11, 10.89.0.12)",
-				Reason:  "198.51.100.0/32 (default/web): missing next hop 10.89.0.13 <&> (still so after 80 attempts)",
+				Summary:  "198.51.100.0/32 (default/web): missing next hop 10.89.0.13 (want 10.89.0.11, 10.89.0.12, 10.89.0.13, have 10.89.0.11, 10.89.0.12)",
+				Reason:   "198.51.100.0/32 (default/web): missing next hop 10.89.0.13 <&> (still so after 80 attempts)",
 				Evidence: []map[string]any{{"prefix": "198.51.100.0/32", "nexthops": []string{"10.89.0.11", "10.89.0.12"}}}},
 				Duration: 20 * time.Second, Attempts: 80},
 			{Name: "node-failover", Outcome: scenarios.Outcome{Status: scenarios.Skipped, Summary: "the backend cannot stop a speaker"}},
