@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -95,7 +97,8 @@ func breakSpeaker(t *testing.T, lab string) {
 		}
 	}()
 	time.Sleep(10 * time.Second) // the hold time is 9 s
-	v, res := verify(t, "--name", lab, "--scenario", "ecmp-rib,ecmp-fib,bgp-sessions", "--timeout", "3s")
+	bundle := t.TempDir()
+	v, res := verify(t, "--name", lab, "--scenario", "ecmp-rib,ecmp-fib,bgp-sessions", "--timeout", "3s", "--bundle-dir", bundle)
 	if res.ExitCode != 1 {
 		t.Fatalf("verify with a stopped speaker: exit %d, want 1\n%s", res.ExitCode, res.Stdout)
 	}
@@ -105,8 +108,13 @@ func breakSpeaker(t *testing.T, lab string) {
 			t.Errorf("failures do not name %q:\n%s", want, got)
 		}
 	}
-	if v.Diagnostics == "" || !strings.Contains(res.Stderr, "Diagnostics bundle: ") {
+	if v.Diagnostics != bundle || !strings.Contains(res.Stderr, "Diagnostics bundle: "+bundle) {
 		t.Errorf("no diagnostics bundle reported: %q", res.Stderr)
+	}
+	for _, f := range []string{"hosts/tor/bgp-ipv4-unicast.json", "hosts/node1/iptables-save.txt", "kubernetes/services.yaml", "results.json"} {
+		if _, err := os.Stat(filepath.Join(bundle, f)); err != nil && !(strings.Contains(f, "iptables") && strings.Contains(lab, "nft")) {
+			t.Errorf("bundle lacks %s: %v", f, err)
+		}
 	}
 }
 
@@ -120,7 +128,7 @@ func breakNAT(t *testing.T, lab, dp string) {
 	if out, err := exec.Command("ip", argv...).CombinedOutput(); err != nil {
 		t.Fatalf("ip %v: %v: %s", argv, err, out)
 	}
-	v, res := verify(t, "--name", lab, "--scenario", "dataplane-rules", "--timeout", "2s")
+	v, res := verify(t, "--name", lab, "--scenario", "dataplane-rules", "--timeout", "2s", "--bundle-dir", t.TempDir())
 	if res.ExitCode != 1 {
 		t.Fatalf("verify with a flushed nat table: exit %d, want 1\n%s", res.ExitCode, res.Stdout)
 	}
