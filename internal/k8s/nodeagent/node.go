@@ -75,7 +75,11 @@ func (a *Agent) nodeStatus(old *corev1.Node, now time.Time) corev1.NodeStatus {
 	addrs = append(addrs, corev1.NodeAddress{Type: corev1.NodeHostName, Address: a.cfg.Node})
 	ready := corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionTrue,
 		Reason: "KubeletReady", Message: "lblab node agent is posting ready status"}
-	if len(nodePodCIDRs(old)) == 0 {
+	switch {
+	case a.mach.nginxVer == "":
+		ready.Status, ready.Reason = corev1.ConditionFalse, "KubeletNotReady"
+		ready.Message = "container runtime is down: " + nginxPath + " does not run; install nginx-light (make setup)"
+	case len(nodePodCIDRs(old)) == 0:
 		ready.Status, ready.Reason = corev1.ConditionFalse, "NetworkNotReady"
 		ready.Message = "pod network is not ready: waiting for kube-controller-manager to set spec.podCIDRs (--allocate-node-cidrs)"
 	}

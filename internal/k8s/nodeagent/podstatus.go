@@ -17,12 +17,15 @@ type statusInput struct {
 	ready   func(containerID string) bool
 }
 
-// buildPodStatus computes the pod's status from what the agent knows,
-// keeping the conditions it does not own (PodScheduled, DisruptionTarget,
-// readiness gates) and the transition times of those that did not change.
+// buildPodStatus computes the pod's status from what the agent knows. It
+// keeps what others own (nominatedNodeName, resource claim statuses, the
+// conditions PodScheduled, DisruptionTarget and readiness gates) and the
+// transition times of conditions that did not change.
 func buildPodStatus(pod *corev1.Pod, st *podState, in statusInput) corev1.PodStatus {
-	old := pod.Status
-	s := corev1.PodStatus{QOSClass: old.QOSClass, ObservedGeneration: pod.Generation, StartTime: old.StartTime}
+	s := *pod.Status.DeepCopy()
+	s.ObservedGeneration = pod.Generation
+	s.HostIPs, s.PodIPs, s.ContainerStatuses = nil, nil, nil
+	s.HostIP, s.PodIP = "", ""
 	if s.StartTime == nil {
 		t := mtime(st.StartTime)
 		s.StartTime = &t
