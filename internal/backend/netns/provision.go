@@ -130,16 +130,25 @@ func (b *backend) linkExists(ctx context.Context, ns, dev string) bool {
 }
 
 // deleteNamespaces kills every process in the namespaces, then deletes them.
+// It sweeps until none is left: a supervisor (a node agent restarting its
+// nginx) can start a process between listing and killing, and a process
+// still inside a namespace when it is deleted would be lost to every later
+// `down`.
 func (b *backend) deleteNamespaces(ctx context.Context, names []string) error {
-	var pids []int
-	for _, ns := range names {
-		p, err := b.netnsPIDs(ns)
-		if err == nil {
-			pids = append(pids, p...)
+	for round := 0; round < 5; round++ {
+		var pids []int
+		for _, ns := range names {
+			p, err := b.netnsPIDs(ns)
+			if err == nil {
+				pids = append(pids, p...)
+			}
 		}
-	}
-	if err := proc.Kill(pids, 500*time.Millisecond); err != nil {
-		return err
+		if len(pids) == 0 {
+			break
+		}
+		if err := proc.Kill(pids, 500*time.Millisecond); err != nil {
+			return err
+		}
 	}
 	var lines []string
 	for _, ns := range names {
