@@ -81,7 +81,7 @@ func TestOverlappingPools(t *testing.T) {
 	h.waitValid("ippools", "b", "False Overlap", `addresses[0] 198.51.100.128/25 overlaps 198.51.100.0/24 of IPPool "a"`,
 		"the pool is not used until this is fixed")
 	h.create(lb("web", annotate(v1alpha1.AnnotationIPPool, "b")))
-	h.waitEvent("Warning AllocationFailed", "UnknownPool", `IPPool "b"`)
+	h.waitEvent("Warning AllocationFailed", "UnknownPool", `IPPool "b" (annotation lblab.dev/ip-pool) has never been valid: Overlap: addresses[0] 198.51.100.128/25 overlaps`)
 	// Fix b: it becomes valid and the waiting Service gets its address.
 	b.Spec.Addresses = []string{"203.0.113.0/24"}
 	h.update("ippools", b, 2)

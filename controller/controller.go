@@ -52,6 +52,7 @@ type Controller struct {
 	mu      sync.Mutex
 	alloc   *allocator.Allocator
 	cfg     *config
+	invalid map[string]verdict   // IPPools whose current spec is invalid, for messages
 	failing map[string]bool      // Services whose last allocation failed
 	uids    map[string]types.UID // for events on deleted Services
 }
@@ -82,7 +83,7 @@ func newController(client kubernetes.Interface, dyn dynamic.Interface, recorder 
 		crds:       map[string]cache.SharedIndexInformer{},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "lblab-controller"}),
-		alloc: allocator.New(), cfg: newConfig(), failing: map[string]bool{}, uids: map[string]types.UID{},
+		alloc: allocator.New(), cfg: newConfig(), invalid: map[string]verdict{}, failing: map[string]bool{}, uids: map[string]types.UID{},
 	}
 	svcInf := c.factory.Core().V1().Services()
 	nsInf := c.factory.Core().V1().Namespaces()

@@ -43,6 +43,10 @@ func (c *Controller) syncService(ctx context.Context, key string) error {
 	}
 	if err != nil {
 		c.failing[key] = true
+		if v, bad := c.invalid[req.Pool]; bad && allocator.ReasonOf(err) == allocator.ReasonUnknownPool {
+			err = &allocator.Error{Reason: allocator.ReasonUnknownPool, Message: fmt.Sprintf(
+				"IPPool %q (annotation lblab.dev/ip-pool) has never been valid: %s: %s", req.Pool, v.reason, v.message)}
+		}
 	} else {
 		delete(c.failing, key)
 		c.uids[key] = svc.UID

@@ -21,6 +21,12 @@ func (c *Controller) syncConfig(ctx context.Context) error {
 	pools, peers, advs := c.listPools(), c.listPeers(), c.listAdvertisements()
 	c.mu.Lock()
 	poolV := c.cfg.updatePools(pools, c.alloc)
+	c.invalid = map[string]verdict{}
+	for name, v := range poolV {
+		if !v.ok {
+			c.invalid[name] = v
+		}
+	}
 	err := c.alloc.SetPools(c.allocatorPools())
 	peerV := c.cfg.updatePeers(peers)
 	c.mu.Unlock()
