@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/internal/lab"
 )
 
@@ -85,10 +86,20 @@ func (b *bench) close() {
 	_ = b.cs.CoreV1().Namespaces().Delete(context.Background(), b.o.namespace, metav1.DeleteOptions{})
 }
 
+// benchPool is the IPPool the bench's Services ask for by name: large
+// enough for the biggest churn, and not handed out to anyone else.
+const benchPool = "ctrl-bench"
+
+var no = false
+
 func service(ns, name string) *corev1.Service {
 	return &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: map[string]string{"app": "bench"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{v1alpha1.AnnotationIPPool: benchPool},
+			// kube-proxy skips it: the bench measures the controller, not the data plane.
+			Labels: map[string]string{"service.kubernetes.io/service-proxy-name": "lblab-bench"}},
+		// No node ports: 5,000 would not fit in the default range, and
+		// their allocation is not what is measured.
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, AllocateLoadBalancerNodePorts: &no,
 			Ports: []corev1.ServicePort{{Port: 80, Protocol: corev1.ProtocolTCP}}},
 	}
 }

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -21,9 +22,14 @@ import (
 	"strconv"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/internal/lab"
 )
 
@@ -33,6 +39,7 @@ type options struct {
 	churn     string
 	parallel  int
 	namespace string
+	pool      string
 }
 
 func main() {
@@ -42,6 +49,7 @@ func main() {
 	flag.StringVar(&o.churn, "churn", "1000,5000", "churn sizes, comma-separated")
 	flag.IntVar(&o.parallel, "parallel", 8, "parallel API clients in the churn phases")
 	flag.StringVar(&o.namespace, "namespace", "ctrl-bench", "namespace for the bench's Services (created and deleted)")
+	flag.StringVar(&o.pool, "pool", "100.66.0.0/16", "addresses of the bench's IPPool "+benchPool+" (autoAssign false)")
 	flag.Parse()
 	if o.lab == "" {
 		fmt.Fprintln(os.Stderr, "usage: controller-bench -lab NAME [-latency N] [-churn N,M] [-parallel P]")
@@ -65,6 +73,13 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if err := ensurePool(ctx, dyn, o.pool); err != nil {
+		return err
+	}
 	b, err := newBench(ctx, cs, o)
 	if err != nil {
 		return err
@@ -85,6 +100,25 @@ func run(ctx context.Context, o options) error {
 		if err := b.churnPhase(ctx, n); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// ensurePool creates or updates the bench's IPPool.
+func ensurePool(ctx context.Context, dyn dynamic.Interface, addrs string) error {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": v1alpha1.GroupVersion.String(), "kind": "IPPool",
+		"metadata": map[string]any{"name": benchPool},
+		"spec":     map[string]any{"addresses": []any{addrs}, "autoAssign": false},
+	}}
+	data, err := json.Marshal(u.Object)
+	if err != nil {
+		return err
+	}
+	_, err = dyn.Resource(v1alpha1.GroupVersion.WithResource("ippools")).Patch(ctx, benchPool, types.ApplyPatchType, data,
+		metav1.PatchOptions{FieldManager: "controller-bench"})
+	if err != nil {
+		return fmt.Errorf("failed to apply IPPool %s: %w", benchPool, err)
 	}
 	return nil
 }
