@@ -1,6 +1,7 @@
 package nodeagent
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -75,7 +76,7 @@ func shouldRestart(policy corev1.RestartPolicy, exitCode int32) bool {
 
 // syncContainer keeps one container running per the restart policy. It
 // returns when to look again, and whether its state changed.
-func (a *Agent) syncContainer(key string, pod *corev1.Pod, st *podState, c *corev1.Container) (time.Duration, bool) {
+func (a *Agent) syncContainer(ctx context.Context, key string, pod *corev1.Pod, st *podState, c *corev1.Container) (time.Duration, bool) {
 	cs := st.Containers[c.Name]
 	if cs == nil {
 		cs = &containerState{}
@@ -113,6 +114,11 @@ func (a *Agent) syncContainer(key string, pod *corev1.Pod, st *podState, c *core
 			a.recorder.Eventf(pod, corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s", c.Name, pod.Name)
 		}
 		return wait, changed
+	}
+	if ctx.Err() != nil {
+		// The agent is stopping (on SIGTERM, or as `lblab down` kills every
+		// process of the lab): start nothing that could outlive the lab.
+		return 0, changed
 	}
 	if err := a.startContainer(key, pod, st, c, cs); err != nil {
 		a.log.Error("failed to start container", "pod", key, "container", c.Name, "err", err)

@@ -120,7 +120,7 @@ func (a *Agent) runPod(ctx context.Context, key string, pod *corev1.Pod, st *pod
 	requeue := a.cfg.Resync
 	dirty := false
 	for i := range pod.Spec.Containers {
-		d, changed := a.syncContainer(key, pod, st, &pod.Spec.Containers[i])
+		d, changed := a.syncContainer(ctx, key, pod, st, &pod.Spec.Containers[i])
 		if d > 0 {
 			requeue = min(requeue, d)
 		}

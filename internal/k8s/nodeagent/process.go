@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/lblab/lblab/internal/proc"
 )
@@ -28,8 +29,20 @@ type linuxRuntime struct {
 	own    map[int]bool      // the agent's own children still running
 }
 
-// NewLinuxRuntime returns the real Runtime.
+// NewLinuxRuntime returns the real Runtime. It marks every file descriptor
+// the agent inherited close-on-exec, so none leaks into nginx (Go passes
+// only stdin, stdout and stderr on purpose, but inherited descriptors that
+// lack the flag would follow).
 func NewLinuxRuntime() Runtime {
+	if entries, err := os.ReadDir("/proc/self/fd"); err == nil {
+		for _, e := range entries {
+			if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+				if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+					_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags|unix.FD_CLOEXEC)
+				}
+			}
+		}
+	}
 	return &linuxRuntime{exited: map[int]ProcState{}, own: map[int]bool{}}
 }
 
