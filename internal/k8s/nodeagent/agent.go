@@ -128,7 +128,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.nodes.setSelf(node)
-	a.log.Info("registered node", "node", a.cfg.Node, "took", time.Since(start).Round(time.Millisecond))
+	a.log.Info("registered node", "took", time.Since(start).Round(time.Millisecond))
 	go a.runLease(ctx)
 	if err := a.startInformers(ctx); err != nil {
 		if ctx.Err() != nil {

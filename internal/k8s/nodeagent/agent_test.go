@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8stesting "k8s.io/client-go/testing"
@@ -88,7 +87,6 @@ func TestRegisterNode(t *testing.T) {
 		}
 		return ""
 	})
-	_ = coordinationv1.Lease{}
 }
 
 func TestRegisterTakesOverExistingNode(t *testing.T) {
