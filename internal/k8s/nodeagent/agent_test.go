@@ -141,11 +141,11 @@ func TestPodRunsAndBecomesReady(t *testing.T) {
 	}
 
 	pods, _, _ := h.net.snapshot()
-	pn, ok := pods["t_pod-0a1b2c3d"]
+	pn, ok := pods["t_pod-0a1b2c3d-0000-4000-8000-000000000001"]
 	if !ok {
-		t.Fatalf("no pod network t_pod-0a1b2c3d: %v", pods)
+		t.Fatalf("no pod network t_pod-0a1b2c3d-0000-4000-8000-000000000001: %v", pods)
 	}
-	wantNet := PodNetwork{Netns: "t_pod-0a1b2c3d", HostVeth: "veth0a1b2c3d",
+	wantNet := PodNetwork{Netns: "t_pod-0a1b2c3d-0000-4000-8000-000000000001", HostVeth: "veth0a1b2c3d000",
 		IPs:      []netip.Addr{netip.MustParseAddr("10.244.1.2"), netip.MustParseAddr("fd00:10:244:1::1")},
 		Gateways: []netip.Addr{netip.MustParseAddr("10.244.1.1"), netip.MustParseAddr("fe80::1")}}
 	if fmt.Sprint(pn) != fmt.Sprint(wantNet) {
@@ -157,7 +157,7 @@ func TestPodRunsAndBecomesReady(t *testing.T) {
 	}
 	s := starts[0]
 	conf := filepath.Join(dir, "web.conf")
-	if s.Netns != "t_pod-0a1b2c3d" || s.Argv[0] != nginxPath || !slices.Contains(s.Argv, conf) || s.Match != conf {
+	if s.Netns != "t_pod-0a1b2c3d-0000-4000-8000-000000000001" || s.Argv[0] != nginxPath || !slices.Contains(s.Argv, conf) || s.Match != conf {
 		t.Errorf("start = %+v", s)
 	}
 	data, err := os.ReadFile(conf)
@@ -280,7 +280,7 @@ func TestDeleteStopsCleansUpAndFinalizes(t *testing.T) {
 		t.Errorf("processes still running: %v", r)
 	}
 	pods, _, calls := h.net.snapshot()
-	if len(pods) != 0 || !slices.Contains(calls, "teardown t_pod-0a1b2c3d veth0a1b2c3d") {
+	if len(pods) != 0 || !slices.Contains(calls, "teardown t_pod-0a1b2c3d-0000-4000-8000-000000000001 veth0a1b2c3d000") {
 		t.Errorf("network not torn down: %v", calls)
 	}
 	if held, _ := h.agent.ipam.Owners(); len(held) != 0 {

@@ -6,9 +6,12 @@
 //     kube-node-lease, as the kubelet does, under the node's own identity
 //     (system:node:<name>, checked by the Node authorizer and NodeRestriction);
 //   - wires pod networking the way kindnet and the ptp CNI plugin do: a named
-//     network namespace per pod (<lab>_pod-<uid>), a veth whose pod end is
-//     eth0 with IPs from the Node's spec.podCIDRs, host routes to each pod IP,
-//     and routes to every other Node's podCIDRs via that Node's InternalIP;
+//     network namespace per pod (<lab>_pod-<pod UID>, so `lblab down` deletes
+//     it with the lab), a veth whose pod end is eth0 with IPs from the Node's
+//     spec.podCIDRs and whose node end (veth<11 hex of the UID>, its alias
+//     naming the namespace) holds the gateway, host routes to each pod IP,
+//     routes to every other Node's podCIDRs via that Node's InternalIP, and a
+//     masquerade of pod egress leaving the cluster (see MasqTable);
 //   - runs pods whose containers all use an nginx image as the distribution's
 //     nginx, one process per container, unprivileged, with its config, logs,
 //     pid and temp files under the run dir; any other image stays Waiting

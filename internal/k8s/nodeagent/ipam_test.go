@@ -89,3 +89,18 @@ func TestGateway(t *testing.T) {
 		}
 	}
 }
+
+func TestPodNetNames(t *testing.T) {
+	none := func(string) bool { return false }
+	ns, veth := podNetNames("lab", "96ac1923-5b1e-4c1d-9e0f-0123456789ab", none)
+	if ns != "lab_pod-96ac1923-5b1e-4c1d-9e0f-0123456789ab" || veth != "veth96ac19235b1" {
+		t.Errorf("names = %s %s", ns, veth)
+	}
+	_, other := podNetNames("lab", "96ac1923-5b1e-4c1d-9e0f-0123456789ab", func(v string) bool { return v == veth })
+	if other == veth || len(other) > 15 {
+		t.Errorf("on a clash the veth is %q", other)
+	}
+	if ns, veth := podNetNames("lab", "odd/uid", none); ns != "lab_pod-odd_uid" || len(veth) != 15 {
+		t.Errorf("odd UID gives %s %s", ns, veth)
+	}
+}

@@ -222,7 +222,7 @@ func TestRestartedAgentAdoptsAndCleansUp(t *testing.T) {
 	h.start()
 	h.eventually("web-2 cleaned up, orphan removed", func() string {
 		pods, _, calls := h.net.snapshot()
-		if _, ok := pods["t_pod-0a1b2c3d"]; !ok || len(pods) != 1 {
+		if _, ok := pods["t_pod-0a1b2c3d-0000-4000-8000-000000000001"]; !ok || len(pods) != 1 {
 			return fmt.Sprintf("networks = %v after %q", pods, calls)
 		}
 		h.net.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -72,11 +73,9 @@ func (n *linuxNetwork) PodNetworks() ([]PodNetwork, error) {
 	}
 	var out []PodNetwork
 	for _, l := range links {
-		if l.Type() != "veth" {
-			continue
-		}
-		if p, ok := podNetworkOfVeth(n.lab, l.Attrs().Name); ok {
-			out = append(out, p)
+		// Each pod's host veth names its namespace in its alias.
+		if alias := l.Attrs().Alias; l.Type() == "veth" && strings.HasPrefix(alias, podNetNSPrefix(n.lab)) {
+			out = append(out, PodNetwork{Netns: alias, HostVeth: l.Attrs().Name})
 		}
 	}
 	return out, nil
@@ -145,6 +144,9 @@ func (n *linuxNetwork) ensureVeth(p PodNetwork, ns netns.NsHandle, pod *netlink.
 	host, err := n.node.LinkByName(p.HostVeth)
 	if err != nil {
 		return nil, fmt.Errorf("failed to find veth %s: %w", p.HostVeth, err)
+	}
+	if err := n.node.LinkSetAlias(host, p.Netns); err != nil {
+		return nil, fmt.Errorf("failed to label veth %s: %w", p.HostVeth, err)
 	}
 	return host, nil
 }

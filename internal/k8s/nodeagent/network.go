@@ -45,27 +45,30 @@ type Network interface {
 }
 
 // podNetNames returns a pod's namespace and host veth names. The namespace
-// carries the lab prefix, so `lblab down` deletes it with the lab. taken
-// reports names in use by other pods of this node; on a clash of the
-// short UID, a hash of the whole UID is used instead.
-func podNetNames(lab string, uid types.UID, taken func(netns string) bool) (netns, veth string) {
-	short := shortUID(uid)
-	if taken(lab + "_pod-" + short) {
+// is named after the whole pod UID, so it is unique across the lab's nodes
+// (which share /run/netns), and carries the lab prefix, so `lblab down`
+// deletes it with the lab. The veth (15 bytes at most) lives in the node's
+// namespace and takes 11 hex digits of the UID; vethTaken reports names in
+// use by other pods of this node, and on a clash a hash of the UID is used.
+func podNetNames(lab string, uid types.UID, vethTaken func(string) bool) (netns, veth string) {
+	netns = lab + "_pod-" + sanitizeUID(uid)
+	s := strings.ToLower(strings.ReplaceAll(string(uid), "-", ""))
+	if len(s) < 11 || !isHex(s[:11]) || vethTaken("veth"+s[:11]) {
 		sum := sha256.Sum256([]byte(uid))
-		short = hex.EncodeToString(sum[:4])
+		s = hex.EncodeToString(sum[:6])
 	}
-	return lab + "_pod-" + short, "veth" + short
+	return netns, "veth" + s[:11]
 }
 
-// shortUID is 8 hex digits of the pod UID (the UID's first group for the
-// usual random UUIDs; a hash otherwise).
-func shortUID(uid types.UID) string {
-	s := strings.ReplaceAll(string(uid), "-", "")
-	if len(s) >= 8 && isHex(s[:8]) {
-		return strings.ToLower(s[:8])
-	}
-	sum := sha256.Sum256([]byte(uid))
-	return hex.EncodeToString(sum[:4])
+// sanitizeUID keeps a UID usable in a file name (UIDs are UUIDs; this
+// only guards against odd ones).
+func sanitizeUID(uid types.UID) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return '_'
+	}, string(uid))
 }
 
 func isHex(s string) bool {
@@ -77,11 +80,5 @@ func isHex(s string) bool {
 	return true
 }
 
-// podNetworkOfVeth returns the pod network a host veth name belongs to.
-func podNetworkOfVeth(lab, veth string) (PodNetwork, bool) {
-	short, ok := strings.CutPrefix(veth, "veth")
-	if !ok || len(short) != 8 || !isHex(short) {
-		return PodNetwork{}, false
-	}
-	return PodNetwork{Netns: lab + "_pod-" + short, HostVeth: veth}, true
-}
+// podNetNSPrefix is the prefix of the lab's pod namespaces.
+func podNetNSPrefix(lab string) string { return lab + "_pod-" }

@@ -71,9 +71,9 @@ func (a *Agent) syncPod(ctx context.Context, key string) (time.Duration, error) 
 func (a *Agent) addPodState(key string, pod *corev1.Pod) *podState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	taken := func(name string) bool {
+	taken := func(veth string) bool {
 		for _, s := range a.states {
-			if s.Netns == name {
+			if s.HostVeth == veth {
 				return true
 			}
 		}
