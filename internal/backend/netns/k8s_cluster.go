@@ -25,6 +25,9 @@ type cluster struct {
 	// replaced are the credential files this `up` replaced; components
 	// using them are restarted.
 	replaced map[string]bool
+	// apiRestarted is set when this up restarted a kube-apiserver that the
+	// controllers were using.
+	apiRestarted bool
 }
 
 // stale says why a component using these files must restart, or "".

@@ -19,6 +19,7 @@ import (
 	"github.com/lblab/lblab/internal/k8s/controlplane"
 	"github.com/lblab/lblab/internal/k8s/nodeagent"
 	"github.com/lblab/lblab/internal/k8s/pki"
+	"github.com/lblab/lblab/internal/proc"
 )
 
 // Timeouts of the control plane's health waits; generous for a busy
@@ -42,11 +43,19 @@ func (c *cluster) apiServer() daemon {
 }
 
 func (c *cluster) controllerManager() daemon {
-	return c.controlPlaneDaemon(components.ControllerManager, c.cfg.ControllerManager(), c.stale(c.files.ControllerManager, c.files.SAKey))
+	return c.controlPlaneDaemon(components.ControllerManager, c.cfg.ControllerManager(),
+		c.staleController(c.files.ControllerManager, c.files.SAKey))
 }
 
 func (c *cluster) scheduler() daemon {
-	return c.controlPlaneDaemon(components.Scheduler, c.cfg.Scheduler(), c.stale(c.files.Scheduler))
+	return c.controlPlaneDaemon(components.Scheduler, c.cfg.Scheduler(), c.staleController(c.files.Scheduler))
+}
+
+func (c *cluster) staleController(paths ...string) string {
+	if c.apiRestarted {
+		return "kube-apiserver restarted, which costs it its leader lease"
+	}
+	return c.stale(paths...)
 }
 
 // startAPIServer starts etcd and kube-apiserver together (the apiserver
@@ -59,11 +68,16 @@ func (c *cluster) startAPIServer(ctx context.Context) (err error) {
 		return err
 	}
 	etcd, api := c.etcd(), c.apiServer()
-	for _, d := range []daemon{etcd, api} {
-		if err := ensureDaemon(c.l, c.y, d); err != nil {
-			return err
-		}
+	if err := ensureDaemon(c.l, c.y, etcd); err != nil {
+		return err
 	}
+	started, err := ensureDaemonStarted(c.l, c.y, api)
+	if err != nil {
+		return err
+	}
+	// The controllers lose their leader leases while the apiserver is
+	// away and exit a few seconds later: restart them now instead.
+	c.apiRestarted = started && proc.ReadPID(c.y.pidFile(components.ControllerManager)) != 0
 	hc, err := c.apiHTTPClient()
 	if err != nil {
 		return err

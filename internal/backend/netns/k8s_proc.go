@@ -40,6 +40,13 @@ func noProxy() []string {
 // ensureDaemon keeps a running daemon whose command line is the wanted
 // one, and (re)starts it otherwise, saying so through l.Changed.
 func ensureDaemon(l *lab.Lab, y k8sLayout, d daemon) error {
+	_, err := ensureDaemonStarted(l, y, d)
+	return err
+}
+
+// ensureDaemonStarted is ensureDaemon that also reports whether it
+// (re)started the daemon.
+func ensureDaemonStarted(l *lab.Lab, y k8sLayout, d daemon) (bool, error) {
 	s := d.spec(y)
 	if pid, ok := proc.Alive(s.PIDFile, d.match); ok {
 		reason := d.stale
@@ -47,11 +54,11 @@ func ensureDaemon(l *lab.Lab, y k8sLayout, d daemon) error {
 			reason = "its command line changed"
 		}
 		if reason == "" {
-			return nil
+			return false, nil
 		}
 		l.Changed("restarted %s (%s)", d.name, reason)
-		if err := proc.Stop(s.PIDFile, d.match, 10*time.Second); err != nil {
-			return fmt.Errorf("failed to stop %s: %w", d.name, err)
+		if err := proc.Stop(s.PIDFile, d.match, 3*time.Second); err != nil {
+			return false, fmt.Errorf("failed to stop %s: %w", d.name, err)
 		}
 	} else if proc.ReadPID(s.PIDFile) != 0 {
 		l.Changed("restarted %s (it was not running)", d.name)
@@ -59,9 +66,9 @@ func ensureDaemon(l *lab.Lab, y k8sLayout, d daemon) error {
 		l.Changed("started %s", d.name)
 	}
 	if _, err := proc.Start(s); err != nil {
-		return fmt.Errorf("failed to start %s: %w", d.name, err)
+		return false, fmt.Errorf("failed to start %s: %w", d.name, err)
 	}
-	return nil
+	return true, nil
 }
 
 // cmdline returns a process's arguments.
