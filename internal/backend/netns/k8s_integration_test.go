@@ -222,7 +222,7 @@ func TestIntegrationKubernetesNFTables(t *testing.T) {
 	if !strings.Contains(again.Stdout, "nothing to change") {
 		t.Errorf("second up changed something:\n%s", again.Stdout)
 	}
-	for _, f := range []string{"kube-scheduler", "node2-node-agent", "node3-kube-proxy"} {
+	for _, f := range []string{"kube-apiserver", "kube-scheduler", "node2-node-agent", "node3-kube-proxy"} {
 		pid, err := os.ReadFile(filepath.Join(lab.RunDir(name), "pids", f+".pid"))
 		if err != nil {
 			t.Fatal(err)
@@ -232,7 +232,9 @@ func TestIntegrationKubernetesNFTables(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond)
 	conv := testutil.MustRun(t, "up", "--name", name, "--dataplane", "nftables")
-	for _, want := range []string{"restarted kube-scheduler (it was not running)", "restarted node agent on node2 (it was not running)",
+	for _, want := range []string{"restarted kube-apiserver (it was not running)",
+		"restarted kube-controller-manager (kube-apiserver restarted", "restarted kube-scheduler (it was not running)",
+		"restarted node agent on node2 (it was not running)",
 		"restarted kube-proxy on node3 (it was not running)"} {
 		if !strings.Contains(conv.Stdout, want) {
 			t.Errorf("converging up did not say %q:\n%s", want, conv.Stdout)
