@@ -9,11 +9,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/lblab/lblab/internal/k8s/components"
 )
 
 // KubernetesVersion is the Kubernetes version lblab pins; the agent reports
 // it as the Node's kubeletVersion, since it stands in for that kubelet.
-const KubernetesVersion = "v1.37.2"
+const KubernetesVersion = components.KubernetesVersion
 
 // Roles a node can have.
 const (
