@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/controller/speaker/bgp"
@@ -17,14 +16,12 @@ import (
 // lock, updates the state, recomputes only what the event can change and
 // hands the changed prefixes to the BGP layer before returning.
 
-func (s *Speaker) serviceChanged(key string, svc *corev1.Service) {
+// serviceChanged handles a Service: ok is false when it is gone or not
+// one the speaker announces.
+func (s *Speaker) serviceChanged(key string, x service, ok bool) {
 	start := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	x, ok := service{}, false
-	if svc != nil {
-		x, ok = serviceFrom(svc)
-	}
 	old, had := s.st.services[key]
 	switch {
 	case ok:
@@ -42,13 +39,13 @@ func (s *Speaker) serviceChanged(key string, svc *corev1.Service) {
 	s.apply(&ch, "service", start)
 }
 
-func (s *Speaker) sliceChanged(es *discoveryv1.EndpointSlice, deleted bool) {
-	key, ok := serviceKeyOfSlice(es)
-	if !ok {
+func (s *Speaker) sliceChanged(es *cachedSlice, deleted bool) {
+	key := es.service
+	if key == "" {
 		return
 	}
 	start := time.Now()
-	r := readinessFrom(es, s.cfg.Node)
+	r := es.ready
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.st.slices[key]

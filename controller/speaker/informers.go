@@ -53,15 +53,15 @@ func (s *Speaker) informers() (*informerSet, error) {
 	if err := svc.SetTransform(trimService); err != nil {
 		return nil, err
 	}
-	if err := slices.SetTransform(trimEndpointSlice); err != nil {
+	if err := slices.SetTransform(trimSlice(c.Node)); err != nil {
 		return nil, err
 	}
-	if err := add(svc, handlers(func(o *corev1.Service, deleted bool) {
+	if err := add(svc, handlers(func(o *cachedService, deleted bool) {
 		key := o.Namespace + "/" + o.Name
-		if deleted {
-			s.serviceChanged(key, nil)
+		if deleted || !o.announce {
+			s.serviceChanged(key, service{}, false)
 		} else {
-			s.serviceChanged(key, o)
+			s.serviceChanged(key, o.svc, true)
 		}
 	})); err != nil {
 		return nil, err

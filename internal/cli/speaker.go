@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -30,6 +31,7 @@ type speakerFlags struct {
 	statusInterval time.Duration
 	qps            float32
 	burst          int
+	pprof          bool
 }
 
 // newSpeakerCommand runs one node's BGP speaker: a process in a netns lab
@@ -57,6 +59,7 @@ so the gobgp v4 CLI works inside the node (gobgp neighbor, gobgp global rib).`,
 	fl.DurationVar(&f.statusInterval, "status-interval", time.Second, "most often the node's SpeakerStatus is written")
 	fl.Float32Var(&f.qps, "kube-api-qps", 50, "client-side limit of API requests per second")
 	fl.IntVar(&f.burst, "kube-api-burst", 100, "client-side burst of API requests")
+	fl.BoolVar(&f.pprof, "pprof", false, "also serve Go's /debug/pprof/ on --metrics-addr")
 	return cmd
 }
 
@@ -97,6 +100,10 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", metrics.Handler())
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+		if f.pprof {
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		}
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(l) }()
 		defer srv.Close()

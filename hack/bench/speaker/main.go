@@ -56,6 +56,7 @@ type options struct {
 	startSpeakers bool
 	lblab         string
 	torASN, asn   uint
+	hold          time.Duration
 }
 
 func main() {
@@ -69,6 +70,7 @@ func main() {
 	flag.StringVar(&o.lblab, "lblab", "bin/lblab", "lblab binary for -start-speakers")
 	flag.UintVar(&o.torASN, "tor-asn", 64496, "TOR AS, for the BGPPeer the bench creates when there is none")
 	flag.UintVar(&o.asn, "asn", 64500, "speakers' AS, likewise")
+	flag.DurationVar(&o.hold, "hold", 0, "keep each churn's Services this long before deleting them (to profile the speakers)")
 	flag.Parse()
 	if o.lab == "" {
 		fmt.Fprintln(os.Stderr, "usage: speaker-bench -lab NAME [-start-speakers] [-controller]")

@@ -185,6 +185,10 @@ func (b *bench) churnPhase(ctx context.Context, n int) error {
 		cur, peak := rss(pid)
 		fmt.Printf("  speaker %s (pid %d): RSS %.1f MiB, peak %.1f MiB\n", name, pid, cur, peak)
 	}
+	if b.o.hold > 0 {
+		fmt.Printf("  holding %d Services for %s\n", n, b.o.hold)
+		time.Sleep(b.o.hold)
+	}
 	startDel := time.Now()
 	lastDel, err := parallel(n, b.o.parallel, func(i int) error { return deleteService(ctx, b.kube, names[i]) })
 	if err != nil {
