@@ -182,8 +182,9 @@ func (b *bench) churnPhase(ctx context.Context, n int) error {
 	}
 	time.Sleep(time.Second) // SpeakerStatus writes and GC settle
 	for name, pid := range speakerPIDs(b.o.lab, b.nodes) {
-		cur, peak := rss(pid)
-		fmt.Printf("  speaker %s (pid %d): RSS %.1f MiB, peak %.1f MiB\n", name, pid, cur, peak)
+		m := readMemory(pid)
+		fmt.Printf("  speaker %s (pid %d): RSS %.1f MiB (anon %.1f, file %.1f), peak %.1f MiB, PSS %.1f MiB\n",
+			name, pid, m.rss, m.anon, m.file, m.peak, m.pss)
 	}
 	if b.o.hold > 0 {
 		fmt.Printf("  holding %d Services for %s\n", n, b.o.hold)

@@ -58,7 +58,7 @@ func speakerPIDs(lab string, nodes []benchNode) map[string]int {
 			cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 			args := strings.Split(string(cmdline), "\x00")
 			for i, a := range args {
-				if a == "speaker" && i > 0 && strings.HasSuffix(args[i-1], "lblab") {
+				if a == "speaker" && i > 0 && strings.Contains(filepath.Base(args[i-1]), "lblab") {
 					out[n.name] = pid
 				}
 			}
@@ -67,24 +67,38 @@ func speakerPIDs(lab string, nodes []benchNode) map[string]int {
 	return out
 }
 
-// rss returns a process's resident and peak resident memory in MiB.
-func rss(pid int) (cur, peak float64) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, 0
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 2 {
+// memory is a process's memory in MiB: resident (RSS), its anonymous and
+// file-backed parts, the peak RSS, and the proportional set size (PSS:
+// pages shared with other processes, such as the lblab binary's text in
+// the page cache, divided among them).
+type memory struct{ rss, anon, file, peak, pss float64 }
+
+func readMemory(pid int) memory {
+	var m memory
+	for _, f := range []string{"status", "smaps_rollup"} {
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + f)
+		if err != nil {
 			continue
 		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			cur = kb / 1024
-		case "VmHWM:":
-			peak = kb / 1024
+		for _, l := range strings.Split(string(data), "\n") {
+			fs := strings.Fields(l)
+			if len(fs) < 2 {
+				continue
+			}
+			kb, _ := strconv.ParseFloat(fs[1], 64)
+			switch fs[0] {
+			case "VmRSS:":
+				m.rss = kb / 1024
+			case "RssAnon:":
+				m.anon = kb / 1024
+			case "RssFile:":
+				m.file = kb / 1024
+			case "VmHWM:":
+				m.peak = kb / 1024
+			case "Pss:":
+				m.pss = kb / 1024
+			}
 		}
 	}
-	return cur, peak
+	return m
 }
