@@ -252,3 +252,23 @@ func TestRouterID(t *testing.T) {
 		t.Errorf("router IDs of address-less nodes: %s and %s", a, b)
 	}
 }
+
+// TestSharedIP: two Services share an IP (lblab.dev/sharing-key); the IP
+// stays announced while either is eligible, with both Services' attributes.
+func TestSharedIP(t *testing.T) {
+	f := start(t, me, []runtime.Object{node(me, "10.89.1.11", nil),
+		lbService("web", webIP, pool("gold")), slice("web", "web-1", ep{other, ready}),
+		lbService("dns", webIP, pool("silver")), slice("dns", "dns-1", ep{other, ready})},
+		peer("tor", "10.89.1.1", nil),
+		adv("gold", v1alpha1.BGPAdvertisementSpec{IPPools: []string{"gold"}, Communities: []string{"1:1"}}),
+		adv("silver", v1alpha1.BGPAdvertisementSpec{IPPools: []string{"silver"}, Communities: []string{"2:2"}}))
+	f.eventually("198.51.100.1/32 community=1:1 community=2:2")
+	f.updateSlice(slice("web", "web-1", ep{other, notReady}))
+	f.eventually("198.51.100.1/32 community=2:2")
+	if err := f.kube.CoreV1().Services("default").Delete(bg, "dns", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually()
+	f.updateSlice(slice("web", "web-1", ep{other, ready}))
+	f.eventually("198.51.100.1/32 community=1:1")
+}

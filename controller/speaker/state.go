@@ -3,7 +3,7 @@ package speaker
 import (
 	"net/netip"
 	"slices"
-	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -29,8 +29,14 @@ type state struct {
 	// byPrefix the same by prefix (Services may share an IP); desired
 	// the merged advertisement of every prefix.
 	byService map[string][]bgp.Advertisement
-	byPrefix  map[netip.Prefix]map[string]bgp.Advertisement
+	byPrefix  map[netip.Prefix][]keyedAdvertisement // almost always one
 	desired   map[netip.Prefix]bgp.Advertisement
+}
+
+// keyedAdvertisement is what one Service asks for one prefix.
+type keyedAdvertisement struct {
+	key string
+	adv bgp.Advertisement
 }
 
 func newState(node string) state {
@@ -42,7 +48,7 @@ func newState(node string) state {
 		advs:      map[string]*v1alpha1.BGPAdvertisement{},
 		secrets:   map[string]*corev1.Secret{},
 		byService: map[string][]bgp.Advertisement{},
-		byPrefix:  map[netip.Prefix]map[string]bgp.Advertisement{},
+		byPrefix:  map[netip.Prefix][]keyedAdvertisement{},
 		desired:   map[netip.Prefix]bgp.Advertisement{},
 	}
 }
@@ -79,21 +85,16 @@ func (st *state) recompute(key string, ch *changes) {
 	touched := map[netip.Prefix]bool{}
 	for _, a := range old {
 		touched[a.Prefix] = true
-		if m := st.byPrefix[a.Prefix]; m != nil {
-			delete(m, key)
-			if len(m) == 0 {
-				delete(st.byPrefix, a.Prefix)
-			}
+		l := slices.DeleteFunc(st.byPrefix[a.Prefix], func(k keyedAdvertisement) bool { return k.key == key })
+		if len(l) == 0 {
+			delete(st.byPrefix, a.Prefix)
+		} else {
+			st.byPrefix[a.Prefix] = l
 		}
 	}
 	for _, a := range now {
 		touched[a.Prefix] = true
-		m := st.byPrefix[a.Prefix]
-		if m == nil {
-			m = map[string]bgp.Advertisement{}
-			st.byPrefix[a.Prefix] = m
-		}
-		m[key] = a
+		st.byPrefix[a.Prefix] = append(st.byPrefix[a.Prefix], keyedAdvertisement{key, a})
 	}
 	if len(now) == 0 {
 		delete(st.byService, key)
@@ -107,23 +108,19 @@ func (st *state) recompute(key string, ch *changes) {
 
 // settle recomputes the merged advertisement of one prefix.
 func (st *state) settle(p netip.Prefix, ch *changes) {
-	m := st.byPrefix[p]
+	l := st.byPrefix[p]
 	old, had := st.desired[p]
-	if len(m) == 0 {
+	if len(l) == 0 {
 		if had {
 			delete(st.desired, p)
 			ch.withdraw = append(ch.withdraw, p)
 		}
 		return
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	advs := make([]bgp.Advertisement, len(keys))
-	for i, k := range keys {
-		advs[i] = m[k]
+	slices.SortFunc(l, func(a, b keyedAdvertisement) int { return strings.Compare(a.key, b.key) })
+	advs := make([]bgp.Advertisement, len(l))
+	for i, k := range l {
+		advs[i] = k.adv
 	}
 	now := merge(p, advs)
 	if had && old.Equal(now) {
