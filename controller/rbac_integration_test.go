@@ -34,7 +34,7 @@ func TestIntegrationControllerRBAC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := install.Install(ctx, s.Config, topo); err != nil {
+	if err := install.Install(ctx, s.Config, topo, nil); err != nil {
 		t.Fatal(err)
 	}
 	kc, err := install.TokenKubeconfig(ctx, s.Client(t), install.ControllerServiceAccount, s.Config.Host, s.CAData, time.Hour)

@@ -20,10 +20,11 @@ import (
 const Label = "lblab.dev/from-topology"
 
 // Config turns a resolved topology's controller section into objects: one
-// IPPool per pool, one BGPPeer per address family of the TOR (its address
-// is host 1 of each node subnet), and one BGPAdvertisement announcing
-// every pool to every peer.
-func Config(t *topology.Topology) ([]unstructured.Unstructured, error) {
+// IPPool per pool, one BGPPeer per address of the TOR on the nodes'
+// network (tor; when empty, host 1 of each node subnet, the netns
+// backend's layout), and one BGPAdvertisement announcing every pool to
+// every peer.
+func Config(t *topology.Topology, tor []netip.Addr) ([]unstructured.Unstructured, error) {
 	var objs []runtime.Object
 	meta := func(name string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Name: name, Labels: map[string]string{Label: t.Name}}
@@ -44,27 +45,28 @@ func Config(t *topology.Topology) ([]unstructured.Unstructured, error) {
 			Spec:       v1alpha1.IPPoolSpec{Addresses: addrs, AutoAssign: &auto, AvoidBuggyIPs: p.AvoidBuggyIPs},
 		})
 	}
-	prefixes := t.Network.Prefixes()
-	if len(prefixes) == 0 {
-		return nil, fmt.Errorf("topology %s has no node subnet yet (network.ipv4Subnet/ipv6Subnet); bring the lab up first", t.Name)
+	if len(tor) == 0 {
+		var err error
+		if tor, err = torFromSubnets(t); err != nil {
+			return nil, err
+		}
 	}
 	hold := &metav1.Duration{Duration: time.Duration(t.TOR.HoldTime) * time.Second}
 	keepalive := &metav1.Duration{Duration: time.Duration(t.TOR.KeepaliveTime) * time.Second}
-	var peers []string
-	for _, pfx := range prefixes {
-		tor, ok := netaddr.Nth(pfx, 1)
-		if !ok {
-			return nil, fmt.Errorf("node subnet %s has no room for the TOR", pfx)
-		}
+	seen := map[string]bool{}
+	for _, a := range tor {
 		name := "tor-ipv4"
-		if tor.Is6() {
+		if a.Is6() {
 			name = "tor-ipv6"
 		}
-		peers = append(peers, name)
+		if seen[name] {
+			return nil, fmt.Errorf("the TOR has two %s addresses on the nodes' network; lblab peers with one per family", name[4:])
+		}
+		seen[name] = true
 		objs = append(objs, &v1alpha1.BGPPeer{
 			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "BGPPeer"},
 			ObjectMeta: meta(name),
-			Spec: v1alpha1.BGPPeerSpec{PeerAddress: tor.String(), PeerASN: t.TOR.ASN, MyASN: t.Controller.ASN,
+			Spec: v1alpha1.BGPPeerSpec{PeerAddress: a.Unmap().String(), PeerASN: t.TOR.ASN, MyASN: t.Controller.ASN,
 				Port: 179, HoldTime: hold, KeepaliveTime: keepalive},
 		})
 	}
@@ -79,6 +81,24 @@ func Config(t *topology.Topology) ([]unstructured.Unstructured, error) {
 			return nil, err
 		}
 		out = append(out, u)
+	}
+	return out, nil
+}
+
+// torFromSubnets returns host 1 of each node subnet, where the netns
+// backend puts the TOR.
+func torFromSubnets(t *topology.Topology) ([]netip.Addr, error) {
+	prefixes := t.Network.Prefixes()
+	if len(prefixes) == 0 {
+		return nil, fmt.Errorf("topology %s has no node subnet yet (network.ipv4Subnet/ipv6Subnet); bring the lab up first", t.Name)
+	}
+	var out []netip.Addr
+	for _, pfx := range prefixes {
+		a, ok := netaddr.Nth(pfx, 1)
+		if !ok {
+			return nil, fmt.Errorf("node subnet %s has no room for the TOR", pfx)
+		}
+		out = append(out, a)
 	}
 	return out, nil
 }

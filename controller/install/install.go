@@ -3,6 +3,7 @@ package install
 import (
 	"context"
 	"fmt"
+	"net/netip"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,9 +16,10 @@ import (
 )
 
 // Install applies the CRDs (waiting until they are Established), Base,
-// and the topology's Config, then deletes the objects an earlier Config
-// of this lab made that the topology no longer has. It is idempotent.
-func Install(ctx context.Context, cfg *rest.Config, t *topology.Topology) error {
+// and the topology's Config (tor: the TOR's addresses on the nodes'
+// network, see Config), then deletes the objects an earlier Config of
+// this lab made that the topology no longer has. It is idempotent.
+func Install(ctx context.Context, cfg *rest.Config, t *topology.Topology, tor []netip.Addr) error {
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("failed to create a Kubernetes client: %w", err)
@@ -32,7 +34,7 @@ func Install(ctx context.Context, cfg *rest.Config, t *topology.Topology) error 
 	if err := Apply(ctx, dyn, base); err != nil {
 		return err
 	}
-	objs, err := Config(t)
+	objs, err := Config(t, tor)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func TestIntegrationInstall(t *testing.T) {
 	s := kubetest.Start(t)
 	ctx := context.Background()
 	topo := labTopology(t)
-	if err := install.Install(ctx, s.Config, topo); err != nil {
+	if err := install.Install(ctx, s.Config, topo, nil); err != nil {
 		t.Fatal(err)
 	}
 	dyn, err := dynamic.NewForConfig(s.Config)
@@ -49,7 +49,7 @@ func TestIntegrationInstall(t *testing.T) {
 	if len(before) != 5 {
 		t.Fatalf("want 1 pool, 2 peers, 1 advertisement and the namespace, got %v", before)
 	}
-	if err := install.Install(ctx, s.Config, topo); err != nil {
+	if err := install.Install(ctx, s.Config, topo, nil); err != nil {
 		t.Fatal(err)
 	}
 	if after := versions(t, dyn); !equal(before, after) {
@@ -59,7 +59,7 @@ func TestIntegrationInstall(t *testing.T) {
 	v4 := labTopology(t)
 	v4.Network.IPFamily, v4.Network.IPv6Subnet = topology.IPv4, ""
 	v4.Controller.Pools = []topology.Pool{{Name: "v4", Addresses: []string{"198.51.100.0/24"}}}
-	if err := install.Install(ctx, s.Config, v4); err != nil {
+	if err := install.Install(ctx, s.Config, v4, nil); err != nil {
 		t.Fatal(err)
 	}
 	got := versions(t, dyn)

@@ -1,6 +1,7 @@
 package install
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -111,7 +112,7 @@ BGPAdvertisement/default: {}`,
 			if err != nil {
 				t.Fatal(err)
 			}
-			objs, err := Config(topo)
+			objs, err := Config(topo, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,12 +132,36 @@ BGPAdvertisement/default: {}`,
 	}
 }
 
+func TestConfigTORAddresses(t *testing.T) {
+	topo, err := topology.Decode([]byte("apiVersion: lblab.dev/v1alpha1\nkind: Topology\nname: t\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := Config(topo, []netip.Addr{netip.MustParseAddr("172.18.0.5"), netip.MustParseAddr("fc00:f853:ccd:e793::5")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var peers []string
+	for _, o := range objs {
+		if o.GetKind() == "BGPPeer" {
+			a, _, _ := unstructured.NestedString(o.Object, "spec", "peerAddress")
+			peers = append(peers, o.GetName()+"="+a)
+		}
+	}
+	if got := strings.Join(peers, " "); got != "tor-ipv4=172.18.0.5 tor-ipv6=fc00:f853:ccd:e793::5" {
+		t.Fatalf("peers %s", got)
+	}
+	if _, err := Config(topo, []netip.Addr{netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")}); err == nil {
+		t.Fatal("two IPv4 TOR addresses accepted")
+	}
+}
+
 func TestConfigNeedsSubnets(t *testing.T) {
 	topo, err := topology.Decode([]byte("apiVersion: lblab.dev/v1alpha1\nkind: Topology\nname: t\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Config(topo); err == nil || !strings.Contains(err.Error(), "no node subnet") {
+	if _, err := Config(topo, nil); err == nil || !strings.Contains(err.Error(), "no node subnet") {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/netip"
 
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -28,7 +29,7 @@ func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 					return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
 				}
 				cfg.QPS, cfg.Burst = 100, 200
-				return install.Install(ctx, cfg, l.Topology)
+				return install.Install(ctx, cfg, l.Topology, torAddrs(ctx, b, l.Name))
 			},
 		},
 		{
@@ -36,4 +37,19 @@ func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
 		},
 	}
+}
+
+// torAddrs returns the TOR's addresses on the nodes' network as the
+// backend laid it out; nil lets install derive them from the node subnets.
+func torAddrs(ctx context.Context, b lab.Backend, name string) []netip.Addr {
+	nodes, err := b.Nodes(ctx, name)
+	if err != nil {
+		return nil
+	}
+	for _, n := range nodes {
+		if n.Role == lab.RoleTOR {
+			return n.Addrs
+		}
+	}
+	return nil
 }
