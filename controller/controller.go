@@ -88,10 +88,9 @@ func newController(client kubernetes.Interface, dyn dynamic.Interface, recorder 
 	svcInf := c.factory.Core().V1().Services()
 	nsInf := c.factory.Core().V1().Namespaces()
 	c.services, c.namespaces = svcInf.Lister(), nsInf.Lister()
-	for _, inf := range []cache.SharedIndexInformer{svcInf.Informer(), nsInf.Informer()} {
-		_ = inf.SetTransform(stripManagedFields)
-		c.synced = append(c.synced, inf.HasSynced)
-	}
+	_ = svcInf.Informer().SetTransform(trimService)
+	_ = nsInf.Informer().SetTransform(stripManagedFields)
+	c.synced = append(c.synced, svcInf.Informer().HasSynced, nsInf.Informer().HasSynced)
 	_, _ = svcInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueService,
 		UpdateFunc: func(_, obj any) { c.enqueueService(obj) },

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -76,4 +77,29 @@ func stripManagedFields(obj any) (any, error) {
 		m.SetManagedFields(nil)
 	}
 	return obj, nil
+}
+
+// trimService keeps only what the controller reads of a cached Service:
+// at thousands of Services, other controllers' annotations (e.g.
+// kubectl's last-applied-configuration), status conditions and the
+// cluster-internal parts of the spec are most of the cache.
+func trimService(obj any) (any, error) {
+	svc, ok := obj.(*corev1.Service)
+	if !ok {
+		return stripManagedFields(obj)
+	}
+	svc.ManagedFields = nil
+	for k := range svc.Annotations {
+		if !strings.HasPrefix(k, "lblab.dev/") {
+			delete(svc.Annotations, k)
+		}
+	}
+	svc.Status.Conditions = nil
+	s := &svc.Spec
+	s.ClusterIP, s.ClusterIPs, s.ExternalIPs, s.LoadBalancerSourceRanges = "", nil, nil, nil
+	s.SessionAffinityConfig, s.InternalTrafficPolicy, s.TrafficDistribution = nil, nil, nil
+	for i := range s.Ports {
+		s.Ports[i] = corev1.ServicePort{Protocol: s.Ports[i].Protocol, Port: s.Ports[i].Port}
+	}
+	return svc, nil
 }

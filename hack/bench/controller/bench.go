@@ -185,23 +185,23 @@ func stats(label string, ds []time.Duration) {
 
 func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 1, 64) + " ms" }
 
-// printRSS prints the controller's current and peak resident memory.
+// printRSS prints the controller's resident memory: total and peak, and
+// how much of it is anonymous (its heap) and file-backed (the lblab
+// binary's pages, shared with every other lblab process).
 func (b *bench) printRSS(when string) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", b.pid))
 	if err != nil {
 		fmt.Printf("  controller RSS %s: unknown (%v)\n", when, err)
 		return
 	}
-	var cur, peak string
+	v := map[string]string{}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			cur = strings.TrimSpace(v)
-		}
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			peak = strings.TrimSpace(v)
+		if k, val, ok := strings.Cut(line, ":"); ok {
+			v[k] = strings.TrimSpace(val)
 		}
 	}
-	fmt.Printf("  controller RSS %s: %s (peak %s)\n", when, kib(cur), kib(peak))
+	fmt.Printf("  controller RSS %s: %s (peak %s; anonymous %s, file %s)\n", when,
+		kib(v["VmRSS"]), kib(v["VmHWM"]), kib(v["RssAnon"]), kib(v["RssFile"]))
 }
 
 func kib(s string) string {
