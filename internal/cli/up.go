@@ -56,8 +56,15 @@ says what it changed.`,
 }
 
 // loadForUp loads the topology and applies the flags that override it.
+// Without -t, an existing lab named by --name keeps the topology it was
+// brought up with, so `up --name X` converges X instead of reshaping it.
 func loadForUp(f *upFlags, changed func(string) bool) (*topology.Topology, error) {
 	t, err := topology.Load(f.topology)
+	if !changed("topology") && f.name != "" {
+		if saved, serr := lab.LoadTopology(f.name); serr == nil {
+			t, err = saved, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -101,6 +101,11 @@ func Up(ctx context.Context, b Backend, l *Lab, actions ...Action) (*Result, err
 		return nil, fmt.Errorf("lab %q exists on the %s backend; run `lblab down --name %s` first, or choose another --name",
 			l.Name, prev.Backend, l.Name)
 	}
+	if existed {
+		if err := checkReshape(l); err != nil {
+			return nil, err
+		}
+	}
 	st := &State{Name: l.Name, Backend: b.Name(), Dataplane: l.Topology.Dataplane,
 		Controller: l.Topology.Controller.Type, FabricOnly: l.Options.FabricOnly,
 		Source: l.Options.Source, Phase: PhaseProvisioning, Created: time.Now().UTC()}
@@ -144,6 +149,25 @@ func provision(ctx context.Context, b Backend, l *Lab, actions []Action) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkReshape refuses changes a running lab cannot converge to: its IP
+// family and its subnets are baked into the cluster.
+func checkReshape(l *Lab) error {
+	prev, err := LoadTopology(l.Name)
+	if err != nil {
+		return nil // a lab whose up was interrupted before it saved one
+	}
+	was, now := prev.Network, l.Topology.Network
+	switch {
+	case was.IPFamily != now.IPFamily:
+		return fmt.Errorf("lab %q is %s and cannot become %s while it runs; run `lblab down --name %s` first, or choose another --name",
+			l.Name, was.IPFamily, now.IPFamily, l.Name)
+	case was.IPv4PodSubnet != now.IPv4PodSubnet || was.IPv6PodSubnet != now.IPv6PodSubnet ||
+		was.IPv4ServiceSubnet != now.IPv4ServiceSubnet || was.IPv6ServiceSubnet != now.IPv6ServiceSubnet:
+		return fmt.Errorf("lab %q's pod and service subnets cannot change while it runs; run `lblab down --name %s` first", l.Name, l.Name)
 	}
 	return nil
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
+	"syscall"
 
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/proc"
@@ -135,20 +135,33 @@ func (b *backend) linkExists(ctx context.Context, ns, dev string) bool {
 // still inside a namespace when it is deleted would be lost to every later
 // `down`.
 func (b *backend) deleteNamespaces(ctx context.Context, names []string) error {
-	for round := 0; round < 5; round++ {
-		var pids []int
+	// Freeze every process first, so that none of them (a node agent
+	// restarting nginx, say) can start another while they die; keep
+	// freezing until a pass finds no new process, then kill them all.
+	frozen := map[int]bool{}
+	var pids []int
+	for round := 0; round < 20; round++ {
+		fresh := 0
 		for _, ns := range names {
-			p, err := b.netnsPIDs(ns)
-			if err == nil {
-				pids = append(pids, p...)
+			list, err := b.netnsPIDs(ns)
+			if err != nil {
+				continue
+			}
+			for _, pid := range list {
+				if !frozen[pid] {
+					frozen[pid] = true
+					pids = append(pids, pid)
+					_ = syscall.Kill(pid, syscall.SIGSTOP)
+					fresh++
+				}
 			}
 		}
-		if len(pids) == 0 {
+		if fresh == 0 {
 			break
 		}
-		if err := proc.Kill(pids, 500*time.Millisecond); err != nil {
-			return err
-		}
+	}
+	if err := proc.Kill(pids, 0); err != nil {
+		return err
 	}
 	var lines []string
 	for _, ns := range names {

@@ -1,0 +1,118 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/lblab/lblab/internal/status"
+	"github.com/lblab/lblab/internal/topology"
+)
+
+// fakeBackend records calls and fails where told.
+type fakeBackend struct {
+	calls        []string
+	failProvision error
+}
+
+func (f *fakeBackend) Name() string { return "fake" }
+func (f *fakeBackend) Check(context.Context, *Lab) error {
+	f.calls = append(f.calls, "check")
+	return nil
+}
+func (f *fakeBackend) Deploy(context.Context, *Lab) error {
+	f.calls = append(f.calls, "deploy")
+	return nil
+}
+func (f *fakeBackend) Provision(_ context.Context, l *Lab) error {
+	f.calls = append(f.calls, "provision")
+	if f.failProvision != nil {
+		return f.failProvision
+	}
+	return SaveTopology(l.Topology)
+}
+func (f *fakeBackend) Delete(_ context.Context, name string) error {
+	f.calls = append(f.calls, "delete "+name)
+	return nil
+}
+func (f *fakeBackend) List(context.Context) ([]Summary, error)       { return nil, nil }
+func (f *fakeBackend) Nodes(context.Context, string) ([]Node, error) { return nil, nil }
+func (f *fakeBackend) Logs(context.Context, string, string) error    { return nil }
+
+func newLab(t *testing.T, topo string, o Options) *Lab {
+	t.Helper()
+	tp, err := topology.Load(topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(tp, o, status.New(io.Discard, status.Options{}))
+}
+
+func TestUpRunsActionsInOrder(t *testing.T) {
+	t.Setenv(EnvStateDir, t.TempDir())
+	b := &fakeBackend{}
+	var order []string
+	act := func(name string) Action {
+		return Action{Name: name, Run: func(context.Context, *Lab) error { order = append(order, name); return nil }}
+	}
+	res, err := Up(context.Background(), b, newLab(t, "bgp-ecmp", Options{}), act("controller"), act("workloads"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Existed || strings.Join(b.calls, ",") != "check,provision" || strings.Join(order, ",") != "controller,workloads" {
+		t.Errorf("existed=%v calls=%v actions=%v", res.Existed, b.calls, order)
+	}
+	st, err := LoadState("bgp-ecmp")
+	if err != nil || st.Phase != PhaseReady || st.Backend != "fake" {
+		t.Errorf("state = %+v, %v", st, err)
+	}
+	// A second up converges.
+	res, err = Up(context.Background(), b, newLab(t, "bgp-ecmp", Options{}))
+	if err != nil || !res.Existed {
+		t.Errorf("second up: existed=%v err=%v", res.Existed, err)
+	}
+}
+
+func TestUpCleansUpAFailedNewLab(t *testing.T) {
+	for _, retain := range []bool{false, true} {
+		t.Run(map[bool]string{false: "cleanup", true: "retain"}[retain], func(t *testing.T) {
+			t.Setenv(EnvStateDir, t.TempDir())
+			b := &fakeBackend{failProvision: errors.New("boom")}
+			_, err := Up(context.Background(), b, newLab(t, "bgp-ecmp", Options{Retain: retain}))
+			if err == nil || err.Error() != "boom" {
+				t.Fatalf("err = %v", err)
+			}
+			deleted := strings.Contains(strings.Join(b.calls, ","), "delete bgp-ecmp")
+			_, statErr := os.Stat(StateDir("bgp-ecmp"))
+			if deleted == retain || (statErr == nil) == !retain {
+				t.Errorf("retain=%v: calls=%v state dir exists=%v", retain, b.calls, statErr == nil)
+			}
+		})
+	}
+}
+
+func TestUpRefusesReshapingARunningLab(t *testing.T) {
+	t.Setenv(EnvStateDir, t.TempDir())
+	b := &fakeBackend{}
+	if _, err := Up(context.Background(), b, newLab(t, "bgp-ecmp", Options{})); err != nil {
+		t.Fatal(err)
+	}
+	dual := newLab(t, "bgp-ecmp-dual", Options{})
+	dual.Name, dual.Topology.Name = "bgp-ecmp", "bgp-ecmp"
+	_, err := Up(context.Background(), b, dual)
+	if err == nil || !strings.Contains(err.Error(), `lab "bgp-ecmp" is ipv4 and cannot become dual`) {
+		t.Errorf("err = %v", err)
+	}
+	other := &fakeBackend{}
+	_, err = Up(context.Background(), &otherName{other}, newLab(t, "bgp-ecmp", Options{}))
+	if err == nil || !strings.Contains(err.Error(), "exists on the fake backend") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+type otherName struct{ *fakeBackend }
+
+func (otherName) Name() string { return "other" }
