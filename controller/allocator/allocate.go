@@ -18,6 +18,18 @@ func (a *Allocator) Allocate(s Service) (Allocation, bool, error) {
 		return Allocation{}, false, err
 	}
 	cur := a.services[s.Key]
+	if cur != nil && s.Policy == PreferDualStack && len(cur.ips) < len(want) && a.keeps(cur, &s, familiesOf(cur.ips)) &&
+		subset(familiesOf(cur.ips), want) {
+		// A PreferDualStack Service that got fewer families than it wants
+		// takes the missing ones from its own pool when it can, and never
+		// moves to another pool for them.
+		if p, ok := a.pools[cur.pool]; ok {
+			if ips, err := a.pick(&s, p, want, cur); err == nil {
+				return a.record(s, ips), true, nil
+			}
+		}
+		return a.record(s, cur.ips), false, nil
+	}
 	if cur != nil && a.keeps(cur, &s, want) {
 		if cur.svc.SharingKey == s.SharingKey {
 			cur.svc = s
@@ -56,6 +68,23 @@ func (a *Allocator) Allocate(s Service) (Allocation, bool, error) {
 		}
 	}
 	return Allocation{}, false, combine(errs)
+}
+
+func familiesOf(ips []netip.Addr) []Family {
+	out := make([]Family, len(ips))
+	for i, ip := range ips {
+		out[i] = FamilyOf(ip)
+	}
+	return out
+}
+
+func subset(a, b []Family) bool {
+	for _, f := range a {
+		if !slices.Contains(b, f) {
+			return false
+		}
+	}
+	return true
 }
 
 func boolCmp(a, b bool) int {

@@ -96,8 +96,12 @@ func TestAllocate(t *testing.T) {
 			{svc: Service{Key: "ns/d", Families: ds, Policy: PreferDualStack}, want: "10.0.1.0", pool: "v4"},
 			{svc: Service{Key: "ns/e", Families: ds, Policy: SingleStack}, want: "10.0.1.1"},
 			{op: "release", svc: Service{Key: "ns/a"}, want: "10.0.0.0,2001:db8::"},
-			// d holds only IPv4 from v4; upgrading takes both from d.
-			{svc: Service{Key: "ns/d", Families: ds, Policy: PreferDualStack}, want: "10.0.0.0,2001:db8::", pool: "d"},
+			// e holds IPv4 from v4, which has no IPv6: going dual-stack
+			// never moves it to pool d.
+			{svc: Service{Key: "ns/e", Families: ds, Policy: PreferDualStack}, want: "10.0.1.1", pool: "v4"},
+			// f holds IPv4 from d (restored), and gets d's free IPv6 too.
+			{op: "assign", svc: Service{Key: "ns/f"}, assign: "10.0.0.0", want: "10.0.0.0"},
+			{svc: Service{Key: "ns/f", Families: ds, Policy: PreferDualStack}, want: "10.0.0.0,2001:db8::", pool: "d"},
 		}},
 		{"sharing", []string{"p=10.0.0.0/24"}, []step{
 			{svc: Service{Key: "ns/a", SharingKey: "k", Ports: tcp(80)}, want: "10.0.0.0"},

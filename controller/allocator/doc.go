@@ -22,8 +22,9 @@
 //     different sets of next hops for one address. (MetalLB's rule.)
 //   - A dual-stack Service gets one address per family in
 //     Service.Families, from one pool. PreferDualStack degrades to the
-//     first family a pool can give when no pool can give all of them;
-//     RequireDualStack and SingleStack do not.
+//     first family a pool can give when no pool can give all of them, and
+//     later adds the missing family only from the pool it already uses;
+//     RequireDualStack and SingleStack do not degrade.
 //   - Assign records addresses a Service already holds (from its status,
 //     when the controller restarts) without checking pool membership or
 //     autoAssign, so a restart never moves an address; it fails only when
