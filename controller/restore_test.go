@@ -41,13 +41,15 @@ func TestRestartRebuildsFirst(t *testing.T) {
 	}
 }
 
-// TestRestartKeepsOrphans: a Service holding an address in no pool keeps
-// it, with the pool annotation removed.
+// TestRestartKeepsOrphans: a Service holding an address in no pool (its
+// pool was deleted) keeps it and its pool annotation.
 func TestRestartKeepsOrphans(t *testing.T) {
 	h := newHarness(t, Options{}, []runtime.Object{pool("default", "198.51.100.0/24")},
 		lb("old", withStatus("203.0.113.7"), annotate(v1alpha1.AnnotationAllocatedFromPool, "gone")))
 	h.start()
-	h.waitIngress("default", "old", "203.0.113.7", "")
+	h.create(lb("marker"))
+	h.waitIngress("default", "marker", "198.51.100.0", "default")
+	h.waitIngress("default", "old", "203.0.113.7", "gone")
 }
 
 // TestNotOursAnymore: a Service of another class that still carries the

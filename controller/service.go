@@ -126,11 +126,10 @@ func (c *Controller) writeStatus(ctx context.Context, svc *corev1.Service, got a
 	if !sameIngress(svc.Status.LoadBalancer.Ingress, want) {
 		p.Status = &patchStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: want}}
 	}
-	cur, has := svc.Annotations[v1alpha1.AnnotationAllocatedFromPool]
-	switch {
-	case got.Pool == "" && has:
-		p.Metadata.Annotations = map[string]*string{v1alpha1.AnnotationAllocatedFromPool: nil}
-	case got.Pool != "" && cur != got.Pool:
+	// An address in no pool (its pool was deleted) keeps the annotation
+	// it had: it says where the address came from, and speakers announce
+	// only Services the controller marked.
+	if cur := svc.Annotations[v1alpha1.AnnotationAllocatedFromPool]; got.Pool != "" && cur != got.Pool {
 		p.Metadata.Annotations = map[string]*string{v1alpha1.AnnotationAllocatedFromPool: &got.Pool}
 	}
 	if p.Status == nil && p.Metadata.Annotations == nil {
