@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -85,6 +86,11 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("failed to create a Kubernetes client: %w", err)
+	}
+	if os.Getenv("GOGC") == "" {
+		// A speaker runs on every node and mostly holds its caches; trade
+		// a little CPU for a heap that grows to 1.5x the live data, not 2x.
+		debug.SetGCPercent(50)
 	}
 	level := slog.LevelInfo
 	if g.verbosity > 0 {
