@@ -4,7 +4,7 @@ SHELL   := /bin/bash
 GO      ?= go
 BIN     := bin/lblab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/lblab/lblab/internal/version.Version=$(VERSION)
+LDFLAGS := -s -w -X github.com/lblab/lblab/internal/version.Version=$(VERSION)
 
 .PHONY: all setup build lab test unit integration vet generate bench fuzz clean
 
