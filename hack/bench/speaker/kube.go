@@ -94,11 +94,25 @@ func endpointSlice(svc string, nodes []benchNode) *discoveryv1.EndpointSlice {
 	return es
 }
 
-// createService creates the Service and its EndpointSlice.
+// createService creates the Service's EndpointSlice, then the Service.
 func createService(ctx context.Context, c kubernetes.Interface, name string, self bool, nodes []benchNode) (*corev1.Service, error) {
-	if _, err := c.DiscoveryV1().EndpointSlices(benchNS).Create(ctx, endpointSlice(name, nodes), metav1.CreateOptions{}); err != nil {
-		return nil, fmt.Errorf("failed to create EndpointSlice %s: %w", name, err)
+	if err := createEndpoints(ctx, c, name, nodes); err != nil {
+		return nil, err
 	}
+	return createServiceOnly(ctx, c, name, self)
+}
+
+// createEndpoints creates the EndpointSlice a Service's pods would have:
+// the speakers announce only Services with a ready endpoint.
+func createEndpoints(ctx context.Context, c kubernetes.Interface, name string, nodes []benchNode) error {
+	if _, err := c.DiscoveryV1().EndpointSlices(benchNS).Create(ctx, endpointSlice(name, nodes), metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("failed to create EndpointSlice %s: %w", name, err)
+	}
+	return nil
+}
+
+// createServiceOnly creates the Service alone.
+func createServiceOnly(ctx context.Context, c kubernetes.Interface, name string, self bool) (*corev1.Service, error) {
 	s, err := c.CoreV1().Services(benchNS).Create(ctx, service(name, self), metav1.CreateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("failed to create Service %s: %w", name, err)
