@@ -18,6 +18,7 @@ build: ## build bin/lblab (static)
 
 lab: setup build ## bring up the default lab (bgp-ecmp) and verify it
 	$(BIN) up
+	$(BIN) verify
 
 test: setup build vet unit integration ## every test; integration tests need root
 
