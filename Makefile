@@ -6,7 +6,7 @@ BIN     := bin/lblab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/lblab/lblab/internal/version.Version=$(VERSION)
 
-.PHONY: all setup build lab test unit integration vet generate bench fuzz clean
+.PHONY: all setup build lab test unit components integration vet generate bench fuzz clean
 
 all: build
 
@@ -20,7 +20,7 @@ lab: setup build ## bring up the default lab (bgp-ecmp) and verify it
 	$(BIN) up
 	$(BIN) verify
 
-test: setup build vet unit integration ## every test; integration tests need root
+test: setup build vet unit components integration ## every test; integration tests need root
 
 vet:
 	$(GO) vet ./...
@@ -29,6 +29,9 @@ vet:
 unit:
 	$(GO) test -short -count=1 ./...
 
+components: build ## build the pinned Kubernetes components once (cached in ~/.cache/lblab)
+	$(BIN) components
+
 integration: ## as root; LBLAB_INTEGRATION=1 turns a skip into a failure
 	LBLAB_INTEGRATION=1 $(GO) test -p 1 -count=1 -timeout 80m -run '^TestIntegration' ./...
 
@@ -36,8 +39,10 @@ generate: ## regenerate deepcopy code and CRDs from controller/api
 	$(GO) tool controller-gen object paths=./controller/api/...
 	$(GO) tool controller-gen crd paths=./controller/api/... output:crd:dir=fixtures/crds
 
-bench: build ## print the speed figures in the README
+bench: build ## print the quick speed figures of the README (hack/bench has the rest)
 	hack/bench/fabric.sh bgp-ecmp 10
+	hack/bench/up-k8s.sh
+	hack/bench/verify.sh
 
 fuzz: ## fuzz the topology decoder for a minute
 	$(GO) test ./internal/topology -run '^$$' -fuzz FuzzDecode -fuzztime 60s
