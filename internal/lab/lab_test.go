@@ -14,7 +14,7 @@ import (
 
 // fakeBackend records calls and fails where told.
 type fakeBackend struct {
-	calls        []string
+	calls         []string
 	failProvision error
 }
 
