@@ -1,6 +1,7 @@
 package netns_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -269,16 +270,15 @@ func TestIntegrationKubernetesComponentFails(t *testing.T) {
 	testutil.Integration(t)
 	const name = "k8s-fail"
 	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
-	bins := components.BinDir()
-	if d := os.Getenv("LBLAB_K8S_BIN_DIR"); d != "" {
-		bins = d
-	}
-	if _, err := os.Stat(filepath.Join(bins, "kube-apiserver")); err != nil {
-		t.Skipf("no cached components in %s yet (another integration test builds them)", bins)
+	// The real components (built now if no other test has), with a broken
+	// kube-apiserver in their place.
+	bins, err := components.Resolve(context.Background(), components.Options{BinDir: os.Getenv("LBLAB_K8S_BIN_DIR")})
+	if err != nil {
+		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	for _, n := range []string{"kube-controller-manager", "kube-scheduler", "kube-proxy", "kubectl", "etcd"} {
-		if err := os.Symlink(filepath.Join(bins, n), filepath.Join(dir, n)); err != nil {
+		if err := os.Symlink(bins.Path(n), filepath.Join(dir, n)); err != nil {
 			t.Fatal(err)
 		}
 	}
