@@ -1,5 +1,3 @@
-// Package testutil helps integration tests: gating on root, and building the
-// lblab binary once per test process so tests drive it as a user would.
 package testutil
 
 import (
