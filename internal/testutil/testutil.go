@@ -3,12 +3,15 @@ package testutil
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -44,11 +47,17 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
+// binDirPrefix starts the name of the directory Binary builds into, which
+// goes on with the test process's pid: nothing runs after a test binary's
+// last test to remove it, so the next Binary removes those of exited pids.
+const binDirPrefix = "lblab-test-bin-"
+
 // Binary builds ./cmd/lblab once per test process and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "lblab-test-bin-")
+		removeStaleBinaries()
+		dir, err := os.MkdirTemp("", binDirPrefix+strconv.Itoa(os.Getpid())+"-")
 		if err != nil {
 			buildErr = err
 			return
@@ -67,6 +76,23 @@ func Binary(t testing.TB) string {
 		t.Fatalf("failed to build lblab: %v", buildErr)
 	}
 	return binPath
+}
+
+// removeStaleBinaries removes the build directories of test processes that
+// have exited. A live process's directory, or one whose name carries no pid,
+// is left alone.
+func removeStaleBinaries() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), binDirPrefix+"*"))
+	for _, dir := range dirs {
+		pid, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(dir), binDirPrefix), "-")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil || n <= 0 || n == os.Getpid() {
+			continue
+		}
+		if errors.Is(syscall.Kill(n, 0), syscall.ESRCH) {
+			_ = os.RemoveAll(dir)
+		}
+	}
 }
 
 type buildError struct {
