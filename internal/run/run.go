@@ -79,6 +79,11 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 		if errors.As(err, &ee) {
 			code = ee.ExitCode()
 		}
+		if ctx.Err() != nil {
+			// Killed because the context ended: say so ("signal: killed"
+			// alone hides why), and let errors.Is find the context's error.
+			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+		}
 		return stdout.Bytes(), &Error{Cmd: c.String(), ExitCode: code, Stderr: stderr.String(), Err: err}
 	}
 	return stdout.Bytes(), nil

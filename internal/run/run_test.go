@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExec(t *testing.T) {
@@ -20,6 +21,18 @@ func TestExec(t *testing.T) {
 	_, err = Exec{}.Run(context.Background(), Cmd{Name: "/nonexistent/tool"})
 	if !errors.As(err, &re) || re.ExitCode != -1 {
 		t.Fatalf("want exit -1 for a missing tool, got %v", err)
+	}
+}
+
+// A command killed because its context ended says so, and the error is
+// the context's.
+func TestExecContextEnded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := Exec{}.Run(ctx, Cmd{Name: "sleep", Args: []string{"5"}})
+	var re *Error
+	if !errors.As(err, &re) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "context deadline exceeded") {
+		t.Fatalf("want an *Error wrapping context.DeadlineExceeded, got %v", err)
 	}
 }
 
