@@ -1,14 +1,12 @@
 package frr
 
 import (
-	"flag"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/lblab/lblab/internal/testutil/golden"
+)
 
 func TestRender(t *testing.T) {
 	tests := []struct {
@@ -30,19 +28,7 @@ func TestRender(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "frr-"+tt.name+".conf.golden")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("frr.conf differs from %s (run with -update after checking):\n%s", golden, got)
-			}
+			golden.Assert(t, filepath.Join("testdata", "frr-"+tt.name+".conf.golden"), got)
 		})
 	}
 }

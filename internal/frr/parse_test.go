@@ -1,40 +1,20 @@
 package frr
 
 import (
-	"encoding/json"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lblab/lblab/internal/testutil/golden"
 )
 
 // Inputs in testdata/ were captured from FRR 8.4 (vtysh) on a TOR with
 // three GoBGP speakers announcing /32s and /128s; see testdata/README.md.
 
 // golden compares v, rendered as indented JSON, with testdata/name.
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("parsed %s differs from %s (run with -update if intended):\n%s", name, path, got)
-	}
-}
 
 func read(t *testing.T, name string) []byte {
 	t.Helper()
@@ -52,7 +32,7 @@ func TestParseRIB(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".golden.json", rib)
+			golden.AssertJSON(t, filepath.Join("testdata", name+".golden.json"), rib)
 		})
 	}
 }
@@ -111,7 +91,7 @@ func TestParseNeighbors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "neighbors-dual.golden.json", nbs)
+	golden.AssertJSON(t, filepath.Join("testdata", "neighbors-dual.golden.json"), nbs)
 	if len(nbs) != 6 {
 		t.Fatalf("got %d neighbours, want 6 (3 nodes × 2 families)", len(nbs))
 	}
@@ -127,7 +107,7 @@ func TestParseSummaryDual(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "summary-dual.golden.json", s.Peers())
+	golden.AssertJSON(t, filepath.Join("testdata", "summary-dual.golden.json"), s.Peers())
 	est := s.Established()
 	if len(est) != 6 {
 		t.Errorf("established peers %v, want 6", est)

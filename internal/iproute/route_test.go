@@ -1,16 +1,14 @@
 package iproute
 
 import (
-	"encoding/json"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/lblab/lblab/internal/testutil/golden"
+)
 
 // The inputs were captured with `ip -j route show` on a netns lab's TOR
 // (FRR 8.4 installing ECMP routes learned from three GoBGP speakers); see
@@ -26,21 +24,7 @@ func TestParseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := json.MarshalIndent(routes, "", "  ")
-			got = append(got, '\n')
-			path := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("parsed routes differ from %s:\n%s", path, got)
-			}
+			golden.AssertJSON(t, filepath.Join("testdata", name+".golden.json"), routes)
 		})
 	}
 }

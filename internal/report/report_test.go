@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lblab/lblab/internal/testutil/golden"
 	"github.com/lblab/lblab/scenarios"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func init() { hostname = func() (string, error) { return "ci-host", nil } }
 
@@ -34,30 +31,12 @@ func sample() *Run {
 	return r
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		_ = os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs:\n%s", path, got)
-	}
-}
-
 func TestTable(t *testing.T) {
 	var b bytes.Buffer
 	if err := Table(&b, sample()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "table.golden", b.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "table.golden"), b.Bytes())
 	if !strings.Contains(b.String(), "FAILED ecmp-fib: 198.51.100.0/32") || !strings.Contains(b.String(), "1 passed, 1 failed, 1 skipped") {
 		t.Errorf("table:\n%s", b.String())
 	}
@@ -72,7 +51,7 @@ func TestJUnitValid(t *testing.T) {
 	if err := JUnit(&b, sample()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "junit.golden.xml", b.Bytes())
+	golden.Assert(t, filepath.Join("testdata", "junit.golden.xml"), b.Bytes())
 	dec := xml.NewDecoder(bytes.NewReader(b.Bytes()))
 	for { // well-formed from the first token to the last
 		if _, err := dec.Token(); err != nil {

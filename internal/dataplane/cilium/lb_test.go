@@ -1,16 +1,14 @@
 package cilium
 
 import (
-	"encoding/json"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/lblab/lblab/internal/testutil/golden"
+)
 
 // The inputs follow cilium-dbg's source format exactly but were not
 // captured from a live agent; see testdata/README.md.
@@ -25,21 +23,7 @@ func TestParseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := json.MarshalIndent(fes, "", "  ")
-			got = append(got, '\n')
-			path := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("parsed frontends differ from %s:\n%s", path, got)
-			}
+			golden.AssertJSON(t, filepath.Join("testdata", name+".golden.json"), fes)
 		})
 	}
 }

@@ -1,17 +1,15 @@
 package iptables
 
 import (
-	"encoding/json"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/lblab/lblab/internal/testutil/golden"
+)
 
 // The inputs were captured from kube-proxy v1.37.2 in iptables mode inside
 // netns lab nodes (iptables v1.8.9, nf_tables backend); see testdata/README.md.
@@ -49,24 +47,10 @@ func TestLoadBalancerGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := json.MarshalIndent(struct {
+			golden.AssertJSON(t, filepath.Join("testdata", name+".golden.json"), struct {
 				Service  *Service `json:"service"`
 				Frontend any      `json:"frontend"`
-			}{s, s.Frontend()}, "", "  ")
-			got = append(got, '\n')
-			path := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("walk differs from %s:\n%s", path, got)
-			}
+			}{s, s.Frontend()})
 		})
 	}
 }

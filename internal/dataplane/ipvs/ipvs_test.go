@@ -3,7 +3,6 @@ package ipvs
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"net"
 	"net/netip"
 	"os"
@@ -13,10 +12,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/lblab/lblab/internal/testutil/golden"
 	mobyipvs "github.com/moby/ipvs"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // ipset-*.txt were captured from the real ipset 7.17 tool; see testdata/README.md.
 func TestParseSetsGolden(t *testing.T) {
@@ -30,21 +28,7 @@ func TestParseSetsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := json.MarshalIndent(sets, "", "  ")
-			got = append(got, '\n')
-			path := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("parsed sets differ from %s:\n%s", path, got)
-			}
+			golden.AssertJSON(t, filepath.Join("testdata", name+".golden.json"), sets)
 		})
 	}
 	data, _ := os.ReadFile(filepath.Join("testdata", "ipset-ipv6.txt"))

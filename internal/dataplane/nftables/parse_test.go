@@ -1,17 +1,15 @@
 package nftables
 
 import (
-	"encoding/json"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/lblab/lblab/internal/testutil/golden"
+)
 
 // testdata/kube-proxy.json was captured with `nft -j list ruleset` (nftables
 // 1.0.6) in a netns lab node running the real kube-proxy v1.37.2 in
@@ -38,24 +36,10 @@ func TestLoadBalancerGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := json.MarshalIndent(struct {
+			golden.AssertJSON(t, filepath.Join("testdata", name+".golden.json"), struct {
 				Service  *Service `json:"service"`
 				Frontend any      `json:"frontend"`
-			}{s, s.Frontend()}, "", "  ")
-			got = append(got, '\n')
-			path := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("path differs from %s:\n%s", path, got)
-			}
+			}{s, s.Frontend()})
 		})
 	}
 }
