@@ -42,7 +42,7 @@ func (r *Run) Count() {
 	}
 }
 
-// summaryWidth bounds the evidence column of the table.
+// summaryWidth bounds the evidence column of the table, in characters.
 const summaryWidth = 110
 
 // Table writes one row per check, then the reason of every failure in full.
@@ -50,8 +50,8 @@ func Table(w io.Writer, r *Run) error {
 	rows := make([][]string, 0, len(r.Results))
 	for _, res := range r.Results {
 		s := res.Summary
-		if len(s) > summaryWidth {
-			s = s[:summaryWidth-1] + "…"
+		if r := []rune(s); len(r) > summaryWidth { // summaries hold "→" and the like
+			s = string(r[:summaryWidth-1]) + "…"
 		}
 		rows = append(rows, []string{res.Name, strings.ToUpper(string(res.Status)), dur(res.Duration), s})
 	}

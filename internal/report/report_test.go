@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lblab/lblab/internal/testutil/golden"
 	"github.com/lblab/lblab/scenarios"
@@ -121,5 +122,24 @@ func TestJSON(t *testing.T) {
 	}
 	if back.Failed != 1 || len(back.Results) != 3 || back.Results[1].Status != "failed" || back.Results[1].Evidence == nil {
 		t.Errorf("json: %s", b.String())
+	}
+}
+
+// TestTableCutsSummariesByCharacter: a long summary is cut to the column's
+// width in characters, never inside a multi-byte one such as "→".
+func TestTableCutsSummariesByCharacter(t *testing.T) {
+	long := strings.Repeat("a", summaryWidth-2) + strings.Repeat("→", 5)
+	r := &Run{Lab: "l", Results: []scenarios.Result{{Name: "reachability",
+		Outcome: scenarios.Outcome{Status: scenarios.Passed, Summary: long}}}}
+	r.Count()
+	var b bytes.Buffer
+	if err := Table(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(b.Bytes()) {
+		t.Fatalf("the table is not valid UTF-8:\n%q", b.String())
+	}
+	if want := strings.Repeat("a", summaryWidth-2) + "→…"; !strings.Contains(b.String(), want) {
+		t.Errorf("summary not cut to %d characters:\n%s", summaryWidth, b.String())
 	}
 }
