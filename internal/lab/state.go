@@ -106,6 +106,32 @@ func ListStates() ([]*State, error) {
 	return out, nil
 }
 
+// Summaries is a backend's List: the labs with state on that backend, and
+// the names of which it found only leftovers (resources without complete
+// state), each once, by name.
+func Summaries(backend string, leftovers []string) ([]Summary, error) {
+	states, err := ListStates()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []Summary
+	for _, s := range states {
+		if s.Backend == backend {
+			seen[s.Name] = true
+			out = append(out, Summary{Name: s.Name, Backend: backend, Partial: s.Phase != PhaseReady})
+		}
+	}
+	for _, name := range leftovers {
+		if name != "" && !seen[name] {
+			seen[name] = true
+			out = append(out, Summary{Name: name, Backend: backend, Partial: true})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
 // WriteFileAtomic writes data to path through a temporary file and rename,
 // creating the parent directory.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"sort"
 
 	"github.com/lblab/lblab/internal/lab"
 )
@@ -48,32 +47,15 @@ func (b *backend) Delete(ctx context.Context, name string) error {
 // List returns the kind labs with state, and those whose containers exist
 // without state (left by an interrupted run).
 func (b *backend) List(ctx context.Context) ([]lab.Summary, error) {
-	seen := map[string]bool{}
-	var out []lab.Summary
-	states, err := lab.ListStates()
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range states {
-		if s.Backend == b.Name() {
-			seen[s.Name] = true
-			out = append(out, lab.Summary{Name: s.Name, Backend: b.Name(), Partial: s.Phase != lab.PhaseReady})
+	var leftovers []string
+	if d, err := b.api(); err == nil { // no Docker, no containers: the states are all there is
+		ctrs, err := d.List(ctx, map[string]string{labelLab: ""})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range ctrs {
+			leftovers = append(leftovers, c.Labels[labelLab])
 		}
 	}
-	d, err := b.api()
-	if err != nil {
-		return out, nil // no Docker, no containers: the states are all there is
-	}
-	ctrs, err := d.List(ctx, map[string]string{labelLab: ""})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range ctrs {
-		if n := c.Labels[labelLab]; n != "" && !seen[n] {
-			seen[n] = true
-			out = append(out, lab.Summary{Name: n, Backend: b.Name(), Partial: true})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return lab.Summaries(b.Name(), leftovers)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/lblab/lblab/internal/k8s/components"
@@ -45,29 +44,15 @@ func (b *backend) Delete(ctx context.Context, name string) error {
 // List returns the labs with state on this backend, and those whose
 // namespaces exist without state (left from an interrupted run).
 func (b *backend) List(context.Context) ([]lab.Summary, error) {
-	seen := map[string]bool{}
-	var out []lab.Summary
-	states, err := lab.ListStates()
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range states {
-		if s.Backend == b.Name() {
-			seen[s.Name] = true
-			out = append(out, lab.Summary{Name: s.Name, Backend: b.Name(), Partial: s.Phase != lab.PhaseReady})
-		}
-	}
 	all, err := b.listNetns()
 	if err != nil {
 		return nil, err
 	}
+	var leftovers []string
 	for _, ns := range all {
-		name, _, ok := strings.Cut(ns, "_")
-		if ok && !seen[name] && strings.HasSuffix(ns, "_fabric") {
-			seen[name] = true
-			out = append(out, lab.Summary{Name: name, Backend: b.Name(), Partial: true})
+		if name, ok := strings.CutSuffix(ns, "_fabric"); ok {
+			leftovers = append(leftovers, name)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return lab.Summaries(b.Name(), leftovers)
 }
