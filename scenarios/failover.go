@@ -105,22 +105,22 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			const batch = 5
 			for tctx.Err() == nil {
 				from := time.Now()
-				b, err := Fetch(tctx, client, URL(e.IP, port), 5, 2)
+				b, err := Fetch(tctx, client, URL(e.IP, port), batch, 2)
 				if tctx.Err() != nil {
 					return
 				}
-				windows = append(windows, window{from: from, to: time.Now(), failed: b.Sent - b.OK, ok: b.OK})
-				requests += b.Sent
-				failed += b.Sent - b.OK
 				for k, v := range b.Failures {
 					failures[k] += v
 				}
-				if err != nil {
-					failed++
-					failures[err.Error()]++
+				if n := batch - b.Sent; err != nil && n > 0 { // the requests that did not run failed
+					failures[err.Error()] += n
 				}
+				windows = append(windows, window{from: from, to: time.Now(), failed: batch - b.OK, ok: b.OK})
+				requests += batch
+				failed += batch - b.OK
 				_ = sleep(tctx, 50*time.Millisecond)
 			}
 		}()

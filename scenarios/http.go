@@ -51,13 +51,16 @@ i=0; while [ $i -lt %d ]; do i=$((i+1)); echo "@@lblab-begin"; wget -S -q -O - -
 }
 
 // Fetch sends n requests from h to url in one shell and parses the answers.
+// When the shell fails (it could not start, or the deadline cut it short),
+// it returns the batch of the requests that ran and an error that says how
+// many did: a batch of fewer than n requests is no verdict on n.
 func Fetch(ctx context.Context, h lab.Node, url string, n, timeoutSec int) (Batch, error) {
 	out, err := h.Command(ctx, "sh", "-c", wgetScript(url, n, timeoutSec))
-	if err != nil && len(out) == 0 {
-		return Batch{Source: h.Name, URL: url}, fmt.Errorf("failed to run wget on %s: %w", h.Name, err)
-	}
 	b := ParseBatch(string(out))
 	b.Source, b.URL = h.Name, url
+	if err != nil {
+		return b, fmt.Errorf("failed to run wget on %s: %d of %d requests to %s ran: %w", h.Name, b.Sent, n, url, err)
+	}
 	return b, nil
 }
 

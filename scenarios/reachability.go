@@ -49,7 +49,6 @@ func checkReachability() Check {
 							defer mu.Unlock()
 							if err != nil {
 								errs = append(errs, err.Error())
-								return
 							}
 							batches = append(batches, b)
 						}()
