@@ -75,7 +75,7 @@ func observeNode(ctx context.Context, env Env, c *Cluster, n lab.Node) map[strin
 	out := map[string]Observation{}
 	var v4, v6 bool
 	for _, s := range c.Services {
-		v4, v6 = v4 || hasV4(s.LBIPs), v6 || hasV6(s.LBIPs)
+		v4, v6 = v4 || hasFamily(s.LBIPs, false), v6 || hasFamily(s.LBIPs, true)
 	}
 	plane, err := ReadPlane(ctx, env, env.Topology().Dataplane, n, v4, v6)
 	for _, s := range c.Services {

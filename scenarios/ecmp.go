@@ -59,7 +59,7 @@ func checkECMPRIB() Check {
 				}
 				ribs := map[bool]*frr.RIB{}
 				for _, v6 := range []bool{false, true} {
-					if (v6 && !hasV6(c.Held)) || (!v6 && !hasV4(c.Held)) {
+					if !hasFamily(c.Held, v6) {
 						continue
 					}
 					if ribs[v6], err = torRIB(ctx, env, v6); err != nil {
@@ -150,7 +150,7 @@ func checkECMPFIB() Check {
 				}
 				var routes []iproute.Route
 				for _, v6 := range []bool{false, true} {
-					if (v6 && !hasV6(c.Held)) || (!v6 && !hasV4(c.Held)) {
+					if !hasFamily(c.Held, v6) {
 						continue
 					}
 					rs, err := torRoutes(ctx, env, v6)

@@ -57,8 +57,7 @@ func JudgeAllocation(c *Cluster, want map[string]string, ps map[string][]netaddr
 			continue
 		}
 		for _, fam := range s.Families {
-			v6 := fam == "IPv6"
-			if (v6 && !hasV6(s.LBIPs)) || (!v6 && !hasV4(s.LBIPs)) {
+			if !hasFamily(s.LBIPs, fam == "IPv6") {
 				problems = append(problems, fmt.Sprintf("%s has no %s external IP (has %s)", s.Key(), fam, joinAddrs(s.LBIPs)))
 			}
 		}

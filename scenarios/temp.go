@@ -141,7 +141,7 @@ func waitIPs(ctx context.Context, kc kubernetes.Interface, ns, name string) (Ser
 			return false, err
 		}
 		for _, f := range si.Families {
-			if (f == "IPv6" && !hasV6(si.LBIPs)) || (f == "IPv4" && !hasV4(si.LBIPs)) {
+			if !hasFamily(si.LBIPs, f == "IPv6") {
 				return false, nil
 			}
 		}
@@ -157,7 +157,7 @@ func waitIPs(ctx context.Context, kc kubernetes.Interface, ns, name string) (Ser
 func fibNexthops(ctx context.Context, env Env, ips []netip.Addr) (map[netip.Addr][]netip.Addr, error) {
 	out := map[netip.Addr][]netip.Addr{}
 	for _, v6 := range []bool{false, true} {
-		if (v6 && !hasV6(ips)) || (!v6 && !hasV4(ips)) {
+		if !hasFamily(ips, v6) {
 			continue
 		}
 		routes, err := torRoutes(ctx, env, v6)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/iproute"
@@ -109,20 +110,8 @@ func inPools(ps map[string][]netaddr.Range, a netip.Addr) bool {
 
 func hostPrefix(a netip.Addr) netip.Prefix { return netip.PrefixFrom(a, a.BitLen()) }
 
-func hasV6(ips []netip.Addr) bool {
-	for _, a := range ips {
-		if a.Is6() {
-			return true
-		}
-	}
-	return false
-}
-
-func hasV4(ips []netip.Addr) bool {
-	for _, a := range ips {
-		if a.Is4() {
-			return true
-		}
-	}
-	return false
+// hasFamily reports whether ips hold an address of one family (v6 false:
+// IPv4).
+func hasFamily(ips []netip.Addr, v6 bool) bool {
+	return slices.ContainsFunc(ips, func(a netip.Addr) bool { return a.Is6() == v6 })
 }

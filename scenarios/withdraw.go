@@ -104,7 +104,7 @@ func routesGone(ctx context.Context, env Env, ips []netip.Addr) (bool, error) {
 		return false, err
 	}
 	for _, v6 := range []bool{false, true} {
-		if (v6 && !hasV6(ips)) || (!v6 && !hasV4(ips)) {
+		if !hasFamily(ips, v6) {
 			continue
 		}
 		rib, err := torRIB(ctx, env, v6)
