@@ -48,9 +48,11 @@ func (b *backend) Delete(ctx context.Context, name string) error {
 // without state (left by an interrupted run).
 func (b *backend) List(ctx context.Context) ([]lab.Summary, error) {
 	var leftovers []string
-	if d, err := b.api(); err == nil { // no Docker, no containers: the states are all there is
+	// Without Docker (no client, or no daemon answering) there are no
+	// containers to find: the states are all there is.
+	if d, err := b.api(); err == nil {
 		ctrs, err := d.List(ctx, map[string]string{labelLab: ""})
-		if err != nil {
+		if err != nil && !errors.Is(err, errNoDocker) {
 			return nil, err
 		}
 		for _, c := range ctrs {

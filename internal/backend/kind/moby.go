@@ -195,6 +195,9 @@ func (m *moby) List(ctx context.Context, labels map[string]string) ([]containerI
 		}
 	}
 	res, err := m.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if client.IsErrConnectionFailed(err) {
+		return nil, fmt.Errorf("%w: failed to list containers: %w", errNoDocker, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to list containers: %w", err)
 	}
