@@ -44,8 +44,26 @@ func Expectations(c *Cluster) []Expectation {
 }
 
 func checkECMPRIB() Check {
-	return Check{Name: "ecmp-rib",
-		Description: "the TOR's BGP table has one path per eligible node for each LB IP, next hops exactly the eligible node IPs",
+	return routeCheck("ecmp-rib",
+		"the TOR's BGP table has one path per eligible node for each LB IP, next hops exactly the eligible node IPs",
+		torRIB, JudgeRIB)
+}
+
+func checkECMPFIB() Check {
+	return routeCheck("ecmp-fib",
+		"the TOR's kernel route for each LB IP is one multipath route with exactly the eligible next hops",
+		torRoutes, func(exp []Expectation, tables map[bool][]iproute.Route, held []netip.Addr, ps map[string][]netaddr.Range) Outcome {
+			return JudgeFIB(exp, append(tables[false], tables[true]...), held, ps)
+		})
+}
+
+// routeCheck is ecmp-rib and ecmp-fib: each observation derives the
+// expectations from the cluster, reads the TOR's table of each family the
+// cluster's LB IPs use with read, and judges the tables (by family: false
+// = IPv4).
+func routeCheck[T any](name, description string, read func(ctx context.Context, env Env, v6 bool) (T, error),
+	judge func(exp []Expectation, tables map[bool]T, held []netip.Addr, ps map[string][]netaddr.Range) Outcome) Check {
+	return Check{Name: name, Description: description,
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			ps := pools(env)
 			return poll(ctx, attempt, func(ctx context.Context) Outcome {
@@ -57,16 +75,16 @@ func checkECMPRIB() Check {
 				if len(exp) == 0 {
 					return fail(nil, "no LoadBalancer Service of the topology has an external IP yet")
 				}
-				ribs := map[bool]*frr.RIB{}
+				tables := map[bool]T{}
 				for _, v6 := range []bool{false, true} {
 					if !hasFamily(c.Held, v6) {
 						continue
 					}
-					if ribs[v6], err = torRIB(ctx, env, v6); err != nil {
+					if tables[v6], err = read(ctx, env, v6); err != nil {
 						return errOutcome(err)
 					}
 				}
-				return JudgeRIB(exp, ribs, c.Held, ps)
+				return judge(exp, tables, c.Held, ps)
 			})
 		}}
 }
@@ -132,36 +150,6 @@ func JudgeRIB(exp []Expectation, ribs map[bool]*frr.RIB, held []netip.Addr, ps m
 		return fail(ev, "%s", strings.Join(problems, "; "))
 	}
 	return pass(ev, "%s", routeSummary(ev))
-}
-
-func checkECMPFIB() Check {
-	return Check{Name: "ecmp-fib",
-		Description: "the TOR's kernel route for each LB IP is one multipath route with exactly the eligible next hops",
-		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
-			ps := pools(env)
-			return poll(ctx, attempt, func(ctx context.Context) Outcome {
-				c, err := env.Cluster(ctx)
-				if err != nil {
-					return errOutcome(err)
-				}
-				exp := Expectations(c)
-				if len(exp) == 0 {
-					return fail(nil, "no LoadBalancer Service of the topology has an external IP yet")
-				}
-				var routes []iproute.Route
-				for _, v6 := range []bool{false, true} {
-					if !hasFamily(c.Held, v6) {
-						continue
-					}
-					rs, err := torRoutes(ctx, env, v6)
-					if err != nil {
-						return errOutcome(err)
-					}
-					routes = append(routes, rs...)
-				}
-				return JudgeFIB(exp, routes, c.Held, ps)
-			})
-		}}
 }
 
 // JudgeFIB compares the TOR's kernel routes with the expectations, with the
