@@ -58,8 +58,8 @@ func checkECMPFIB() Check {
 }
 
 // routeCheck is ecmp-rib and ecmp-fib: each observation derives the
-// expectations from the cluster, reads the TOR's table of each family the
-// cluster's LB IPs use with read, and judges the tables (by family: false
+// expectations from the cluster, reads the TOR's table of each family in
+// play (tableFamilies) with read, and judges the tables (by family: false
 // = IPv4).
 func routeCheck[T any](name, description string, read func(ctx context.Context, env Env, v6 bool) (T, error),
 	judge func(exp []Expectation, tables map[bool]T, held []netip.Addr, ps map[string][]netaddr.Range) Outcome) Check {
@@ -76,10 +76,7 @@ func routeCheck[T any](name, description string, read func(ctx context.Context, 
 					return fail(nil, "no LoadBalancer Service of the topology has an external IP yet")
 				}
 				tables := map[bool]T{}
-				for _, v6 := range []bool{false, true} {
-					if !hasFamily(c.Held, v6) {
-						continue
-					}
+				for _, v6 := range tableFamilies(c.Held, ps) {
 					if tables[v6], err = read(ctx, env, v6); err != nil {
 						return errOutcome(err)
 					}
@@ -87,6 +84,23 @@ func routeCheck[T any](name, description string, read func(ctx context.Context, 
 				return judge(exp, tables, c.Held, ps)
 			})
 		}}
+}
+
+// tableFamilies returns the families (false = IPv4) whose routes the
+// route checks read: those of the LB IPs Services hold, and those of the
+// pools, where a stale route can outlive the last Service of its family.
+func tableFamilies(held []netip.Addr, ps map[string][]netaddr.Range) []bool {
+	var out []bool
+	for _, v6 := range []bool{false, true} {
+		inPool := false
+		for _, rs := range ps {
+			inPool = inPool || slices.ContainsFunc(rs, func(r netaddr.Range) bool { return r.Is6() == v6 })
+		}
+		if inPool || hasFamily(held, v6) {
+			out = append(out, v6)
+		}
+	}
+	return out
 }
 
 // JudgeRIB compares the TOR's BGP tables (by family: false = IPv4) with the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/iproute"
+	"github.com/lblab/lblab/internal/netaddr"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -203,5 +204,28 @@ func TestJudgeFIB(t *testing.T) {
 		if out.Status != Failed || !strings.Contains(out.Summary, tt.msg) {
 			t.Errorf("%s: %s %q, want %q", tt.name, out.Status, out.Summary, tt.msg)
 		}
+	}
+}
+
+// TestTableFamilies: the route checks read a family's table when a Service
+// holds an IP of it or a pool has addresses of it, so that a stale route
+// left after the last Service of a family is seen.
+func TestTableFamilies(t *testing.T) {
+	v4 := []netip.Addr{netip.MustParseAddr("198.51.100.0")}
+	if got := tableFamilies(v4, labPools()); !slices.Equal(got, []bool{false, true}) {
+		t.Errorf("IPv4 IPs held, dual-stack pool: families %v, want both", got)
+	}
+	only4 := map[string][]netaddr.Range{"default": labPools()["default"][:1]}
+	if got := tableFamilies(v4, only4); !slices.Equal(got, []bool{false}) {
+		t.Errorf("IPv4 only: families %v", got)
+	}
+	// What reading the IPv6 table then finds: the IPv6 route of a deleted
+	// dual-stack Service, which no Service holds any more.
+	c := labCluster()
+	c.Services, c.Held = c.Services[:1], c.Held[:1]
+	c.Services[0].LBIPs = c.Held
+	out := JudgeRIB(Expectations(c), ribs(t, "routes-ipv4.json"), c.Held, labPools())
+	if out.Status != Failed || !strings.Contains(out.Summary, "stale route 2001:db8:100::/128") {
+		t.Errorf("stale IPv6 route: %s %q", out.Status, out.Summary)
 	}
 }
