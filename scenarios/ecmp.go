@@ -167,7 +167,8 @@ func JudgeRIB(exp []Expectation, ribs map[bool]*frr.RIB, held []netip.Addr, ps m
 }
 
 // JudgeFIB compares the TOR's kernel routes with the expectations, with the
-// same failures as JudgeRIB.
+// same failures as JudgeRIB, and fails when an LB IP has more than one
+// kernel route (the next hops shown are the first route's).
 func JudgeFIB(exp []Expectation, routes []iproute.Route, held []netip.Addr, ps map[string][]netaddr.Range) Outcome {
 	var ev []RouteEvidence
 	var problems []string
@@ -180,7 +181,14 @@ func JudgeFIB(exp []Expectation, routes []iproute.Route, held []netip.Addr, ps m
 			re.Problem = "no kernel route"
 		default:
 			re.Nexthops = rt.Gateways()
-			re.Problem = nexthopProblem(e.Want, re.Nexthops)
+			var parts []string
+			if n := countRoutes(routes, re.Prefix); n > 1 {
+				parts = append(parts, fmt.Sprintf("%d kernel routes, want one (multipath) route", n))
+			}
+			if p := nexthopProblem(e.Want, re.Nexthops); p != "" {
+				parts = append(parts, p)
+			}
+			re.Problem = strings.Join(parts, "; ")
 		}
 		if re.Problem != "" {
 			problems = append(problems, fmt.Sprintf("%s (%s): %s", re.Prefix, e.Service, re.Problem))
@@ -197,6 +205,16 @@ func JudgeFIB(exp []Expectation, routes []iproute.Route, held []netip.Addr, ps m
 		return fail(ev, "%s", strings.Join(problems, "; "))
 	}
 	return pass(ev, "%s", routeSummary(ev))
+}
+
+func countRoutes(routes []iproute.Route, p netip.Prefix) int {
+	n := 0
+	for _, r := range routes {
+		if r.Dst == p {
+			n++
+		}
+	}
+	return n
 }
 
 func nexthopProblem(want, got []netip.Addr) string {

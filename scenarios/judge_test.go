@@ -205,6 +205,16 @@ func TestJudgeFIB(t *testing.T) {
 			t.Errorf("%s: %s %q, want %q", tt.name, out.Status, out.Summary, tt.msg)
 		}
 	}
+	// A second kernel route for an LB IP beside the right multipath one
+	// (here the captured single-path route of 198.51.100.1, as if left with
+	// another metric): not one multipath route.
+	routes := fib(t, "routes-ipv4.json", "routes-ipv6.json")
+	single, _ := iproute.Lookup(fib(t, "single-ipv4.json"), netip.MustParsePrefix("198.51.100.1/32"))
+	single.Metric = 100
+	out := JudgeFIB(Expectations(labCluster()), append(routes, single), labCluster().Held, labPools())
+	if out.Status != Failed || !strings.Contains(out.Summary, "198.51.100.1/32 (default/local): 2 kernel routes, want one (multipath) route") {
+		t.Errorf("two kernel routes: %s %q", out.Status, out.Summary)
+	}
 }
 
 // TestTableFamilies: the route checks read a family's table when a Service
