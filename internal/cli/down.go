@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lblab/lblab/internal/backend/kind"
 	"github.com/lblab/lblab/internal/backend/netns"
 	"github.com/lblab/lblab/internal/lab"
 )
@@ -36,38 +38,55 @@ succeeds.`,
 }
 
 func runDown(ctx context.Context, g *globals, f *downFlags) error {
-	var names []string
-	if f.all {
-		summaries, err := netns.New(netns.Options{}).List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, s := range summaries {
-			names = append(names, s.Name)
-		}
-	} else {
-		name, err := resolveName(f.name, f.topology)
-		if err != nil {
-			return err
-		}
-		names = []string{name}
+	labs, err := labsToDelete(ctx, f)
+	if err != nil {
+		return err
 	}
 	log := g.logger()
-	for _, name := range names {
-		b := lab.Backend(netns.New(netns.Options{}))
-		if st, err := lab.LoadState(name); err == nil {
-			if b, err = backendByName(st.Backend); err != nil {
-				return err
-			}
-		}
-		start := time.Now()
-		step := log.Start(fmt.Sprintf("Deleting lab %q", name))
-		err := lab.Down(ctx, b, name)
-		step.End(err == nil)
+	var errs []error
+	for _, s := range labs {
+		b, err := backendByName(s.Backend)
 		if err != nil {
 			return err
 		}
-		log.Debugf(1, "deleted %s in %s", name, time.Since(start))
+		start := time.Now()
+		step := log.Start(fmt.Sprintf("Deleting lab %q", s.Name))
+		err = lab.Down(ctx, b, s.Name)
+		step.End(err == nil)
+		if err != nil {
+			if len(labs) > 1 {
+				err = fmt.Errorf("lab %q: %w", s.Name, err)
+			}
+			errs = append(errs, err) // --all: the other labs still go
+			continue
+		}
+		log.Debugf(1, "deleted %s in %s", s.Name, time.Since(start))
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// labsToDelete is every lab of every backend with --all, else the named
+// lab on the backend its state names (netns when it has no state: an
+// absent lab, or namespaces left by an interrupted up).
+func labsToDelete(ctx context.Context, f *downFlags) ([]lab.Summary, error) {
+	if f.all {
+		var all []lab.Summary
+		for _, b := range []lab.Backend{netns.New(netns.Options{}), kind.New(kind.Options{})} {
+			labs, err := b.List(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("failed to list the %s backend's labs: %w", b.Name(), err)
+			}
+			all = append(all, labs...)
+		}
+		return all, nil
+	}
+	name, err := resolveName(f.name, f.topology)
+	if err != nil {
+		return nil, err
+	}
+	s := lab.Summary{Name: name, Backend: "netns"}
+	if st, err := lab.LoadState(name); err == nil {
+		s.Backend = st.Backend
+	}
+	return []lab.Summary{s}, nil
 }
