@@ -18,8 +18,11 @@ type FailoverEvidence struct {
 	Node     string        `json:"node"`
 	Nexthop  netip.Addr    `json:"nexthop"`
 	HoldTime time.Duration `json:"holdTime"`
-	Before   []netip.Addr  `json:"before"`
-	After    []netip.Addr  `json:"after"`
+	// Slack is the time allowed beyond the hold time for the withdraw
+	// (route installation and polling).
+	Slack  time.Duration `json:"slack"`
+	Before []netip.Addr  `json:"before"`
+	After  []netip.Addr  `json:"after"`
 	// Withdrawn is from stopping the speaker to the next hop leaving the
 	// TOR's kernel route; Restored from restoring it to the next hop's return.
 	Withdrawn time.Duration `json:"withdrawn"`
@@ -29,9 +32,11 @@ type FailoverEvidence struct {
 	// change of the TOR's ECMP set (the withdraw and the restore): a
 	// connection in flight may be rehashed to another node, which has no
 	// conntrack entry for it. They are reported, not held against the check.
-	Requests      int `json:"requests"`
-	Failed        int `json:"failed"`
-	AtRouteChange int `json:"atRouteChange"`
+	// ChangeWindow is how close to a change a batch must be to count there.
+	Requests      int           `json:"requests"`
+	Failed        int           `json:"failed"`
+	AtRouteChange int           `json:"atRouteChange"`
+	ChangeWindow  time.Duration `json:"changeWindow"`
 	// AfterWithdraw counts the requests that succeeded on the shrunk route.
 	AfterWithdraw int            `json:"afterWithdraw"`
 	Failures      map[string]int `json:"failures,omitempty"`
@@ -39,8 +44,13 @@ type FailoverEvidence struct {
 	Err           string         `json:"error,omitempty"`
 }
 
-// holdSlack covers route installation and the polling interval.
-const holdSlack = time.Second
+// The tolerances of node-failover, reported in its evidence: holdSlack
+// covers route installation and the polling interval; a batch of requests
+// within changeWindow of a change of the ECMP set counts as at the change.
+const (
+	holdSlack    = time.Second
+	changeWindow = time.Second
+)
 
 func checkNodeFailover() Check {
 	return Check{Name: "node-failover", Mutates: true, Timeout: 90 * time.Second,
@@ -83,8 +93,11 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 			ev.Node = n.Name
 		}
 	}
-	ev.HoldTime = holdTime(ctx, env, ev.Nexthop)
+	ev.HoldTime, ev.Slack, ev.ChangeWindow = holdTime(ctx, env, ev.Nexthop), holdSlack, changeWindow
 	client, ok := firstHost(env, lab.RoleClient)
+	if !ok {
+		return failAt("find the client", fmt.Errorf("the lab has no client host to send traffic from"))
+	}
 	port := uint16(80)
 	if s, ok := c.Service(e.Service); ok && len(s.Ports) > 0 {
 		port = s.Ports[0].Port
@@ -101,30 +114,28 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		ok       int
 	}
 	var windows []window
-	if ok {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			const batch = 5
-			for tctx.Err() == nil {
-				from := time.Now()
-				b, err := Fetch(tctx, client, URL(e.IP, port), batch, 2)
-				if tctx.Err() != nil {
-					return
-				}
-				for k, v := range b.Failures {
-					failures[k] += v
-				}
-				if n := batch - b.Sent; err != nil && n > 0 { // the requests that did not run failed
-					failures[err.Error()] += n
-				}
-				windows = append(windows, window{from: from, to: time.Now(), failed: batch - b.OK, ok: b.OK})
-				requests += batch
-				failed += batch - b.OK
-				_ = sleep(tctx, 50*time.Millisecond)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		const batch = 5
+		for tctx.Err() == nil {
+			from := time.Now()
+			b, err := Fetch(tctx, client, URL(e.IP, port), batch, 2)
+			if tctx.Err() != nil {
+				return
 			}
-		}()
-	}
+			for k, v := range b.Failures {
+				failures[k] += v
+			}
+			if n := batch - b.Sent; err != nil && n > 0 { // the requests that did not run failed
+				failures[err.Error()] += n
+			}
+			windows = append(windows, window{from: from, to: time.Now(), failed: batch - b.OK, ok: b.OK})
+			requests += batch
+			failed += batch - b.OK
+			_ = sleep(tctx, 50*time.Millisecond)
+		}
+	}()
 	var changes []time.Time // when the TOR's ECMP set changed
 	defer func() {
 		stopTraffic()
@@ -135,7 +146,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		}
 		for _, w := range windows {
 			for _, c := range changes {
-				if w.to.After(c.Add(-time.Second)) && w.from.Before(c.Add(time.Second)) {
+				if w.to.After(c.Add(-changeWindow)) && w.from.Before(c.Add(changeWindow)) {
 					ev.AtRouteChange += w.failed
 					break
 				}
@@ -204,27 +215,30 @@ func holdTime(ctx context.Context, env Env, addr netip.Addr) time.Duration {
 	return time.Duration(env.Topology().TOR.HoldTime) * time.Second
 }
 
-// JudgeFailover passes when the next hop left within the hold time (plus
-// route installation slack), came back after the restore, client requests
-// kept succeeding on the shrunk route, and none failed away from the two
-// route changes.
+// JudgeFailover passes when the next hop left within the hold time plus
+// the evidence's slack, came back after the restore, client requests were
+// sent and kept succeeding on the shrunk route, and none failed away from
+// the two route changes.
 func JudgeFailover(ev FailoverEvidence) Outcome {
 	if ev.Step != "" {
 		return fail(ev, "step %q: %s", ev.Step, ev.Err)
 	}
-	if ev.Withdrawn > ev.HoldTime+holdSlack {
-		return fail(ev, "%s left %s's route after %s, more than the hold time %s", ev.Nexthop, ev.IP, ms(ev.Withdrawn), ev.HoldTime)
+	if ev.Withdrawn > ev.HoldTime+ev.Slack {
+		return fail(ev, "%s left %s's route after %s, more than the hold time %s + %s slack", ev.Nexthop, ev.IP, ms(ev.Withdrawn), ev.HoldTime, ev.Slack)
+	}
+	if ev.Requests == 0 {
+		return fail(ev, "the client sent no request while %s's speaker was stopped", ev.Node)
 	}
 	if n := ev.Failed - ev.AtRouteChange; n > 0 {
 		return fail(ev, "%d of %d client requests failed away from the route changes (%s)", n, ev.Requests, Spread(ev.Failures))
 	}
-	if ev.Requests > 0 && ev.AfterWithdraw == 0 {
+	if ev.AfterWithdraw == 0 {
 		return fail(ev, "no client request succeeded on the route without %s", ev.Nexthop)
 	}
 	rehashed := ""
 	if ev.AtRouteChange > 0 {
-		rehashed = fmt.Sprintf(", %d failed as the ECMP set changed", ev.AtRouteChange)
+		rehashed = fmt.Sprintf(", %d failed as the ECMP set changed (within %s of it)", ev.AtRouteChange, ev.ChangeWindow)
 	}
-	return pass(ev, "%s (%s) withdrawn in %s (hold time %s), restored in %s; client %d/%d requests ok%s",
-		ev.Node, ev.Nexthop, ms(ev.Withdrawn), ev.HoldTime, ms(ev.Restored), ev.Requests-ev.Failed, ev.Requests, rehashed)
+	return pass(ev, "%s (%s) withdrawn in %s (hold time %s + %s slack), restored in %s; client %d/%d requests ok%s",
+		ev.Node, ev.Nexthop, ms(ev.Withdrawn), ev.HoldTime, ev.Slack, ms(ev.Restored), ev.Requests-ev.Failed, ev.Requests, rehashed)
 }

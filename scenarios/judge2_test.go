@@ -214,9 +214,24 @@ func TestJudgeTimelines(t *testing.T) {
 		t.Errorf("client blocked: %q", out.Summary)
 	}
 
-	fo := FailoverEvidence{IP: ip, Node: "node3", Nexthop: n[2], HoldTime: 9 * time.Second, Withdrawn: 7 * time.Second, Requests: 40, AfterWithdraw: 10}
-	if out := JudgeFailover(fo); out.Status != Passed {
+	fo := FailoverEvidence{IP: ip, Node: "node3", Nexthop: n[2], HoldTime: 9 * time.Second, Slack: holdSlack, ChangeWindow: changeWindow,
+		Withdrawn: 7 * time.Second, Requests: 40, AfterWithdraw: 10}
+	if out := JudgeFailover(fo); out.Status != Passed || !strings.Contains(out.Summary, "hold time 9s + 1s slack") {
 		t.Errorf("failover: %q", out.Summary)
+	}
+	inSlack := fo
+	inSlack.Withdrawn = 9500 * time.Millisecond
+	if out := JudgeFailover(inSlack); out.Status != Passed {
+		t.Errorf("withdrawn within the reported slack: %q", out.Summary)
+	}
+	inSlack.Slack = 0
+	if out := JudgeFailover(inSlack); out.Status != Failed || !strings.Contains(out.Summary, "more than the hold time 9s + 0s slack") {
+		t.Errorf("the judge must apply the slack the evidence reports: %q", out.Summary)
+	}
+	silent := fo
+	silent.Requests, silent.AfterWithdraw = 0, 0
+	if out := JudgeFailover(silent); out.Status != Failed || !strings.Contains(out.Summary, "the client sent no request") {
+		t.Errorf("no client traffic: %q", out.Summary)
 	}
 	slow := fo
 	slow.Withdrawn = 12 * time.Second
