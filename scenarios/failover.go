@@ -171,11 +171,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		defer cancel()
 		_ = restore(cctx)
 	}()
-	_, err = waitFor(ctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
-		fib, err := fibNexthops(ctx, env, []netip.Addr{e.IP})
-		ev.After = fib[e.IP]
-		return err == nil && !slices.Contains(ev.After, ev.Nexthop), nil
-	})
+	ev.After, err = waitNexthop(ctx, env, e.IP, ev.Nexthop, false)
 	ev.Withdrawn = time.Since(start)
 	changes = append(changes, time.Now())
 	if err != nil {
@@ -190,16 +186,33 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 	if err != nil {
 		return failAt("restore the speaker on "+ev.Node, err)
 	}
-	_, err = waitFor(cctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
-		fib, err := fibNexthops(ctx, env, []netip.Addr{e.IP})
-		return err == nil && slices.Contains(fib[e.IP], ev.Nexthop), nil
-	})
+	_, err = waitNexthop(cctx, env, e.IP, ev.Nexthop, true)
 	ev.Restored = time.Since(rstart)
 	changes = append(changes, time.Now())
 	if err != nil {
 		return failAt("restore", fmt.Errorf("%s did not get %s back after the speaker was restored: %w", e.IP, ev.Nexthop, err))
 	}
 	return ev
+}
+
+// waitNexthop waits until the TOR's kernel route for ip has nh (present)
+// or lacks it, and returns the last next hops it read. A failed read is
+// retried; when the deadline comes, the error says how the last read failed.
+func waitNexthop(ctx context.Context, env Env, ip, nh netip.Addr, present bool) ([]netip.Addr, error) {
+	var last []netip.Addr
+	var readErr error
+	_, err := waitFor(ctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
+		fib, err := fibNexthops(ctx, env, []netip.Addr{ip})
+		if readErr = err; err != nil {
+			return false, nil
+		}
+		last = fib[ip]
+		return slices.Contains(last, nh) == present, nil
+	})
+	if err != nil && readErr != nil {
+		err = fmt.Errorf("%w (the last read of the TOR's routes failed: %v)", err, readErr)
+	}
+	return last, err
 }
 
 // holdTime returns the negotiated hold time of the TOR's session with addr
