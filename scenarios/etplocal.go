@@ -124,21 +124,19 @@ func runETPLocal(ctx context.Context, env Env) (ev ETPEvidence) {
 	}); err != nil {
 		return failAt("wait for ready endpoints", fmt.Errorf("%d of %d pods ready: %w", readyPods(si), ev.Replicas, err))
 	}
-	if ev.Before, _, err = waitNexthops(ctx, env, &si); err != nil {
+	cluster, _, err := waitNexthops(ctx, env, &si)
+	ev.Before = cluster.Got
+	if err != nil {
 		return failAt("route under ETP=Cluster", err)
 	}
 	patch := []byte(`{"spec":{"externalTrafficPolicy":"Local"}}`)
 	if _, err := kc.CoreV1().Services(svc.Namespace).Patch(ctx, svc.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		return failAt("switch to Local", err)
 	}
-	if ev.After, ev.Shrunk, err = waitNexthops(ctx, env, &si); err != nil {
+	local, d, err := waitNexthops(ctx, env, &si)
+	ev.After, ev.Shrunk, ev.Want, ev.PodNodes = local.Got, d, local.Want, local.Eligible
+	if err != nil {
 		return failAt("route under ETP=Local", err)
-	}
-	c, _ = env.Cluster(ctx)
-	ev.PodNodes = EligibleNodes(c, si)
-	ev.Want = map[netip.Addr][]netip.Addr{}
-	for _, ip := range si.LBIPs {
-		ev.Want[ip] = NodeAddrs(c, ev.PodNodes, ip)
 	}
 	// Send a few requests per LB IP and look for the client's address in
 	// the access logs; the rules for Local may trail the routes a moment,

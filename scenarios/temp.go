@@ -178,11 +178,18 @@ func fibNexthops(ctx context.Context, env Env, ips []netip.Addr) (map[netip.Addr
 	return out, nil
 }
 
+// fibState is one observation of a Service's routes: the eligible nodes,
+// their addresses per LB IP (Want) and the TOR's kernel next hops (Got).
+type fibState struct {
+	Eligible  []string
+	Want, Got map[netip.Addr][]netip.Addr
+}
+
 // waitNexthops waits until the TOR's FIB next hops for every IP of si equal
-// the eligible nodes' addresses; it returns them.
-func waitNexthops(ctx context.Context, env Env, si *ServiceInfo) (map[netip.Addr][]netip.Addr, time.Duration, error) {
-	var got map[netip.Addr][]netip.Addr
-	var want map[netip.Addr][]netip.Addr
+// the eligible nodes' addresses; it returns the observation that matched
+// (the last one on failure).
+func waitNexthops(ctx context.Context, env Env, si *ServiceInfo) (fibState, time.Duration, error) {
+	var st fibState
 	d, err := waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
 		c, err := env.Cluster(ctx)
 		if err != nil {
@@ -194,23 +201,23 @@ func waitNexthops(ctx context.Context, env Env, si *ServiceInfo) (map[netip.Addr
 			return false, err
 		}
 		*si = fresh
-		el := EligibleNodes(c, fresh)
-		want = map[netip.Addr][]netip.Addr{}
+		st.Eligible = EligibleNodes(c, fresh)
+		st.Want = map[netip.Addr][]netip.Addr{}
 		for _, ip := range fresh.LBIPs {
-			want[ip] = NodeAddrs(c, el, ip)
+			st.Want[ip] = NodeAddrs(c, st.Eligible, ip)
 		}
-		if got, err = fibNexthops(ctx, env, fresh.LBIPs); err != nil {
+		if st.Got, err = fibNexthops(ctx, env, fresh.LBIPs); err != nil {
 			return false, err
 		}
-		for ip, w := range want {
-			if joinAddrs(w) != joinAddrs(got[ip]) {
+		for ip, w := range st.Want {
+			if joinAddrs(w) != joinAddrs(st.Got[ip]) {
 				return false, nil
 			}
 		}
 		return true, nil
 	})
 	if err != nil {
-		return got, d, fmt.Errorf("the TOR's routes for %s did not reach the eligible next hops (want %v, have %v): %w", si.Key(), want, got, err)
+		return st, d, fmt.Errorf("the TOR's routes for %s did not reach the eligible next hops (want %v, have %v): %w", si.Key(), st.Want, st.Got, err)
 	}
-	return got, d, nil
+	return st, d, nil
 }

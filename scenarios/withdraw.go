@@ -64,7 +64,8 @@ func runWithdraw(ctx context.Context, env Env) WithdrawEvidence {
 	if err != nil {
 		return failAt("allocate", err)
 	}
-	ev.Nexthops, ev.Routed, err = waitNexthops(ctx, env, &si)
+	routed, d, err := waitNexthops(ctx, env, &si)
+	ev.Nexthops, ev.Routed = routed.Got, d
 	if err != nil {
 		return failAt("route", err)
 	}
