@@ -43,21 +43,23 @@ func inspectIPT(ctx context.Context, iv *inspection) error {
 	var views []nodeView
 	for _, n := range iv.nodes {
 		rs := map[bool]*iptables.Ruleset{}
-		for fam, want := range map[bool]bool{false: v4, true: v6} {
-			if !want {
+		for _, fam := range []struct { // IPv4 first, every time
+			v6, want bool
+			cmd      string
+		}{{false, v4, "iptables-save"}, {true, v6, "ip6tables-save"}} {
+			if !fam.want {
 				continue
 			}
-			cmd := map[bool]string{false: "iptables-save", true: "ip6tables-save"}[fam]
-			out, err := n.Command(ctx, cmd, "-c")
+			out, err := n.Command(ctx, fam.cmd, "-c")
 			if err != nil {
 				iv.problem(n.Name, err)
 				continue
 			}
 			if iv.f.output == "raw" {
-				iv.raw(n.Name+": "+cmd+" -c", out)
+				iv.raw(n.Name+": "+fam.cmd+" -c", out)
 				continue
 			}
-			if rs[fam], err = iptables.Parse(out); err != nil {
+			if rs[fam.v6], err = iptables.Parse(out); err != nil {
 				iv.problem(n.Name, err)
 			}
 		}
@@ -190,8 +192,10 @@ func inspectIPVS(ctx context.Context, iv *inspection) error {
 			continue
 		}
 		sets := scenarios.ReadIPSets(ctx, n)
-		for _, s := range sets {
-			v.Sets = append(v.Sets, s)
+		for _, fam := range []bool{false, true} { // IPv4 first, every time
+			if s := sets[fam]; s != nil {
+				v.Sets = append(v.Sets, s)
+			}
 		}
 		views = append(views, v)
 		if iv.f.output != "table" {
