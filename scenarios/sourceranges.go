@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/lblab/lblab/internal/lab"
 )
 
@@ -33,38 +35,24 @@ func runRanges(ctx context.Context, env Env) (ev RangesEvidence) {
 		ev.Step, ev.Err = step, err.Error()
 		return ev
 	}
-	kc, err := env.Kube()
-	if err != nil {
-		return failAt("connect", err)
-	}
-	_, base, err := baseService(ctx, env)
-	if err != nil {
-		return failAt("find the topology's Service", err)
-	}
 	client, ok1 := firstHost(env, lab.RoleClient)
 	t, ok2 := tor(env)
 	if !ok1 || !ok2 {
 		return failAt("find the client and the TOR", fmt.Errorf("the lab needs both"))
 	}
-	svc := tempService(base, TempPrefix+"ranges")
-	for _, a := range client.Addrs {
-		p := netip.PrefixFrom(a, a.BitLen())
-		ev.Ranges = append(ev.Ranges, p)
-		svc.Spec.LoadBalancerSourceRanges = append(svc.Spec.LoadBalancerSourceRanges, p.String())
-	}
-	ev.Service = svc.Namespace + "/" + svc.Name
-	cleanup, err := createService(ctx, kc, svc)
+	lb, cleanup, step, err := startTempLB(ctx, env, TempPrefix+"ranges", func(svc *corev1.Service) {
+		for _, a := range client.Addrs {
+			p := netip.PrefixFrom(a, a.BitLen())
+			ev.Ranges = append(ev.Ranges, p)
+			svc.Spec.LoadBalancerSourceRanges = append(svc.Spec.LoadBalancerSourceRanges, p.String())
+		}
+	})
 	defer cleanup()
+	ev.Service = lb.Key
 	if err != nil {
-		return failAt("create", err)
+		return failAt(step, err)
 	}
-	si, _, err := waitIPs(ctx, kc, svc.Namespace, svc.Name)
-	if err != nil {
-		return failAt("allocate", err)
-	}
-	if _, _, err := waitNexthops(ctx, env, &si); err != nil {
-		return failAt("route", err)
-	}
+	si := lb.Info
 	port := si.Ports[0].Port
 	for _, ip := range si.LBIPs {
 		if _, ok := client.Addr(ip.Is6()); !ok {

@@ -63,6 +63,48 @@ func tempService(base *corev1.Service, name string) *corev1.Service {
 	return s
 }
 
+// tempLB is a temporary LoadBalancer Service of a mutating check, as far
+// as startTempLB got with it.
+type tempLB struct {
+	kc        kubernetes.Interface
+	Key       string        // namespace/name
+	Info      ServiceInfo   // with its LB IPs and endpoints
+	Allocated time.Duration // from the create to its IPs
+	Routes    fibState      // the TOR's routes once they matched
+	Routed    time.Duration // from the IPs to those routes
+}
+
+// startTempLB creates the LoadBalancer Service name, modelled on the
+// topology's first one and changed by edit (nil: unchanged), and waits for
+// its IPs and for the TOR's routes to them. The cleanup it returns, never
+// nil, deletes the Service on a fresh context; on failure, step names what
+// did not complete.
+func startTempLB(ctx context.Context, env Env, name string, edit func(*corev1.Service)) (lb tempLB, cleanup func(), step string, err error) {
+	cleanup = func() {}
+	if lb.kc, err = env.Kube(); err != nil {
+		return lb, cleanup, "connect", err
+	}
+	_, base, err := baseService(ctx, env)
+	if err != nil {
+		return lb, cleanup, "find the topology's Service", err
+	}
+	svc := tempService(base, name)
+	if edit != nil {
+		edit(svc)
+	}
+	lb.Key = svc.Namespace + "/" + svc.Name
+	if cleanup, err = createService(ctx, lb.kc, svc); err != nil {
+		return lb, cleanup, "create", err
+	}
+	if lb.Info, lb.Allocated, err = waitIPs(ctx, lb.kc, svc.Namespace, svc.Name); err != nil {
+		return lb, cleanup, "allocate", err
+	}
+	if lb.Routes, lb.Routed, err = waitNexthops(ctx, env, &lb.Info); err != nil {
+		return lb, cleanup, "route", err
+	}
+	return lb, cleanup, "", nil
+}
+
 // create creates svc after deleting a leftover of the same name, and
 // returns a cleanup that deletes it on a fresh context.
 func createService(ctx context.Context, kc kubernetes.Interface, svc *corev1.Service) (func(), error) {

@@ -44,32 +44,13 @@ func runWithdraw(ctx context.Context, env Env) WithdrawEvidence {
 		ev.Step, ev.Err = step, err.Error()
 		return ev
 	}
-	kc, err := env.Kube()
-	if err != nil {
-		return failAt("connect", err)
-	}
-	_, base, err := baseService(ctx, env)
-	if err != nil {
-		return failAt("find the topology's Service", err)
-	}
-	svc := tempService(base, TempPrefix+"withdraw")
-	ev.Service = svc.Namespace + "/" + svc.Name
-	cleanup, err := createService(ctx, kc, svc)
+	lb, cleanup, step, err := startTempLB(ctx, env, TempPrefix+"withdraw", nil)
 	defer cleanup()
+	ev.Service, ev.IPs, ev.Allocated, ev.Nexthops, ev.Routed = lb.Key, lb.Info.LBIPs, lb.Allocated, lb.Routes.Got, lb.Routed
 	if err != nil {
-		return failAt("create", err)
+		return failAt(step, err)
 	}
-	si, d, err := waitIPs(ctx, kc, svc.Namespace, svc.Name)
-	ev.IPs, ev.Allocated = si.LBIPs, d
-	if err != nil {
-		return failAt("allocate", err)
-	}
-	routed, d, err := waitNexthops(ctx, env, &si)
-	ev.Nexthops, ev.Routed = routed.Got, d
-	if err != nil {
-		return failAt("route", err)
-	}
-	if err := kc.CoreV1().Services(svc.Namespace).Delete(ctx, svc.Name, metav1.DeleteOptions{}); err != nil {
+	if err := lb.kc.CoreV1().Services(lb.Info.Namespace).Delete(ctx, lb.Info.Name, metav1.DeleteOptions{}); err != nil {
 		return failAt("delete", err)
 	}
 	ev.Withdrawn, err = waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
