@@ -93,14 +93,22 @@ func runETPLocal(ctx context.Context, env Env) (ev ETPEvidence) {
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "nginx", Image: w.Image,
 					Ports: []corev1.ContainerPort{{ContainerPort: 80}}}}}}}}
 	deps := kc.AppsV1().Deployments(base.Namespace)
-	_ = deps.Delete(ctx, name, metav1.DeleteOptions{})
-	if _, err := deps.Create(ctx, dep, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+	// A leftover of an interrupted run goes first, with its pods: they carry
+	// the labels the Service selects.
+	fg := metav1.DeletePropagationForeground
+	_ = deps.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &fg})
+	if err := waitGone(ctx, func(ctx context.Context) error {
+		_, err := deps.Get(ctx, name, metav1.GetOptions{})
+		return err
+	}); err != nil {
+		return failAt("delete a leftover Deployment", err)
+	}
+	if _, err := deps.Create(ctx, dep, metav1.CreateOptions{}); err != nil {
 		return failAt("create the Deployment", err)
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()
-		fg := metav1.DeletePropagationForeground
 		if err := deps.Delete(cctx, name, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil && !apierrors.IsNotFound(err) {
 			fmt.Fprintf(os.Stderr, "WARNING: failed to delete Deployment %s/%s: %v\n", base.Namespace, name, err)
 		}
