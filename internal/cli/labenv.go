@@ -10,13 +10,14 @@ import (
 )
 
 // speakerBackend is implemented by backends that can stop and restore a
-// node's speaker for node-failover (the kind backend: delete the pod).
+// node's speaker for node-failover (both freeze the speaker process).
 type speakerBackend interface {
 	Speakers(labName string) scenarios.SpeakerControl
 }
 
 // probeBackend is implemented by backends whose nodes hold the lblab
-// binary at a known path (the kind backend copies it into the nodes).
+// binary at a known path (netns nodes share the machine's; the kind
+// backend copies it into the nodes of ipvs labs).
 type probeBackend interface {
 	ProbePath() string
 }
@@ -42,21 +43,11 @@ func openLab(ctx context.Context, name string) (*scenarios.LiveEnv, *lab.State, 
 			env.Kubeconfig = kc
 		}
 	}
-	switch sb := b.(type) {
-	case speakerBackend:
+	if sb, ok := b.(speakerBackend); ok {
 		env.SpeakerCtl = sb.Speakers(name)
-	default:
-		if b.Name() == "netns" {
-			env.SpeakerCtl = scenarios.NetnsSpeakers{Lab: name}
-		}
 	}
 	if pb, ok := b.(probeBackend); ok {
 		env.ProbePath = pb.ProbePath()
-	} else if b.Name() == "netns" {
-		// netns nodes share the host's file system: the running binary is there.
-		if exe, err := os.Executable(); err == nil {
-			env.ProbePath = exe
-		}
 	}
 	return env, st, b, nil
 }
