@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 
@@ -135,7 +136,11 @@ func (e *LiveEnv) Cluster(ctx context.Context) (*Cluster, error) {
 		if w.Service == nil || w.Service.Type != "LoadBalancer" {
 			continue
 		}
-		si, err := ReadService(ctx, kc, w.Namespace, w.Name)
+		i := slices.IndexFunc(all.Items, func(s corev1.Service) bool { return s.Namespace == w.Namespace && s.Name == w.Name })
+		if i < 0 {
+			return nil, errNoService(w.Namespace, w.Name)
+		}
+		si, err := withEndpoints(ctx, kc, &all.Items[i])
 		if err != nil {
 			return nil, err
 		}
@@ -144,21 +149,30 @@ func (e *LiveEnv) Cluster(ctx context.Context) (*Cluster, error) {
 	return c, nil
 }
 
+func errNoService(namespace, name string) error {
+	return fmt.Errorf("Service %s/%s does not exist (the topology's workloads define it; run `lblab up` again to create it)", namespace, name)
+}
+
 // ReadService reads one Service and its EndpointSlices.
 func ReadService(ctx context.Context, kc kubernetes.Interface, namespace, name string) (ServiceInfo, error) {
 	svc, err := kc.CoreV1().Services(namespace).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return ServiceInfo{}, fmt.Errorf("Service %s/%s does not exist (the topology's workloads define it; run `lblab up` again to create it)", namespace, name)
+		return ServiceInfo{}, errNoService(namespace, name)
 	}
 	if err != nil {
 		return ServiceInfo{}, fmt.Errorf("failed to get Service %s/%s: %w", namespace, name, err)
 	}
-	slices, err := kc.DiscoveryV1().EndpointSlices(namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: discoveryv1.LabelServiceName + "=" + name})
+	return withEndpoints(ctx, kc, svc)
+}
+
+// withEndpoints reads the Service's EndpointSlices and reduces both.
+func withEndpoints(ctx context.Context, kc kubernetes.Interface, svc *corev1.Service) (ServiceInfo, error) {
+	eps, err := kc.DiscoveryV1().EndpointSlices(svc.Namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: discoveryv1.LabelServiceName + "=" + svc.Name})
 	if err != nil {
-		return ServiceInfo{}, fmt.Errorf("failed to list EndpointSlices of %s/%s: %w", namespace, name, err)
+		return ServiceInfo{}, fmt.Errorf("failed to list EndpointSlices of %s/%s: %w", svc.Namespace, svc.Name, err)
 	}
-	return ServiceInfoFrom(svc, slices.Items), nil
+	return ServiceInfoFrom(svc, eps.Items), nil
 }
 
 // RESTConfig returns the client configuration for the lab's cluster.
