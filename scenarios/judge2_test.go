@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lblab/lblab/internal/dataplane/iptables"
+	"github.com/lblab/lblab/internal/dataplane/ipvs"
 	"github.com/lblab/lblab/internal/dataplane/nftables"
 )
 
@@ -325,5 +326,25 @@ func TestParseBatchCaptured(t *testing.T) {
 	if b.Sent != 5 || b.OK != 3 || len(b.Nodes) != 3 || len(b.Pods) != 3 || b.Failures["HTTP 404"] != 1 ||
 		b.Failures["network failure (timeout, refused or unreachable)"] != 1 {
 		t.Errorf("batch %+v", b)
+	}
+}
+
+// TestIPVSFrontend: an IPVS virtual server counts only with its IP in the
+// LB ipset of its own family, and the error names that set.
+func TestIPVSFrontend(t *testing.T) {
+	v4, v6 := netip.MustParseAddr("198.51.100.0"), netip.MustParseAddr("2001:db8:100::")
+	rs := []ipvs.RealServer{{Address: netip.MustParseAddrPort("10.244.1.2:80"), Weight: 1}}
+	d := &ipvs.Dump{Available: true, VirtualServers: []ipvs.VirtualServer{
+		{Address: v4, Protocol: "tcp", Port: 80, RealServers: rs}, {Address: v6, Protocol: "tcp", Port: 80}}}
+	sets := map[bool]*ipvs.Set{false: {Name: ipvs.LoadBalancerSet, Entries: []ipvs.Member{{Address: v4, Protocol: "tcp", Port: 80}}}}
+	f, err := ipvsFrontend(d, sets, v4, "tcp", 80)
+	if err != nil || joinAddrs(f.Backends) != "10.244.1.2:80" {
+		t.Errorf("IPv4 in its set: %v %v", f.Backends, err)
+	}
+	if _, err := ipvsFrontend(d, sets, v6, "tcp", 80); err == nil || !strings.Contains(err.Error(), "not in ipset KUBE-6-LOAD-BALANCER") {
+		t.Errorf("IPv6 missing from its set: %v", err)
+	}
+	if _, err := ipvsFrontend(d, sets, v4, "tcp", 443); err == nil || !strings.Contains(err.Error(), "no IPVS virtual server 198.51.100.0:443/tcp") {
+		t.Errorf("no virtual server: %v", err)
 	}
 }

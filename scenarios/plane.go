@@ -104,8 +104,8 @@ func ReadIPVS(ctx context.Context, env Env, node lab.Node) (*ipvs.Dump, error) {
 // left out).
 func ReadIPSets(ctx context.Context, node lab.Node) map[bool]*ipvs.Set {
 	sets := map[bool]*ipvs.Set{}
-	for v6, name := range map[bool]string{false: ipvs.LoadBalancerSet, true: ipvs.LoadBalancerSetV6} {
-		out, err := node.Command(ctx, "ipset", "list", name)
+	for _, v6 := range []bool{false, true} {
+		out, err := node.Command(ctx, "ipset", "list", ipvs.LoadBalancerSetOf(v6))
 		if err != nil {
 			continue
 		}
@@ -126,17 +126,24 @@ func readIPVS(ctx context.Context, env Env, node lab.Node) (Plane, error) {
 	}
 	sets := ReadIPSets(ctx, node)
 	return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
-		vs, ok := d.Lookup(ip, proto, port)
-		if !ok {
-			return dataplane.Frontend{}, fmt.Errorf("no IPVS virtual server %s/%s", netip.AddrPortFrom(ip, port), proto)
-		}
-		set := sets[ip.Is6()]
-		f := vs.Frontend(set)
-		if set == nil || !set.Has(ip, proto, port) {
-			return f, fmt.Errorf("virtual server %s/%s exists but the IP is not in ipset %s", netip.AddrPortFrom(ip, port), proto, ipvs.LoadBalancerSet)
-		}
-		return f, nil
+		return ipvsFrontend(d, sets, ip, proto, port)
 	}, nil
+}
+
+// ipvsFrontend is what a node's IPVS table and LB ipsets (by family) do
+// with ip:port/proto: the virtual server must exist and its IP be in the
+// ipset of its family.
+func ipvsFrontend(d *ipvs.Dump, sets map[bool]*ipvs.Set, ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
+	vs, ok := d.Lookup(ip, proto, port)
+	if !ok {
+		return dataplane.Frontend{}, fmt.Errorf("no IPVS virtual server %s/%s", netip.AddrPortFrom(ip, port), proto)
+	}
+	set := sets[ip.Is6()]
+	f := vs.Frontend(set)
+	if set == nil || !set.Has(ip, proto, port) {
+		return f, fmt.Errorf("virtual server %s/%s exists but the IP is not in ipset %s", netip.AddrPortFrom(ip, port), proto, ipvs.LoadBalancerSetOf(ip.Is6()))
+	}
+	return f, nil
 }
 
 // CiliumLBList runs `cilium-dbg bpf lb list -o json` in the Cilium agent

@@ -16,6 +16,14 @@ const (
 	LoadBalancerSetV6 = "KUBE-6-LOAD-BALANCER"
 )
 
+// LoadBalancerSetOf returns the LB ipset of one family.
+func LoadBalancerSetOf(v6 bool) string {
+	if v6 {
+		return LoadBalancerSetV6
+	}
+	return LoadBalancerSet
+}
+
 // Set is one `ipset list NAME`.
 type Set struct {
 	Name    string   `json:"name"`
