@@ -54,18 +54,15 @@ func newControllerCommand(g *globals) *cobra.Command {
 }
 
 func runController(ctx context.Context, g *globals, f *controllerFlags) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := controllerRESTConfig(f.kubeconfig)
+	cfg, err := restConfig(f.kubeconfig)
 	if err != nil {
 		return err
 	}
 	cfg.QPS, cfg.Burst = f.qps, f.burst
 	cfg.UserAgent = "lblab-controller"
-	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: controllerLogLevel(g.verbosity)}))
+	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: logLevel(g.verbosity)}))
 	start := time.Now()
 	log.Info("starting lblab controller", "handleClassless", f.opts.HandleClassless, "leaderElect", f.opts.LeaderElect)
 	err = controller.Main(ctx, cfg, f.opts, log)
@@ -76,8 +73,9 @@ func runController(ctx context.Context, g *globals, f *controllerFlags) error {
 	return err
 }
 
-// controllerRESTConfig loads a kubeconfig, or the in-cluster config when path is "".
-func controllerRESTConfig(path string) (*rest.Config, error) {
+// restConfig loads a kubeconfig, or the in-cluster config when path is ""
+// (the controller and the speakers run in a kind cluster).
+func restConfig(path string) (*rest.Config, error) {
 	if path == "" {
 		cfg, err := rest.InClusterConfig()
 		if err != nil {
@@ -92,7 +90,8 @@ func controllerRESTConfig(path string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-func controllerLogLevel(verbosity int) slog.Level {
+// logLevel is the level of the in-lab daemons' logs: debug from -v on.
+func logLevel(verbosity int) slog.Level {
 	if verbosity > 0 {
 		return slog.LevelDebug
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"os/signal"
 	"syscall"
 
@@ -51,9 +50,6 @@ func newNodeAgentCommand(g *globals) *cobra.Command {
 }
 
 func runNodeAgent(ctx context.Context, g *globals, f *nodeAgentFlags) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ips, err := nodeagent.ParseNodeIPs(f.nodeIPs)
 	if err != nil {
 		return err
@@ -86,15 +82,11 @@ func runNodeAgent(ctx context.Context, g *globals, f *nodeAgentFlags) error {
 	if err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if g.verbosity > 0 {
-		level = slog.LevelDebug
-	}
 	agent, err := nodeagent.New(cfg, nodeagent.Deps{
 		Client:  client,
 		Network: network,
 		Runtime: nodeagent.NewLinuxRuntime(),
-		Log:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("node", f.node),
+		Log:     slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: logLevel(g.verbosity)})).With("node", f.node),
 	})
 	if err != nil {
 		return err

@@ -17,8 +17,6 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/lblab/lblab/controller/speaker"
 	"github.com/lblab/lblab/controller/speaker/bgp"
@@ -65,15 +63,12 @@ so the gobgp v4 CLI works inside the node (gobgp neighbor, gobgp global rib).`,
 }
 
 func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if f.node == "" {
 		return errors.New("no node name: pass --node NAME (or set NODE_NAME, e.g. from the downward API)")
 	}
-	cfg, err := speakerRESTConfig(f.kubeconfig)
+	cfg, err := restConfig(f.kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -92,11 +87,7 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 		// a little CPU for a heap that grows to 1.5x the live data, not 2x.
 		debug.SetGCPercent(50)
 	}
-	level := slog.LevelInfo
-	if g.verbosity > 0 {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})).With("node", f.node)
+	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: logLevel(g.verbosity)})).With("node", f.node)
 	metrics := speaker.NewMetrics()
 	if f.metricsAddr != "" {
 		l, err := net.Listen("tcp", f.metricsAddr)
@@ -128,20 +119,4 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 	}
 	log.Info("starting lblab speaker", "gobgpAPI", f.gobgpAPI, "metrics", f.metricsAddr)
 	return spk.Run(ctx)
-}
-
-// speakerRESTConfig loads a kubeconfig, or the in-cluster config when path is "".
-func speakerRESTConfig(path string) (*rest.Config, error) {
-	if path == "" {
-		cfg, err := rest.InClusterConfig()
-		if err != nil {
-			return nil, fmt.Errorf("failed to load the in-cluster config (pass --kubeconfig outside a cluster): %w", err)
-		}
-		return cfg, nil
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", path)
-	if err != nil {
-		return nil, fmt.Errorf("failed to load kubeconfig %s: %w", path, err)
-	}
-	return cfg, nil
 }
