@@ -133,21 +133,3 @@ func Lookup(routes []Route, p netip.Prefix) (Route, bool) {
 	}
 	return Route{}, false
 }
-
-// HostRoutes returns the /32 and /128 routes inside any of the prefixes
-// (typically the LoadBalancer pools), in order.
-func HostRoutes(routes []Route, within []netip.Prefix) []Route {
-	var out []Route
-	for _, r := range routes {
-		if !r.Dst.IsSingleIP() {
-			continue
-		}
-		for _, w := range within {
-			if w.Contains(r.Dst.Addr()) {
-				out = append(out, r)
-				break
-			}
-		}
-	}
-	return out
-}

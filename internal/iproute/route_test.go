@@ -60,13 +60,7 @@ func TestGateways(t *testing.T) {
 	}
 }
 
-func TestHostRoutesAndErrors(t *testing.T) {
-	data, _ := os.ReadFile(filepath.Join("testdata", "all-ipv4.json"))
-	routes, _ := Parse(data)
-	hr := HostRoutes(routes, []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")})
-	if len(hr) != 2 {
-		t.Errorf("host routes in the pool: %v, want 2", hr)
-	}
+func TestParseErrors(t *testing.T) {
 	if _, err := Parse([]byte(`[{"dst":"bogus"}]`)); err == nil {
 		t.Error("want an error for a bad destination")
 	}

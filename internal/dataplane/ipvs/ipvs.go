@@ -1,7 +1,6 @@
 package ipvs
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -49,11 +48,6 @@ type Dump struct {
 	Available      bool            `json:"available"`
 	Reason         string          `json:"reason,omitempty"`
 	VirtualServers []VirtualServer `json:"virtualServers"`
-}
-
-// Reader reads a node's IPVS table.
-type Reader interface {
-	Read(ctx context.Context) (*Dump, error)
 }
 
 // ParseDump parses the JSON of `lblab probe ipvs`.
