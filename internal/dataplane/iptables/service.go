@@ -3,6 +3,7 @@ package iptables
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/lblab/lblab/internal/dataplane"
@@ -153,7 +154,7 @@ func findDest(c *Chain, addr netip.Addr, proto string, port uint16, targets ...s
 		if r.NotDestination || r.Destination != netip.PrefixFrom(addr, addr.BitLen()) || r.DPort != port || r.Protocol != proto {
 			continue
 		}
-		if len(targets) == 0 || containsStr(targets, r.Target) {
+		if len(targets) == 0 || slices.Contains(targets, r.Target) {
 			return r
 		}
 	}
@@ -179,15 +180,6 @@ func lastJump(c *Chain, prefixes ...string) string {
 func serviceName(comment string) string {
 	name, _, _ := strings.Cut(comment, " ")
 	return name
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func hostPort(a netip.Addr, proto string, port uint16) string {
