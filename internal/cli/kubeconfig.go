@@ -43,8 +43,7 @@ func labKubeconfig(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	l := &lab.Lab{Name: name}
-	path := l.Kubeconfig()
+	path := lab.Kubeconfig(name)
 	if _, err := os.Stat(path); err != nil {
 		if st.FabricOnly {
 			return "", &exitError{code: 2, err: fmt.Errorf("lab %q was brought up with --fabric-only and has no Kubernetes; run `lblab up --name %s` to add it", name, name)}

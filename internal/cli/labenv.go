@@ -38,7 +38,7 @@ func openLab(ctx context.Context, name string) (*scenarios.LiveEnv, *lab.State, 
 		return nil, nil, nil, err
 	}
 	env := &scenarios.LiveEnv{LabName: name, Topo: t, HostList: hosts}
-	if kc := lab.StateDir(name) + "/kubeconfig"; !st.FabricOnly {
+	if kc := lab.Kubeconfig(name); !st.FabricOnly {
 		if _, err := os.Stat(kc); err == nil {
 			env.Kubeconfig = kc
 		}

@@ -79,7 +79,7 @@ func runStatus(ctx context.Context, g *globals, f *statusFlags) error {
 	s := labStatus{Name: name, Backend: st.Backend, Phase: st.Phase, Dataplane: string(st.Dataplane),
 		Controller: string(st.Controller)}
 	if !st.FabricOnly {
-		s.Kubeconfig = lab.StateDir(name) + "/kubeconfig"
+		s.Kubeconfig = lab.Kubeconfig(name)
 	}
 	for _, n := range nodes {
 		h := hostStatus{Name: n.Name, Role: n.Role}

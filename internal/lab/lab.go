@@ -52,7 +52,7 @@ func (l *Lab) StateDir() string { return StateDir(l.Name) }
 func (l *Lab) RunDir() string { return RunDir(l.Name) }
 
 // Kubeconfig is the path of the lab's admin kubeconfig for the host.
-func (l *Lab) Kubeconfig() string { return filepath.Join(l.StateDir(), "kubeconfig") }
+func (l *Lab) Kubeconfig() string { return Kubeconfig(l.Name) }
 
 // Path returns a path inside the lab's state directory.
 func (l *Lab) Path(elem ...string) string {

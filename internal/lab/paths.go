@@ -43,6 +43,9 @@ func StateDir(name string) string { return filepath.Join(StateRoot(), name) }
 // RunDir is the lab's runtime directory.
 func RunDir(name string) string { return filepath.Join(RunRoot(), name) }
 
+// Kubeconfig is the path of the lab's admin kubeconfig for the host.
+func Kubeconfig(name string) string { return filepath.Join(StateDir(name), "kubeconfig") }
+
 // Lock takes an exclusive lock over all labs of this user, so concurrent
 // `up`s do not choose the same subnets. Call the returned func to release.
 func Lock() (func(), error) {

@@ -34,7 +34,7 @@ func (b *backend) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("failed to list kind clusters: %w", err))
 	} else if slices.Contains(clusters, name) {
-		if err := b.clusters().Delete(name, lab.StateDir(name)+"/kubeconfig"); err != nil {
+		if err := b.clusters().Delete(name, lab.Kubeconfig(name)); err != nil {
 			errs = append(errs, err)
 		}
 	}
