@@ -94,8 +94,10 @@ func runStatus(ctx context.Context, g *globals, f *statusFlags) error {
 			s.BGP = torBGP(ctx, n)
 		}
 	}
-	if t, err := lab.LoadTopology(name); err == nil && s.BGP.ASN == 0 {
-		s.BGP.ASN = t.TOR.ASN // FRR reports its AS only once it has peers
+	if s.BGP.ASN == 0 { // FRR reports its AS only once it has peers
+		if t, err := lab.LoadTopology(name); err == nil {
+			s.BGP.ASN = t.TOR.ASN
+		}
 	}
 	if f.output == "json" {
 		enc := json.NewEncoder(g.stdout)
