@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -141,7 +142,7 @@ func (iv *inspection) loadServices(ctx context.Context) error {
 }
 
 // each calls fn for every LB IP:port of the selected Services.
-func (iv *inspection) each(fn func(s scenarios.ServiceInfo, ip scenariosAddr, p scenarios.PortInfo)) {
+func (iv *inspection) each(fn func(s scenarios.ServiceInfo, ip netip.Addr, p scenarios.PortInfo)) {
 	for _, s := range iv.services {
 		for _, ip := range s.LBIPs {
 			for _, p := range s.Ports {
@@ -151,9 +152,32 @@ func (iv *inspection) each(fn func(s scenarios.ServiceInfo, ip scenariosAddr, p 
 	}
 }
 
+// show records one node's view of an LB IP:port for -o json and, for -o
+// table, prints it under a heading: the error, or what print writes. An
+// error marks the run failed.
+func (iv *inspection) show(views *[]nodeView, node string, s scenarios.ServiceInfo, ip netip.Addr, p scenarios.PortInfo,
+	view any, err error, print func(w io.Writer)) {
+	v := nodeView{Node: node, Service: s.Key(), Target: target(ip, p)}
+	if err != nil {
+		v.Error, iv.failed = err.Error(), true
+	} else {
+		v.View = view
+	}
+	*views = append(*views, v)
+	if iv.f.output != "table" {
+		return
+	}
+	heading(iv.g.stdout, "%s: %s %s", node, s.Key(), v.Target)
+	if err != nil {
+		fmt.Fprintf(iv.g.stdout, "  %v\n", err)
+		return
+	}
+	print(iv.g.stdout)
+}
+
 // families reports which address families the selected Services use.
 func (iv *inspection) families() (v4, v6 bool) {
-	iv.each(func(_ scenarios.ServiceInfo, ip scenariosAddr, _ scenarios.PortInfo) {
+	iv.each(func(_ scenarios.ServiceInfo, ip netip.Addr, _ scenarios.PortInfo) {
 		v4, v6 = v4 || ip.Is4(), v6 || ip.Is6()
 	})
 	return v4, v6

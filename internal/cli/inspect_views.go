@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"slices"
 	"strings"
@@ -19,8 +21,6 @@ import (
 	"github.com/lblab/lblab/internal/table"
 	"github.com/lblab/lblab/scenarios"
 )
-
-type scenariosAddr = netip.Addr
 
 // nodeView is one node's answer for one LB IP:port, for -o json.
 type nodeView struct {
@@ -67,41 +67,27 @@ func inspectIPT(ctx context.Context, iv *inspection) error {
 			continue
 		}
 		iv.each(func(s scenarios.ServiceInfo, ip netip.Addr, p scenarios.PortInfo) {
-			v := nodeView{Node: n.Name, Service: s.Key(), Target: target(ip, p)}
 			r := rs[ip.Is6()]
 			if r == nil {
 				return
 			}
 			walk, err := r.LoadBalancer(ip, p.Protocol, p.Port)
-			if err != nil {
-				v.Error = err.Error()
-				iv.failed = true
-			} else {
-				v.View = walk
-			}
-			views = append(views, v)
-			if iv.f.output != "table" {
-				return
-			}
-			heading(iv.g.stdout, "%s: %s %s", n.Name, s.Key(), v.Target)
-			if err != nil {
-				fmt.Fprintf(iv.g.stdout, "  %v\n", err)
-				return
-			}
-			for _, l := range walk.Lines() {
-				fmt.Fprintln(iv.g.stdout, l)
-			}
-			rows := [][]string{}
-			for _, ep := range walk.Endpoints {
-				rows = append(rows, []string{ep.Chain, ep.Destination.String(), fmt.Sprintf("%.4f", ep.Probability), fmt.Sprint(ep.Packets), fmt.Sprint(ep.Bytes)})
-			}
-			if len(rows) > 0 {
-				fmt.Fprintln(iv.g.stdout)
-				_ = table.Write(iv.g.stdout, []string{"ENDPOINT CHAIN", "DNAT TO", "PROBABILITY", "PACKETS", "BYTES"}, rows)
-			}
-			if walk.Drop != nil {
-				fmt.Fprintf(iv.g.stdout, "dropped here: [%d:%d] %s\n", walk.Drop.Packets, walk.Drop.Bytes, walk.Drop)
-			}
+			iv.show(&views, n.Name, s, ip, p, walk, err, func(w io.Writer) {
+				for _, l := range walk.Lines() {
+					fmt.Fprintln(w, l)
+				}
+				rows := [][]string{}
+				for _, ep := range walk.Endpoints {
+					rows = append(rows, []string{ep.Chain, ep.Destination.String(), fmt.Sprintf("%.4f", ep.Probability), fmt.Sprint(ep.Packets), fmt.Sprint(ep.Bytes)})
+				}
+				if len(rows) > 0 {
+					fmt.Fprintln(w)
+					_ = table.Write(w, []string{"ENDPOINT CHAIN", "DNAT TO", "PROBABILITY", "PACKETS", "BYTES"}, rows)
+				}
+				if walk.Drop != nil {
+					fmt.Fprintf(w, "dropped here: [%d:%d] %s\n", walk.Drop.Packets, walk.Drop.Bytes, walk.Drop)
+				}
+			})
 		})
 	}
 	if iv.f.output == "json" {
@@ -135,30 +121,17 @@ func inspectNFT(ctx context.Context, iv *inspection) error {
 			continue
 		}
 		iv.each(func(s scenarios.ServiceInfo, ip netip.Addr, p scenarios.PortInfo) {
-			v := nodeView{Node: n.Name, Service: s.Key(), Target: target(ip, p)}
 			path, err := rs.LoadBalancer(ip, p.Protocol, p.Port)
-			if err != nil {
-				v.Error, iv.failed = err.Error(), true
-			} else {
-				v.View = path
-			}
-			views = append(views, v)
-			if iv.f.output != "table" {
-				return
-			}
-			heading(iv.g.stdout, "%s: %s %s", n.Name, s.Key(), v.Target)
-			if err != nil {
-				fmt.Fprintf(iv.g.stdout, "  %v\n", err)
-				return
-			}
-			for _, l := range path.Lines() {
-				fmt.Fprintln(iv.g.stdout, l)
-			}
-			var eps []string
-			for _, ep := range path.Endpoints {
-				eps = append(eps, ep.Destination.String())
-			}
-			fmt.Fprintf(iv.g.stdout, "endpoints: %s\n", orDash(strings.Join(eps, ", ")))
+			iv.show(&views, n.Name, s, ip, p, path, err, func(w io.Writer) {
+				for _, l := range path.Lines() {
+					fmt.Fprintln(w, l)
+				}
+				var eps []string
+				for _, ep := range path.Endpoints {
+					eps = append(eps, ep.Destination.String())
+				}
+				fmt.Fprintf(w, "endpoints: %s\n", orDash(strings.Join(eps, ", ")))
+			})
 		})
 	}
 	if iv.f.output == "json" {
@@ -251,24 +224,16 @@ func inspectBPF(ctx context.Context, iv *inspection) error {
 			continue
 		}
 		iv.each(func(s scenarios.ServiceInfo, ip netip.Addr, p scenarios.PortInfo) {
-			v := nodeView{Node: n.Name, Service: s.Key(), Target: target(ip, p)}
 			fe, ok := cilium.Lookup(fes, ip, p.Protocol, p.Port)
+			var err error
 			if !ok {
-				v.Error, iv.failed = "no Cilium LB frontend", true
-			} else {
-				v.View = fe
+				err = errNoFrontend
 			}
-			views = append(views, v)
-			if iv.f.output == "table" {
-				heading(iv.g.stdout, "%s: %s %s", n.Name, s.Key(), v.Target)
-				if !ok {
-					fmt.Fprintln(iv.g.stdout, "  no Cilium LB frontend")
-					return
-				}
+			iv.show(&views, n.Name, s, ip, p, fe, err, func(w io.Writer) {
 				for _, l := range fe.Frontend().Rules {
-					fmt.Fprintln(iv.g.stdout, l)
+					fmt.Fprintln(w, l)
 				}
-			}
+			})
 		})
 	}
 	if iv.f.output == "json" {
@@ -276,6 +241,8 @@ func inspectBPF(ctx context.Context, iv *inspection) error {
 	}
 	return nil
 }
+
+var errNoFrontend = errors.New("no Cilium LB frontend")
 
 func orDash(s string) string {
 	if s == "" {
@@ -288,13 +255,9 @@ func orDash(s string) string {
 func (iv *inspection) lbPrefixes() []netip.Prefix {
 	var out []netip.Prefix
 	iv.each(func(_ scenarios.ServiceInfo, ip netip.Addr, _ scenarios.PortInfo) {
-		p := netip.PrefixFrom(ip, ip.BitLen())
-		for _, x := range out {
-			if x == p {
-				return
-			}
+		if p := netip.PrefixFrom(ip, ip.BitLen()); !slices.Contains(out, p) {
+			out = append(out, p)
 		}
-		out = append(out, p)
 	})
 	return out
 }
