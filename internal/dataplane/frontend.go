@@ -10,7 +10,7 @@ import (
 type Frontend struct {
 	Address  netip.Addr `json:"address"`
 	Port     uint16     `json:"port"`
-	Protocol string     `json:"protocol"` // lower case: tcp, udp, sctp
+	Protocol string     `json:"protocol"` // lower case: tcp, udp, sctp; "" when the data plane does not say
 	// Service is "namespace/name:port" when the data plane records it.
 	Service string `json:"service,omitempty"`
 	// Backends are the endpoints traffic from outside is spread over.

@@ -132,12 +132,10 @@ func Lookup(fes []Frontend, addr netip.Addr, proto string, port uint16) (*Fronte
 	return nil, false
 }
 
-// Frontend is the mode-independent view.
+// Frontend is the mode-independent view. Its protocol stays empty when
+// this Cilium does not print one (the frontend then matches any).
 func (f *Frontend) Frontend() dataplane.Frontend {
 	out := dataplane.Frontend{Address: f.Address, Port: f.Port, Protocol: f.Protocol, Backends: []netip.AddrPort{}}
-	if out.Protocol == "" {
-		out.Protocol = "tcp"
-	}
 	out.Rules = append(out.Rules, fmt.Sprintf("%s (revnat %d) [%s]", netip.AddrPortFrom(f.Address, f.Port), f.RevNAT, strings.Join(f.Flags, ", ")))
 	for _, b := range f.Backends {
 		out.Backends = append(out.Backends, b.Address)

@@ -66,3 +66,25 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestFrontendProtocol: the mode-independent view says the protocol the
+// agent printed, and none when an older agent printed none.
+func TestFrontendProtocol(t *testing.T) {
+	for file, want := range map[string]string{"bpf-lb-list.from-source.json": "tcp", "bpf-lb-list-noproto.from-source.json": ""} {
+		data, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fes, err := Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, ok := Lookup(fes, netip.MustParseAddr("198.51.100.0"), "tcp", 80)
+		if !ok {
+			t.Fatalf("%s: no frontend 198.51.100.0:80", file)
+		}
+		if got := f.Frontend().Protocol; got != want {
+			t.Errorf("%s: protocol %q, want %q", file, got, want)
+		}
+	}
+}
