@@ -94,7 +94,8 @@ func (c Collector) Write(ctx context.Context, dir string) error {
 	for _, h := range c.Hosts {
 		hdir := filepath.Join(dir, "hosts", h.Name)
 		if err := os.MkdirAll(hdir, 0o755); err != nil {
-			return err
+			note("%s: %v", h.Name, err)
+			continue
 		}
 		for _, cmd := range HostCommands(h.Role, c.Dataplane, c.Probe) {
 			wg.Add(1)

@@ -69,3 +69,28 @@ func TestHostCommandsPerMode(t *testing.T) {
 		t.Error("the TOR runs no kube-proxy")
 	}
 }
+
+// TestWriteGoesOnPastAHost: a host whose directory cannot be made is noted
+// in errors.txt; the other hosts are still collected (Write used to return
+// at once, with the commands of the hosts before still running).
+func TestWriteGoesOnPastAHost(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "hosts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hosts", "tor"), nil, 0o644); err != nil { // not a directory
+		t.Fatal(err)
+	}
+	rec := &run.Recorder{}
+	rec.Respond("ip addr show", "1: lo\n")
+	hosts := []lab.Node{{Name: "tor", Role: lab.RoleTOR, Runner: rec}, {Name: "client", Role: lab.RoleClient, Runner: rec}}
+	if err := (Collector{Hosts: hosts}).Write(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{"hosts/client/ip-addr.txt": "1: lo", "errors.txt": "tor: mkdir "} {
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s: %q %v, want %q", file, data, err, want)
+		}
+	}
+}
