@@ -2,10 +2,12 @@ package diag
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -53,15 +55,16 @@ func KubeObjects(kc kubernetes.Interface, dyn dynamic.Interface) func(ctx contex
 			for _, r := range lblabResources {
 				gvr := schema.GroupVersionResource{Group: "lblab.dev", Version: "v1alpha1", Resource: r}
 				list, err := dyn.Resource(gvr).List(ctx, all)
-				if err != nil {
+				if apierrors.IsNotFound(err) {
 					continue // CRD not installed (--controller none)
+				}
+				if err != nil {
+					errs = append(errs, fmt.Errorf("lblab-%s.yaml: %w", r, err))
+					continue
 				}
 				write("lblab-"+r+".yaml", list, list.GroupVersionKind(), nil)
 			}
 		}
-		if len(errs) > 0 {
-			return fmt.Errorf("%v", errs)
-		}
-		return nil
+		return errors.Join(errs...)
 	}
 }
