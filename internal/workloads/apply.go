@@ -65,6 +65,9 @@ func Wait(ctx context.Context, cs kubernetes.Interface, ws []topology.Workload, 
 				if perr == nil && len(pods.Items) > 0 {
 					state = podStates(pods.Items)
 				}
+				if err != nil {
+					state += fmt.Sprintf("; the Deployment could not be read: %v", err)
+				}
 				return fmt.Errorf("workload %s/%s: %d of %d replicas Ready after %s; pods: %s",
 					w.Namespace, w.Name, readyReplicas(d), replicas(w), timeout, state)
 			case <-time.After(100 * time.Millisecond):

@@ -160,3 +160,13 @@ func TestWaitTimeoutSaysWhy(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestWaitTimeoutKeepsReadError: when the Deployment cannot be read, the
+// timeout says why instead of only "0 Ready".
+func TestWaitTimeoutKeepsReadError(t *testing.T) {
+	err := Wait(context.Background(), fake.NewClientset(), []topology.Workload{web()}, 200*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "0 of 3 replicas Ready") ||
+		!strings.Contains(err.Error(), `the Deployment could not be read: deployments.apps "web" not found`) {
+		t.Errorf("err = %v", err)
+	}
+}
