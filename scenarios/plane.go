@@ -27,24 +27,27 @@ func ReadPlane(ctx context.Context, env Env, mode topology.Dataplane, node lab.N
 	switch mode {
 	case topology.DataplaneIPTables:
 		rs := map[bool]*iptables.Ruleset{}
-		for fam, want := range map[bool]bool{false: v4, true: v6} {
-			if !want {
+		for _, fam := range []struct { // IPv4 first, every time
+			v6, want bool
+			cmd      string
+		}{{false, v4, "iptables-save"}, {true, v6, "ip6tables-save"}} {
+			if !fam.want {
 				continue
 			}
-			cmd := "iptables-save"
-			if fam {
-				cmd = "ip6tables-save"
-			}
-			out, err := node.Command(ctx, cmd, "-c")
+			out, err := node.Command(ctx, fam.cmd, "-c")
 			if err != nil {
-				return nil, fmt.Errorf("failed to run %s on %s: %w", cmd, node.Name, err)
+				return nil, fmt.Errorf("failed to run %s on %s: %w", fam.cmd, node.Name, err)
 			}
-			if rs[fam], err = iptables.Parse(out); err != nil {
-				return nil, err
+			if rs[fam.v6], err = iptables.Parse(out); err != nil {
+				return nil, fmt.Errorf("failed to parse %s on %s: %w", fam.cmd, node.Name, err)
 			}
 		}
 		return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
-			s, err := rs[ip.Is6()].LoadBalancer(ip, proto, port)
+			r := rs[ip.Is6()]
+			if r == nil {
+				return dataplane.Frontend{}, fmt.Errorf("the %s rules of %s were not read", map[bool]string{false: "IPv4", true: "IPv6"}[ip.Is6()], node.Name)
+			}
+			s, err := r.LoadBalancer(ip, proto, port)
 			if err != nil {
 				return dataplane.Frontend{}, err
 			}
