@@ -35,7 +35,7 @@ func (s NetnsSpeakers) StopSpeaker(_ context.Context, node string) (func(context
 		}
 	}
 	if len(speakers) == 0 {
-		return nil, fmt.Errorf("no speaker process (`lblab speaker`) runs in namespace %s", ns)
+		return nil, fmt.Errorf("no speaker process (`lblab speaker`, or a program named speaker) runs in namespace %s", ns)
 	}
 	signal := func(sig syscall.Signal) error {
 		for _, pid := range speakers {
@@ -52,19 +52,28 @@ func (s NetnsSpeakers) StopSpeaker(_ context.Context, node string) (func(context
 	return func(context.Context) error { return signal(syscall.SIGCONT) }, nil
 }
 
-// isSpeaker reports whether pid runs `<something>/lblab speaker ...`.
+// isSpeaker reports whether pid runs a speaker (see speakerArgv).
 func isSpeaker(pid int) bool {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
 		return false
 	}
-	args := bytes.Split(bytes.TrimRight(data, "\x00"), []byte{0})
-	if len(args) < 2 {
-		return false
-	}
 	var argv []string
-	for _, a := range args {
+	for _, a := range bytes.Split(bytes.TrimRight(data, "\x00"), []byte{0}) {
 		argv = append(argv, string(a))
 	}
-	return filepath.Base(argv[0]) != "sh" && slices.Contains(argv[1:], "speaker")
+	return speakerArgv(argv)
+}
+
+// speakerArgv reports whether argv is a speaker's: `<something>/lblab
+// speaker ...`, or a program named speaker (MetalLB's, installed by hand
+// with hack/metallb/install.sh, as its image runs /speaker).
+func speakerArgv(argv []string) bool {
+	if len(argv) == 0 {
+		return false
+	}
+	if filepath.Base(argv[0]) == "speaker" {
+		return true
+	}
+	return len(argv) >= 2 && filepath.Base(argv[0]) != "sh" && slices.Contains(argv[1:], "speaker")
 }

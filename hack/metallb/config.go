@@ -18,16 +18,24 @@ func meta(kind, apiVersion, name string) object {
 }
 
 // config is MetalLB's configuration for a lab: one IPAddressPool per
-// topology pool (same addresses, autoAssign and avoidBuggyIPs), one
-// BGPPeer per address family of the TOR (its host-1 address on the node
-// subnet, as the netns backend lays it out) with the topology's ASNs and
-// timers, and a BGPAdvertisement of every pool to every peer.
+// topology pool (same addresses, autoAssign and avoidBuggyIPs), a BGPPeer
+// for the TOR (host 1 of the IPv4 node subnet, as the netns backend lays
+// it out) with the topology's ASNs and hold time, and a BGPAdvertisement
+// of every pool to every peer.
+//
+// MetalLB's native BGP mode refuses IPv6 pools ("native bgp mode does not
+// support ipv6") and a keepalive time (it sends keepalives every third of
+// the hold time, which is the topology's default 3 s of 9 s); IPv6 needs
+// its FRR mode, which needs FRR in the nodes. So IPv6 is refused here.
 func config(t *topology.Topology) ([]object, error) {
 	if t.Controller.Mode != "" && t.Controller.Mode != "bgp" {
 		return nil, fmt.Errorf("controller.mode %q: only bgp is installed here", t.Controller.Mode)
 	}
 	if len(t.Controller.Pools) == 0 {
 		return nil, fmt.Errorf("controller.pools is empty: MetalLB needs a pool")
+	}
+	if t.Network.IPFamily != "" && t.Network.IPFamily != "ipv4" {
+		return nil, fmt.Errorf("network.ipFamily %q: MetalLB's native BGP mode announces IPv4 only (its FRR mode, which does IPv6, needs FRR in the nodes); use an ipv4 topology such as bgp-ecmp", t.Network.IPFamily)
 	}
 	var out []object
 	for _, p := range t.Controller.Pools {
@@ -44,21 +52,16 @@ func config(t *topology.Topology) ([]object, error) {
 	}
 	prefixes := t.Network.Prefixes()
 	if len(prefixes) == 0 {
-		return nil, fmt.Errorf("the lab's topology has no node subnet (network.ipv4Subnet/ipv6Subnet)")
+		return nil, fmt.Errorf("the lab's topology has no IPv4 node subnet (network.ipv4Subnet)")
 	}
 	for _, p := range prefixes {
-		tor := p.Masked().Addr().Next()
-		family := "ipv4"
-		if tor.Is6() {
-			family = "ipv6"
+		if !p.Addr().Is4() {
+			continue
 		}
-		o := meta("BGPPeer", "metallb.io/v1beta2", "tor-"+family)
-		spec := map[string]any{"peerAddress": tor.String(), "peerASN": t.TOR.ASN, "myASN": t.Controller.ASN}
+		o := meta("BGPPeer", "metallb.io/v1beta2", "tor")
+		spec := map[string]any{"peerAddress": p.Masked().Addr().Next().String(), "peerASN": t.TOR.ASN, "myASN": t.Controller.ASN}
 		if t.TOR.HoldTime > 0 {
 			spec["holdTime"] = fmt.Sprintf("%ds", t.TOR.HoldTime)
-		}
-		if t.TOR.KeepaliveTime > 0 {
-			spec["keepaliveTime"] = fmt.Sprintf("%ds", t.TOR.KeepaliveTime)
 		}
 		o["spec"] = spec
 		out = append(out, o)
