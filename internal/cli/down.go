@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/lblab/lblab/internal/backend/kind"
 	"github.com/lblab/lblab/internal/backend/netns"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/status"
 )
 
 type downFlags struct {
@@ -38,26 +40,34 @@ succeeds.`,
 }
 
 func runDown(ctx context.Context, g *globals, f *downFlags) error {
-	labs, err := labsToDelete(ctx, f)
+	return downLabs(ctx, g.logger(), f, []lab.Backend{netns.New(netns.Options{}), kind.New(kind.Options{})})
+}
+
+// downLabs deletes the labs f names, each through the backend that holds
+// it: every lab the backends list with --all, else the named lab on the
+// backend its state names (netns when it has no state: an absent lab, or
+// namespaces left by an interrupted up). With --all, a lab that fails does
+// not stop the others.
+func downLabs(ctx context.Context, log *status.Logger, f *downFlags, backends []lab.Backend) error {
+	labs, err := labsToDelete(ctx, f, backends)
 	if err != nil {
 		return err
 	}
-	log := g.logger()
 	var errs []error
 	for _, s := range labs {
-		b, err := backendByName(s.Backend)
-		if err != nil {
-			return err
+		i := slices.IndexFunc(backends, func(b lab.Backend) bool { return b.Name() == s.Backend })
+		if i < 0 {
+			return fmt.Errorf("lab %q is on the %q backend, which this lblab does not have", s.Name, s.Backend)
 		}
 		start := time.Now()
 		step := log.Start(fmt.Sprintf("Deleting lab %q", s.Name))
-		err = lab.Down(ctx, b, s.Name)
+		err = lab.Down(ctx, backends[i], s.Name)
 		step.End(err == nil)
 		if err != nil {
 			if len(labs) > 1 {
 				err = fmt.Errorf("lab %q: %w", s.Name, err)
 			}
-			errs = append(errs, err) // --all: the other labs still go
+			errs = append(errs, err)
 			continue
 		}
 		log.Debugf(1, "deleted %s in %s", s.Name, time.Since(start))
@@ -65,13 +75,10 @@ func runDown(ctx context.Context, g *globals, f *downFlags) error {
 	return errors.Join(errs...)
 }
 
-// labsToDelete is every lab of every backend with --all, else the named
-// lab on the backend its state names (netns when it has no state: an
-// absent lab, or namespaces left by an interrupted up).
-func labsToDelete(ctx context.Context, f *downFlags) ([]lab.Summary, error) {
+func labsToDelete(ctx context.Context, f *downFlags, backends []lab.Backend) ([]lab.Summary, error) {
 	if f.all {
 		var all []lab.Summary
-		for _, b := range []lab.Backend{netns.New(netns.Options{}), kind.New(kind.Options{})} {
+		for _, b := range backends {
 			labs, err := b.List(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("failed to list the %s backend's labs: %w", b.Name(), err)
