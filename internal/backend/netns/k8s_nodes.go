@@ -24,8 +24,9 @@ import (
 	"github.com/lblab/lblab/internal/topology"
 )
 
-// EnvSelf overrides the lblab binary that runs node agents (tests).
-const EnvSelf = "LBLAB_SELF"
+// envSelf overrides the lblab binary that the lab runs (node agents,
+// controller, speakers and probes).
+const envSelf = "LBLAB_SELF"
 
 // Labels and taint that mark a control-plane node, as kubeadm sets them.
 const (
@@ -38,12 +39,12 @@ const nodesReadyTimeout = 90 * time.Second
 
 // selfBinary is the lblab binary that node agents run.
 func selfBinary() (string, error) {
-	if s := os.Getenv(EnvSelf); s != "" {
+	if s := os.Getenv(envSelf); s != "" {
 		return s, nil
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return "", fmt.Errorf("failed to find the lblab binary for the node agents (set %s): %w", EnvSelf, err)
+		return "", fmt.Errorf("failed to find the lblab binary for the node agents (set %s): %w", envSelf, err)
 	}
 	return exe, nil
 }
