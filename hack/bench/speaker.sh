@@ -11,7 +11,10 @@
 # the netns backend does, and lets hack/bench/speaker play the controller
 # (it writes each Service's status), so the figures are the speaker's own.
 # With LBLAB_BENCH_CONTROLLER=1 it keeps the lab's controller and speakers
-# instead and measures from Service create. Needs root and tcpdump.
+# instead and measures from Service create. With
+# LBLAB_BENCH_CONTROLLER=metallb it brings up `--controller none`, installs
+# MetalLB (hack/metallb/install.sh: native BGP, pinned version) and measures
+# MetalLB the same way, from Service create. Needs root and tcpdump.
 set -euo pipefail
 services=${1:-100}
 churn=${2:-1000,5000}
@@ -25,6 +28,12 @@ trap '"$bin" down -q --name "$name"' EXIT
 if [ "${LBLAB_BENCH_CONTROLLER:-}" = 1 ]; then
   "$bin" up -q --name "$name" --no-workloads
   args=(-controller)
+elif [ "${LBLAB_BENCH_CONTROLLER:-}" = metallb ]; then
+  "$bin" up -q --name "$name" --controller none --no-workloads
+  LBLAB="$bin" hack/metallb/install.sh "$name"
+  # MetalLB's clients keep client-go's default 20 requests/s: thousands of
+  # Services take minutes, so wait up to 15 minutes for the FIB.
+  args=(-metallb -churn-wait 15m)
 else
   "$bin" up -q --name "$name" --controller none --no-workloads
   "$bin" kubectl --name "$name" -- apply -f fixtures/crds/ >/dev/null

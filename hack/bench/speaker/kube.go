@@ -20,6 +20,10 @@ import (
 	"github.com/lblab/lblab/controller/speaker"
 )
 
+// poolAnnotation asks the controller for the bench pool: lblab's, or
+// MetalLB's with -metallb.
+var poolAnnotation = v1alpha1.AnnotationIPPool
+
 const (
 	benchNS    = "lblab-bench"
 	benchLabel = "lblab.dev/bench"
@@ -73,7 +77,7 @@ func service(name string, self bool) *corev1.Service {
 	if self {
 		s.Annotations[v1alpha1.AnnotationAllocatedFromPool] = benchPool
 	} else {
-		s.Annotations[v1alpha1.AnnotationIPPool] = benchPool
+		s.Annotations[poolAnnotation] = benchPool
 	}
 	return s
 }

@@ -12,7 +12,11 @@
 // In self mode (default) the bench plays the controller: it writes each
 // Service's status.loadBalancer (and pool annotation) itself, so the
 // figures are the speaker's alone. With -controller it creates Services
-// for the lab's lblab controller and measures from the create.
+// for the lab's lblab controller and measures from the create. With
+// -metallb it does the same for MetalLB installed by hand
+// (hack/metallb/install.sh on a --controller none lab): it creates a
+// MetalLB IPAddressPool instead of an lblab IPPool, and finds MetalLB's
+// processes for the RSS figures.
 //
 //	go run ./hack/bench/speaker -lab spk-bench -start-speakers
 //
@@ -53,10 +57,12 @@ type options struct {
 	churn         string
 	parallel      int
 	controller    bool
+	metallb       bool
 	startSpeakers bool
 	lblab         string
 	torASN, asn   uint
 	hold          time.Duration
+	churnWait     time.Duration
 }
 
 func main() {
@@ -66,15 +72,21 @@ func main() {
 	flag.StringVar(&o.churn, "churn", "1000,5000", "churn sizes, comma-separated")
 	flag.IntVar(&o.parallel, "parallel", 8, "parallel API clients in the churn phases")
 	flag.BoolVar(&o.controller, "controller", false, "let the lab's lblab controller allocate IPs (measure from Service create)")
+	flag.BoolVar(&o.metallb, "metallb", false, "like -controller, for MetalLB installed by hack/metallb/install.sh")
 	flag.BoolVar(&o.startSpeakers, "start-speakers", false, "start `lblab speaker` in every eligible node (when the lab runs none)")
 	flag.StringVar(&o.lblab, "lblab", "bin/lblab", "lblab binary for -start-speakers")
 	flag.UintVar(&o.torASN, "tor-asn", 64496, "TOR AS, for the BGPPeer the bench creates when there is none")
 	flag.UintVar(&o.asn, "asn", 64500, "speakers' AS, likewise")
+	flag.DurationVar(&o.churnWait, "churn-wait", 120*time.Second, "how long a churn waits for every route in the TOR's FIB")
 	flag.DurationVar(&o.hold, "hold", 0, "keep each churn's Services this long before deleting them (to profile the speakers)")
 	flag.Parse()
 	if o.lab == "" {
 		fmt.Fprintln(os.Stderr, "usage: speaker-bench -lab NAME [-start-speakers] [-controller]")
 		os.Exit(2)
+	}
+	if o.metallb {
+		o.controller = true
+		poolAnnotation = metallbPoolAnnotation
 	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "ERROR:", err)
@@ -125,7 +137,12 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return fmt.Errorf("failed to find the TOR's address: %w", err)
 	}
-	if err := setup(ctx, b.kube, dyn, tor, uint32(o.torASN), uint32(o.asn), o.controller); err != nil {
+	if o.metallb {
+		err = setupMetalLB(ctx, b.kube, dyn)
+	} else {
+		err = setup(ctx, b.kube, dyn, tor, uint32(o.torASN), uint32(o.asn), o.controller)
+	}
+	if err != nil {
 		return err
 	}
 	if err := b.cleanup(ctx); err != nil {
@@ -159,6 +176,9 @@ func run(ctx context.Context, o options) error {
 	mode := "self (the bench writes each Service's status, as the controller would)"
 	if o.controller {
 		mode = "controller (the lab's lblab controller allocates; times from Service create)"
+	}
+	if o.metallb {
+		mode = "metallb (MetalLB installed by hack/metallb allocates and announces; times from Service create)"
 	}
 	var names []string
 	for _, n := range b.nodes {

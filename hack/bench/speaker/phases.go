@@ -182,19 +182,24 @@ func (b *bench) churnPhase(ctx context.Context, n int) error {
 	}
 	var complete int
 	var lastComplete time.Time
-	waitFor(120*time.Second, func() bool {
+	waitFor(b.o.churnWait, func() bool {
 		complete, _, lastComplete, _ = b.fib.counts(prefixes)
 		return complete == n
 	})
 	fmt.Printf("churn %d (%d parallel clients): created in %.2fs (%.0f Services/s)\n", n, b.o.parallel,
 		last.Sub(start).Seconds(), float64(n)/last.Sub(start).Seconds())
 	if complete < n {
-		fmt.Printf("  only %d of %d routes complete in the TOR FIB after 120s\n", complete, n)
+		fmt.Printf("  only %d of %d routes complete in the TOR FIB after %s\n", complete, n, b.o.churnWait)
 	} else {
 		fmt.Printf("  all %d routes in the TOR FIB with all next hops %s after the last create (%s after the first)\n",
 			n, ms(lastComplete.Sub(last)), ms(lastComplete.Sub(start)))
 	}
 	time.Sleep(time.Second) // SpeakerStatus writes and GC settle
+	if pid := controllerPID(b.o.lab); b.o.controller && pid > 0 {
+		m := readMemory(pid)
+		fmt.Printf("  controller (pid %d): RSS %.1f MiB (anon %.1f, file %.1f), peak %.1f MiB, PSS %.1f MiB\n",
+			pid, m.rss, m.anon, m.file, m.peak, m.pss)
+	}
 	for name, pid := range speakerPIDs(b.o.lab, b.nodes) {
 		m := readMemory(pid)
 		fmt.Printf("  speaker %s (pid %d): RSS %.1f MiB (anon %.1f, file %.1f), peak %.1f MiB, PSS %.1f MiB\n",

@@ -49,22 +49,40 @@ func stopSpeakers(cmds []*exec.Cmd) {
 }
 
 // speakerPIDs finds the speaker processes in the nodes' namespaces,
-// whoever started them.
+// whoever started them: `lblab speaker`, or MetalLB's speaker binary.
 func speakerPIDs(lab string, nodes []benchNode) map[string]int {
 	out := map[string]int{}
 	for _, n := range nodes {
-		pids, _ := proc.NetnsPIDs(lab + "_" + n.name)
-		for _, pid := range pids {
-			cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-			args := strings.Split(string(cmdline), "\x00")
-			for i, a := range args {
-				if a == "speaker" && i > 0 && strings.Contains(filepath.Base(args[i-1]), "lblab") {
-					out[n.name] = pid
-				}
-			}
+		if pid := findProcess(lab+"_"+n.name, "speaker"); pid > 0 {
+			out[n.name] = pid
 		}
 	}
 	return out
+}
+
+// controllerPID finds the controller process in the control plane's
+// namespace: `lblab controller`, or MetalLB's controller binary; 0 when
+// none runs.
+func controllerPID(lab string) int { return findProcess(lab+"_control-plane", "controller") }
+
+// findProcess returns a process of namespace ns that runs `lblab <role>`
+// or a binary named <role> (MetalLB's images run /controller and
+// /speaker; hack/metallb keeps those names).
+func findProcess(ns, role string) int {
+	pids, _ := proc.NetnsPIDs(ns)
+	for _, pid := range pids {
+		cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		args := strings.Split(string(cmdline), "\x00")
+		if filepath.Base(args[0]) == role {
+			return pid
+		}
+		for i, a := range args {
+			if a == role && i > 0 && strings.Contains(filepath.Base(args[i-1]), "lblab") {
+				return pid
+			}
+		}
+	}
+	return 0
 }
 
 // memory is a process's memory in MiB: resident (RSS), its anonymous and
