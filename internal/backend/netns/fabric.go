@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/run"
 )
 
@@ -39,7 +40,7 @@ func hostSysctls(h host) []string {
 		"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
 		"net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0",
 	}
-	if h.role != "client" {
+	if h.role != lab.RoleClient {
 		kv = append(kv, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
 	}
 	return kv
@@ -47,7 +48,7 @@ func hostSysctls(h host) []string {
 
 // fabricLines builds the bridge and one veth per host, whose far end
 // becomes eth0 inside the host's namespace.
-func fabricLines(p *plan, hosts []host, withBridge bool) []string {
+func fabricLines(hosts []host, withBridge bool) []string {
 	var l []string
 	if withBridge {
 		l = append(l,
@@ -88,7 +89,7 @@ func hostLines(p *plan, h host) []string {
 	for _, a := range h.addrs {
 		l = append(l, addrLine(a, "eth0"))
 	}
-	if h.role == "tor" {
+	if h.role == lab.RoleTOR {
 		l = append(l,
 			fmt.Sprintf("link add eth1 type veth peer name eth0 netns %s", p.client.ns),
 			"link set eth1 alias client up",

@@ -109,7 +109,7 @@ func (b *backend) buildHosts(ctx context.Context, p *plan, hosts []host, withFab
 			return fmt.Errorf("failed to configure %s: %w", h.name, err)
 		}
 	}
-	if err := b.ipBatch(ctx, p.fabricNS, fabricLines(p, hosts, withFabric)); err != nil {
+	if err := b.ipBatch(ctx, p.fabricNS, fabricLines(hosts, withFabric)); err != nil {
 		return fmt.Errorf("failed to create the fabric: %w", err)
 	}
 	for _, h := range hosts { // TOR before client: the TOR creates the client's eth0
