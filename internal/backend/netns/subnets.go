@@ -130,27 +130,12 @@ func usedByHost(ownLink string) ([]inUse, error) {
 		if r.Dst == nil || links[r.LinkIndex] == ownLink {
 			continue // default routes do not block a subnet
 		}
-		p, ok := prefixFromIPNet(r.Dst.IP, r.Dst.Mask)
-		if !ok || p.Bits() == 0 || p.Addr().IsLinkLocalUnicast() || p.Addr().IsMulticast() {
+		p, err := netip.ParsePrefix(r.Dst.String())
+		if err != nil || p.Bits() == 0 || p.Addr().IsLinkLocalUnicast() || p.Addr().IsMulticast() {
 			continue
 		}
+		p = p.Masked()
 		out = append(out, inUse{prefix: p, what: fmt.Sprintf("the machine's route %s dev %s", p, links[r.LinkIndex])})
 	}
 	return out, nil
-}
-
-func prefixFromIPNet(ip []byte, mask []byte) (netip.Prefix, bool) {
-	a, ok := netip.AddrFromSlice(ip)
-	if !ok {
-		return netip.Prefix{}, false
-	}
-	ones := 0
-	for _, b := range mask {
-		for i := 7; i >= 0; i-- {
-			if b&(1<<i) != 0 {
-				ones++
-			}
-		}
-	}
-	return netip.PrefixFrom(a.Unmap(), ones).Masked(), true
 }
