@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -54,30 +55,60 @@ func runRanges(ctx context.Context, env Env) (ev RangesEvidence) {
 	}
 	si := lb.Info
 	port := si.Ports[0].Port
-	for _, ip := range si.LBIPs {
+	// One LB IP per family, tested side by side: most of the time goes to
+	// the TOR's requests waiting out their timeouts.
+	tests := make([]rangesTest, len(si.LBIPs))
+	var wg sync.WaitGroup
+	for i, ip := range si.LBIPs {
 		if _, ok := client.Addr(ip.Is6()); !ok {
 			continue
 		}
-		// The rules may trail the route by a moment: retry the client
-		// until it gets through, then test the TOR once.
-		var b Batch
-		_, err := waitFor(ctx, 200*time.Millisecond, func(ctx context.Context) (bool, error) {
-			var err error
-			b, err = Fetch(ctx, client, URL(ip, port), 3, 2)
-			return err == nil && b.OK == b.Sent, err
-		})
-		ev.Client = append(ev.Client, b)
-		if err != nil {
-			return failAt("request from the client", fmt.Errorf("%d of %d requests got through: %w", b.OK, b.Sent, err))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tests[i] = testRanges(ctx, client, t, URL(ip, port))
+		}()
+	}
+	wg.Wait()
+	for _, r := range tests { // in LB IP order, as one after the other would
+		if !r.ran {
+			continue
 		}
-		// Dropped packets time out: two requests of 1 s each.
-		tb, err := Fetch(ctx, t, URL(ip, port), 2, 1)
-		if err != nil {
-			return failAt("request from the TOR", err)
+		ev.Client = append(ev.Client, r.client)
+		if r.err != nil {
+			return failAt(r.step, r.err)
 		}
-		ev.TOR = append(ev.TOR, tb)
+		ev.TOR = append(ev.TOR, r.tor)
 	}
 	return ev
+}
+
+// rangesTest is what source-ranges saw for one LB IP.
+type rangesTest struct {
+	ran         bool
+	client, tor Batch
+	step        string // the step that failed, with err
+	err         error
+}
+
+// testRanges retries the client until it gets through to url (the rules
+// may trail the route by a moment), then sends the TOR's requests once.
+func testRanges(ctx context.Context, client, tor lab.Node, url string) rangesTest {
+	r := rangesTest{ran: true}
+	_, err := waitFor(ctx, 200*time.Millisecond, func(ctx context.Context) (bool, error) {
+		var err error
+		r.client, err = Fetch(ctx, client, url, 3, 2)
+		return err == nil && r.client.OK == r.client.Sent, err
+	})
+	if err != nil {
+		r.step, r.err = "request from the client", fmt.Errorf("%d of %d requests got through: %w", r.client.OK, r.client.Sent, err)
+		return r
+	}
+	// Dropped packets time out: two requests of 1 s each.
+	if r.tor, err = Fetch(ctx, tor, url, 2, 1); err != nil {
+		r.step, r.err = "request from the TOR", err
+	}
+	return r
 }
 
 // JudgeRanges passes when every client request got through and every TOR
