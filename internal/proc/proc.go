@@ -93,6 +93,10 @@ func Alive(pidFile, want string) (int, bool) {
 	return pid, running(pid, want)
 }
 
+// Running reports whether pid is a live process: it exists and is not a
+// zombie.
+func Running(pid int) bool { return running(pid, "") }
+
 func running(pid int, want string) bool {
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {

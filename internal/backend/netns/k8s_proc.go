@@ -140,14 +140,7 @@ func daemonAlive(pidFile, match string) bool {
 		return true
 	}
 	pid := proc.ReadPID(pidFile)
-	if pid <= 0 {
-		return false
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	if i := bytes.LastIndexByte(stat, ')'); i > 0 && len(stat) > i+2 && stat[i+2] == 'Z' {
+	if pid <= 0 || !proc.Running(pid) {
 		return false
 	}
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
