@@ -2,12 +2,14 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/lblab/lblab/internal/lab"
 )
@@ -62,6 +64,46 @@ func Fetch(ctx context.Context, h lab.Node, url string, n, timeoutSec int) (Batc
 		return b, fmt.Errorf("failed to run wget on %s: %d of %d requests to %s ran: %w", h.Name, b.Sent, n, url, err)
 	}
 	return b, nil
+}
+
+// fetchAtOnce sends n requests from h to url at the same time, one shell
+// each, and sums them in one batch: for requests expected to wait out their
+// timeout, which one after the other would take n timeouts.
+func fetchAtOnce(ctx context.Context, h lab.Node, url string, n, timeoutSec int) (Batch, error) {
+	bs, errs := make([]Batch, n), make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bs[i], errs[i] = Fetch(ctx, h, url, 1, timeoutSec)
+		}()
+	}
+	wg.Wait()
+	sum := Batch{Source: h.Name, URL: url}
+	for _, b := range bs {
+		sum.add(b)
+	}
+	return sum, errors.Join(errs...)
+}
+
+// add counts another batch's answers into b.
+func (b *Batch) add(o Batch) {
+	b.Sent, b.OK = b.Sent+o.Sent, b.OK+o.OK
+	for _, m := range []struct {
+		to   *map[string]int
+		from map[string]int
+	}{{&b.Failures, o.Failures}, {&b.Pods, o.Pods}, {&b.Nodes, o.Nodes}} {
+		for k, v := range m.from {
+			if *m.to == nil {
+				*m.to = map[string]int{}
+			}
+			(*m.to)[k] += v
+		}
+	}
+	if b.Sample == "" {
+		b.Sample = o.Sample
+	}
 }
 
 var (
