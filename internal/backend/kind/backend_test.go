@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/run"
+	"github.com/lblab/lblab/internal/testutil/golden"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -145,7 +147,7 @@ func TestProvisionTORAndClient(t *testing.T) {
 	if string(conf) != string(want) {
 		t.Errorf("frr.conf in the TOR:\n%s\nwant:\n%s", conf, want)
 	}
-	golden(t, "frr-daemons", h.docker.containers["lab1-tor"].files["/etc/frr/daemons"])
+	golden.Assert(t, filepath.Join("testdata", "frr-daemons"), h.docker.containers["lab1-tor"].files["/etc/frr/daemons"])
 	if c := h.docker.containers["lab1-client"].spec; c.Entrypoint[0] != "/bin/sh" {
 		t.Errorf("the client keeps the image's curl entrypoint: %v", c.Entrypoint)
 	}

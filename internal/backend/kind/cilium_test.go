@@ -1,11 +1,13 @@
 package kind
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/lblab/lblab/internal/testutil/golden"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -18,7 +20,7 @@ func TestCiliumValuesGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "cilium-values-"+fam+".yaml", data)
+			golden.Assert(t, filepath.Join("testdata", "cilium-values-"+fam+".yaml"), data)
 		})
 	}
 }

@@ -1,8 +1,6 @@
 package kind
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,27 +8,9 @@ import (
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/yaml"
 
+	"github.com/lblab/lblab/internal/testutil/golden"
 	"github.com/lblab/lblab/internal/topology"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs (run with -update after checking):\n%s", path, got)
-	}
-}
 
 // loadTopology loads a bundled topology with a data plane and family.
 func loadTopology(t *testing.T, name string, dp topology.Dataplane) *topology.Topology {
@@ -68,7 +48,7 @@ func TestKindConfigGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden(t, "kind-config-"+string(dp)+"-"+string(fam)+".yaml", data)
+				golden.Assert(t, filepath.Join("testdata", "kind-config-"+string(dp)+"-"+string(fam)+".yaml"), data)
 
 				// kind reads it back into the same cluster.
 				var back v1alpha4.Cluster

@@ -3,7 +3,6 @@ package netns
 import (
 	"context"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,10 +12,9 @@ import (
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/run"
 	"github.com/lblab/lblab/internal/status"
+	"github.com/lblab/lblab/internal/testutil/golden"
 	"github.com/lblab/lblab/internal/topology"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // fakeBackend returns a backend whose every side effect is recorded.
 func fakeBackend(t *testing.T, namespaces ...string) (*backend, *run.Recorder) {
@@ -62,23 +60,6 @@ func transcript(rec *run.Recorder) string {
 	return strings.ReplaceAll(b.String(), os.Getenv(lab.EnvRunDir), "$RUN")
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("commands differ from %s (run go test -update and review the diff):\n%s", path, got)
-	}
-}
-
 func TestProvisionFabricCommands(t *testing.T) {
 	for _, topo := range []string{"bgp-ecmp", "bgp-ecmp-dual"} {
 		t.Run(topo, func(t *testing.T) {
@@ -87,7 +68,7 @@ func TestProvisionFabricCommands(t *testing.T) {
 			if err := b.Provision(context.Background(), l); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "provision-"+topo+".golden", transcript(rec))
+			golden.Assert(t, filepath.Join("testdata", "provision-"+topo+".golden"), []byte(transcript(rec)))
 			conf, err := os.ReadFile(torInstance(l.Name).ConfigPath())
 			if err != nil {
 				t.Fatal(err)
@@ -149,7 +130,7 @@ func TestProvisionRebuildsBrokenHost(t *testing.T) {
 	if err := b.Provision(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "converge-node2.golden", transcript(rec))
+	golden.Assert(t, filepath.Join("testdata", "converge-node2.golden"), []byte(transcript(rec)))
 	if got := strings.Join(l.Changes(), "; "); !strings.Contains(got, "rebuilt host node2") {
 		t.Errorf("changes = %q", got)
 	}
