@@ -27,19 +27,13 @@ func ReadPlane(ctx context.Context, env Env, mode topology.Dataplane, node lab.N
 	switch mode {
 	case topology.DataplaneIPTables:
 		rs := map[bool]*iptables.Ruleset{}
-		for _, fam := range []struct { // IPv4 first, every time
-			v6, want bool
-			cmd      string
-		}{{false, v4, "iptables-save"}, {true, v6, "ip6tables-save"}} {
-			if !fam.want {
-				continue
-			}
-			out, err := node.Command(ctx, fam.cmd, "-c")
+		for _, cmd := range iptables.SaveCommands(v4, v6) {
+			out, err := node.Command(ctx, cmd.Name, "-c")
 			if err != nil {
-				return nil, fmt.Errorf("failed to run %s on %s: %w", fam.cmd, node.Name, err)
+				return nil, fmt.Errorf("failed to run %s on %s: %w", cmd.Name, node.Name, err)
 			}
-			if rs[fam.v6], err = iptables.Parse(out); err != nil {
-				return nil, fmt.Errorf("failed to parse %s on %s: %w", fam.cmd, node.Name, err)
+			if rs[cmd.V6], err = iptables.Parse(out); err != nil {
+				return nil, fmt.Errorf("failed to parse %s on %s: %w", cmd.Name, node.Name, err)
 			}
 		}
 		return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {

@@ -43,23 +43,17 @@ func inspectIPT(ctx context.Context, iv *inspection) error {
 	var views []nodeView
 	for _, n := range iv.nodes {
 		rs := map[bool]*iptables.Ruleset{}
-		for _, fam := range []struct { // IPv4 first, every time
-			v6, want bool
-			cmd      string
-		}{{false, v4, "iptables-save"}, {true, v6, "ip6tables-save"}} {
-			if !fam.want {
-				continue
-			}
-			out, err := n.Command(ctx, fam.cmd, "-c")
+		for _, cmd := range iptables.SaveCommands(v4, v6) { // IPv4 first, every time
+			out, err := n.Command(ctx, cmd.Name, "-c")
 			if err != nil {
 				iv.problem(n.Name, err)
 				continue
 			}
 			if iv.f.output == "raw" {
-				iv.raw(n.Name+": "+fam.cmd+" -c", out)
+				iv.raw(n.Name+": "+cmd.Name+" -c", out)
 				continue
 			}
-			if rs[fam.v6], err = iptables.Parse(out); err != nil {
+			if rs[cmd.V6], err = iptables.Parse(out); err != nil {
 				iv.problem(n.Name, err)
 			}
 		}

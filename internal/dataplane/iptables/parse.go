@@ -51,6 +51,25 @@ func (t *Table) Chain(name string) *Chain {
 	return nil
 }
 
+// SaveCommand is the iptables-save of one family.
+type SaveCommand struct {
+	V6   bool
+	Name string // iptables-save or ip6tables-save
+}
+
+// SaveCommands returns the iptables-save commands of the families asked
+// for, IPv4 first.
+func SaveCommands(v4, v6 bool) []SaveCommand {
+	var out []SaveCommand
+	if v4 {
+		out = append(out, SaveCommand{false, "iptables-save"})
+	}
+	if v6 {
+		out = append(out, SaveCommand{true, "ip6tables-save"})
+	}
+	return out
+}
+
 // Parse parses iptables-save output, with or without -c counters.
 func Parse(data []byte) (*Ruleset, error) {
 	rs := &Ruleset{}
