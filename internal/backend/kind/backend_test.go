@@ -139,7 +139,7 @@ func TestProvisionTORAndClient(t *testing.T) {
 	})
 	conf := h.docker.containers["lab1-tor"].files["/etc/frr/frr.conf"]
 	want, err := frr.Render(frr.Config{Lab: "lab1", Hostname: "tor", LogFile: frrLogFile, ASN: 64496,
-		RouterID: routerID(topo), ListenRanges: []netipPrefix{mustPrefix("172.18.0.0/16"), mustPrefix("fc00:f853:ccd:e793::/64")},
+		RouterID: topo.RouterID(), ListenRanges: []netipPrefix{mustPrefix("172.18.0.0/16"), mustPrefix("fc00:f853:ccd:e793::/64")},
 		MaximumPaths: 64, KeepaliveTime: 3, HoldTime: 9})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package kind
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -24,23 +23,14 @@ func clientName(labName string) string { return labName + "-client" }
 // who can write /tmp in the image.
 const frrLogFile = "/tmp/frr.log"
 
-// routerID is tor.routerID, else an address derived from the lab's name in
-// 10.255.0.0/16: the TOR's Docker address is only known once it runs, and
-// frr.conf must be in place before it starts.
-func routerID(t *topology.Topology) netip.Addr {
-	if a, err := netip.ParseAddr(t.TOR.RouterID); err == nil {
-		return a
-	}
-	sum := sha256.Sum256([]byte(t.Name))
-	return netip.AddrFrom4([4]byte{10, 255, sum[0], sum[1] | 1})
-}
-
 // torFiles are frr.conf (the netns backend's template, listening on the
-// kind network's subnets), the daemons file and vtysh.conf.
+// kind network's subnets), the daemons file and vtysh.conf. The router ID
+// cannot be the TOR's address: Docker assigns it once the container runs,
+// and frr.conf must be in place before.
 func torFiles(t *topology.Topology, subnets []netip.Prefix) ([]file, error) {
 	conf, err := frr.Render(frr.Config{
 		Lab: t.Name, Hostname: "tor", LogFile: frrLogFile,
-		ASN: t.TOR.ASN, RouterID: routerID(t), ListenRanges: subnets,
+		ASN: t.TOR.ASN, RouterID: t.RouterID(), ListenRanges: subnets,
 		MaximumPaths: t.TOR.MaximumPaths, KeepaliveTime: t.TOR.KeepaliveTime, HoldTime: t.TOR.HoldTime,
 	})
 	if err != nil {

@@ -117,23 +117,8 @@ func newPlan(t *topology.Topology) (*plan, error) {
 		p.client.addrs = append(p.client.addrs, clientSide)
 		p.client.gws = append(p.client.gws, torSide.Addr())
 	}
-	p.routerID = routerID(t, p)
+	p.routerID = t.RouterID(addrs(p.tor.addrs)...)
 	return p, nil
-}
-
-// routerID is tor.routerID, else the TOR's IPv4 address, else (IPv6-only
-// labs) an address derived from the lab name in 10.255.0.0/16.
-func routerID(t *topology.Topology, p *plan) netip.Addr {
-	if a, err := netip.ParseAddr(t.TOR.RouterID); err == nil {
-		return a
-	}
-	for _, a := range p.tor.addrs {
-		if a.Addr().Is4() {
-			return a.Addr()
-		}
-	}
-	sum := sha256.Sum256([]byte(t.Name))
-	return netip.AddrFrom4([4]byte{10, 255, sum[0], sum[1] | 1})
 }
 
 // portName names a host's bridge port after the host when it fits in an
