@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -78,14 +79,8 @@ func snapshotter(config []byte) (string, error) {
 }
 
 // execOK runs argv in a container and fails on a non-zero exit, with stderr.
-func (b *backend) execOK(ctx context.Context, ctr string, argv []string, stdin *bytes.Reader) ([]byte, error) {
-	var res execResult
-	var err error
-	if stdin != nil {
-		res, err = b.docker.Exec(ctx, ctr, argv, stdin)
-	} else {
-		res, err = b.docker.Exec(ctx, ctr, argv, nil)
-	}
+func (b *backend) execOK(ctx context.Context, ctr string, argv []string, stdin io.Reader) ([]byte, error) {
+	res, err := b.docker.Exec(ctx, ctr, argv, stdin)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package kind
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/lblab/lblab/internal/netaddr"
 	"github.com/lblab/lblab/internal/topology"
@@ -47,7 +48,7 @@ func networkProblems(t *topology.Topology, network string, subnets []netip.Prefi
 			continue
 		}
 		want, err := netip.ParsePrefix(f.value)
-		if err != nil || !containsPrefix(subnets, want.Masked()) {
+		if err != nil || !slices.Contains(subnets, want.Masked()) {
 			problems = append(problems, fmt.Sprintf("network.%s: %s is not the subnet of the Docker network %q (%v); "+
 				"on the kind backend the nodes live on that network: remove the field", f.field, f.value, network, subnets))
 		}
@@ -79,15 +80,6 @@ func networkProblems(t *topology.Topology, network string, subnets []netip.Prefi
 		}
 	}
 	return problems
-}
-
-func containsPrefix(list []netip.Prefix, p netip.Prefix) bool {
-	for _, q := range list {
-		if q == p {
-			return true
-		}
-	}
-	return false
 }
 
 // covering returns the smallest prefix that holds an address range, for
