@@ -116,7 +116,7 @@ func validateNetwork(e *errs, n *Network, nodes int) []subnet {
 			return
 		}
 		if p.Addr().Is6() != v6 {
-			e.add(path, "%s is not an %s prefix", value, map[bool]string{false: "IPv4", true: "IPv6"}[v6])
+			e.add(path, "%s is not an %s prefix", value, familyName(v6))
 			return
 		}
 		if p.Bits() < minBits || p.Bits() > maxBits {
