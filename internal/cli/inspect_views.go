@@ -318,7 +318,11 @@ func inspectRoutes(ctx context.Context, iv *inspection) error {
 	for _, r := range sel {
 		var nhs []string
 		for _, nh := range r.Nexthops {
-			nhs = append(nhs, fmt.Sprintf("%s (%s, weight %d)", nh.Gateway, nh.Dev, nh.Weight))
+			s := fmt.Sprintf("%s (%s", nh.Gateway, nh.Dev)
+			if nh.Weight > 0 {
+				s += fmt.Sprintf(", weight %d", nh.Weight)
+			}
+			nhs = append(nhs, s+")")
 		}
 		kind := "single path"
 		if r.Multipath() {
@@ -399,13 +403,9 @@ func inspectBGP(ctx context.Context, iv *inspection) error {
 	}
 	w := iv.g.stdout
 	heading(w, "TOR sessions")
-	rows := [][]string{}
-	for _, p := range doc.Peers {
-		rows = append(rows, []string{p.Address, fmt.Sprint(p.RemoteAS), p.State, strings.Join(p.Families, ",")})
-	}
-	_ = table.Write(w, []string{"PEER", "AS", "STATE", "FAMILIES"}, rows)
+	printPeers(w, doc.Peers)
 	heading(w, "TOR routes")
-	rows = [][]string{}
+	rows := [][]string{}
 	for _, r := range doc.Routes {
 		for _, p := range r.Paths {
 			nh, _ := p.Nexthop()

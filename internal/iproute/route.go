@@ -24,7 +24,9 @@ type Route struct {
 type Nexthop struct {
 	Gateway netip.Addr `json:"gateway"`
 	Dev     string     `json:"dev,omitempty"`
-	Weight  int        `json:"weight"`
+	// Weight is the multipath weight ip printed; 0 for a single-path
+	// route, which has none.
+	Weight int `json:"weight,omitempty"`
 }
 
 // Multipath reports whether the route spreads over more than one next hop.
@@ -76,9 +78,6 @@ func Parse(data []byte) ([]Route, error) {
 		nhs := r.Nexthops
 		if len(nhs) == 0 && (r.Gateway != "" || r.Via != nil) {
 			nhs = []rawNexthop{r.rawNexthop}
-			if nhs[0].Weight == 0 {
-				nhs[0].Weight = 1
-			}
 		}
 		for _, nh := range nhs {
 			gw := nh.Gateway
