@@ -11,16 +11,19 @@ import (
 // Neighbor is one entry of `show bgp neighbors json`, reduced to what
 // lblab's checks read: state, AS numbers, negotiated timers and counters.
 type Neighbor struct {
-	Address       netip.Addr    `json:"address"`
-	RemoteAS      uint32        `json:"remoteAs"`
-	LocalAS       uint32        `json:"localAs"`
-	Hostname      string        `json:"hostname,omitempty"`
-	PeerGroup     string        `json:"peerGroup,omitempty"`
-	RemoteRouter  string        `json:"remoteRouterId,omitempty"`
-	State         string        `json:"state"`
-	Uptime        time.Duration `json:"uptime"`
-	HoldTime      time.Duration `json:"holdTime"`      // negotiated
-	KeepaliveTime time.Duration `json:"keepaliveTime"` // negotiated
+	Address      netip.Addr    `json:"address"`
+	RemoteAS     uint32        `json:"remoteAs"`
+	LocalAS      uint32        `json:"localAs"`
+	Hostname     string        `json:"hostname,omitempty"`
+	PeerGroup    string        `json:"peerGroup,omitempty"`
+	RemoteRouter string        `json:"remoteRouterId,omitempty"`
+	State        string        `json:"state"`
+	Uptime       time.Duration `json:"uptime"`
+	// HoldTime and KeepaliveTime are the negotiated timers, or the
+	// configured ones while the session is not Established (FRR then
+	// prints only those).
+	HoldTime      time.Duration `json:"holdTime"`
+	KeepaliveTime time.Duration `json:"keepaliveTime"`
 	UpdatesRecv   int           `json:"updatesRecv"`
 	UpdatesSent   int           `json:"updatesSent"`
 	// AcceptedPrefixes is per address family (ipv4Unicast, ipv6Unicast).
