@@ -158,11 +158,15 @@ func printBGP(w io.Writer, s bgpStatus) {
 		}
 	}
 	fmt.Fprintf(w, "TOR BGP: AS %d, %s, %d/%d peers established\n", s.ASN, listen, established, len(s.Peers))
-	if len(s.Peers) == 0 {
-		return
+	if len(s.Peers) > 0 {
+		printPeers(w, s.Peers)
 	}
-	rows := make([][]string, 0, len(s.Peers))
-	for _, p := range s.Peers {
+}
+
+// printPeers is the TOR's BGP sessions as a table (status, inspect bgp).
+func printPeers(w io.Writer, peers []frr.Peer) {
+	rows := make([][]string, 0, len(peers))
+	for _, p := range peers {
 		rows = append(rows, []string{p.Address, fmt.Sprint(p.RemoteAS), p.State, strings.Join(p.Families, ",")})
 	}
 	_ = table.Write(w, []string{"PEER", "AS", "STATE", "FAMILIES"}, rows)
