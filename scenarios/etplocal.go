@@ -44,8 +44,10 @@ type ETPEvidence struct {
 	Answered  int      `json:"answered"`
 	Logged    []string `json:"logged,omitempty"`
 	LogSource string   `json:"logSource,omitempty"` // "access log on the node" or "kubectl logs"
-	Step      string   `json:"step,omitempty"`
-	Err       string   `json:"error,omitempty"`
+	// Unread are the pods whose log the last look could not read, and why.
+	Unread []string `json:"unread,omitempty"`
+	Step   string   `json:"step,omitempty"`
+	Err    string   `json:"error,omitempty"`
 }
 
 func checkETPLocal() Check {
@@ -160,12 +162,16 @@ func runETPLocal(ctx context.Context, env Env) (ev ETPEvidence) {
 			}
 			ev.Requests, ev.Answered = ev.Requests+b.Sent, ev.Answered+b.OK
 		}
-		ev.Logged, ev.LogSource, err = clientLogLines(ctx, env, kc, svc.Namespace, labels, ev.ClientIPs)
+		ev.Logged, ev.LogSource, ev.Unread, err = clientLogLines(ctx, env, kc, svc.Namespace, labels, ev.ClientIPs)
 		return len(missingSources(ev)) == 0, err
 	})
 	if err != nil {
-		return failAt("find the client's IP in nginx's log", fmt.Errorf("%d of %d requests answered, no log line from %s: %w",
-			ev.Answered, ev.Requests, joinAddrs(ev.ClientIPs), err))
+		unread := ""
+		if len(ev.Unread) > 0 {
+			unread = " (unread: " + strings.Join(ev.Unread, "; ") + ")"
+		}
+		return failAt("find the client's IP in nginx's log", fmt.Errorf("%d of %d requests answered, no log line from %s%s: %w",
+			ev.Answered, ev.Requests, joinAddrs(ev.ClientIPs), unread, err))
 	}
 	return ev
 }
@@ -191,34 +197,36 @@ func firstHost(env Env, r lab.Role) (lab.Node, bool) {
 // clientLogLines returns the access-log lines of the selected pods whose
 // source address is one of ips: from the file the netns node agent names
 // in the pod's annotation (read on the pod's node), else from the
-// container's log (kind: nginx logs to stdout).
-func clientLogLines(ctx context.Context, env Env, kc kubernetes.Interface, ns string, labels map[string]string, ips []netip.Addr) ([]string, string, error) {
+// container's log (kind: nginx logs to stdout). unread says which pods'
+// logs could not be read, and why.
+func clientLogLines(ctx context.Context, env Env, kc kubernetes.Interface, ns string, labels map[string]string, ips []netip.Addr) (lines []string, source string, unread []string, err error) {
 	pods, err := kc.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: labels})})
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	var lines []string
-	source := ""
 	for _, p := range pods.Items {
 		var data []byte
 		if path := p.Annotations[AnnotationAccessLog]; path != "" {
 			h, ok := host(env, p.Spec.NodeName)
 			if !ok {
+				unread = append(unread, fmt.Sprintf("%s: its node %q is no lab host", p.Name, p.Spec.NodeName))
 				continue
 			}
 			if data, err = h.Command(ctx, "cat", path); err != nil {
+				unread = append(unread, fmt.Sprintf("%s: %v", p.Name, err))
 				continue
 			}
 			source = "access log on the node"
 		} else {
 			if data, err = kc.CoreV1().Pods(ns).GetLogs(p.Name, &corev1.PodLogOptions{}).DoRaw(ctx); err != nil {
+				unread = append(unread, fmt.Sprintf("%s: %v", p.Name, err))
 				continue
 			}
 			source = "kubectl logs"
 		}
 		lines = append(lines, MatchClientLines(string(data), ips)...)
 	}
-	return lines, source, nil
+	return lines, source, unread, nil
 }
 
 // MatchClientLines returns the log lines (combined format, source address

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/run"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -68,3 +69,26 @@ func TestLiveCluster(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestClientLogLinesSaysWhatWasUnread: etp-local's look at nginx's access
+// logs reports the pods whose log it could not read, and why.
+func TestClientLogLinesSaysWhatWasUnread(t *testing.T) {
+	labels := map[string]string{"app": "lblab-verify-etp"}
+	pod := func(name, node string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", Labels: labels,
+			Annotations: map[string]string{AnnotationAccessLog: "/run/lblab/lab1/pods/" + name + "/access.log"}},
+			Spec: corev1.PodSpec{NodeName: node}}
+	}
+	e := liveEnv(fake.NewClientset(pod("etp-1", "node1"), pod("etp-2", "node9")))
+	rec := &run.Recorder{}
+	rec.Fail("cat /run/lblab/lab1/pods/etp-1/access.log", 1, "No such file or directory")
+	e.HostList[0].Runner = rec
+	lines, _, unread, err := clientLogLines(context.Background(), e, e.client, "default", labels, addrs("192.0.2.2"))
+	if err != nil || len(lines) != 0 {
+		t.Fatalf("lines %v, err %v", lines, err)
+	}
+	if got := strings.Join(unread, "; "); !strings.Contains(got, "etp-1: command failed: cat") || !strings.Contains(got, "No such file") ||
+		!strings.Contains(got, `etp-2: its node "node9" is no lab host`) {
+		t.Errorf("unread: %q", got)
+	}
+}
