@@ -12,6 +12,8 @@ import (
 	"github.com/lblab/lblab/internal/dataplane/iptables"
 	"github.com/lblab/lblab/internal/dataplane/ipvs"
 	"github.com/lblab/lblab/internal/dataplane/nftables"
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/run"
 )
 
 // observe builds one node's observations from a captured ruleset.
@@ -336,15 +338,28 @@ func TestIPVSFrontend(t *testing.T) {
 	rs := []ipvs.RealServer{{Address: netip.MustParseAddrPort("10.244.1.2:80"), Weight: 1}}
 	d := &ipvs.Dump{Available: true, VirtualServers: []ipvs.VirtualServer{
 		{Address: v4, Protocol: "tcp", Port: 80, RealServers: rs}, {Address: v6, Protocol: "tcp", Port: 80}}}
-	sets := map[bool]*ipvs.Set{false: {Name: ipvs.LoadBalancerSet, Entries: []ipvs.Member{{Address: v4, Protocol: "tcp", Port: 80}}}}
-	f, err := ipvsFrontend(d, sets, v4, "tcp", 80)
+	set4 := &ipvs.Set{Name: ipvs.LoadBalancerSet, Entries: []ipvs.Member{{Address: v4, Protocol: "tcp", Port: 80}}}
+	f, err := ipvsFrontend(d, set4, nil, v4, "tcp", 80)
 	if err != nil || joinAddrs(f.Backends) != "10.244.1.2:80" {
 		t.Errorf("IPv4 in its set: %v %v", f.Backends, err)
 	}
-	if _, err := ipvsFrontend(d, sets, v6, "tcp", 80); err == nil || !strings.Contains(err.Error(), "not in ipset KUBE-6-LOAD-BALANCER") {
+	if _, err := ipvsFrontend(d, nil, nil, v6, "tcp", 80); err == nil || !strings.Contains(err.Error(), "not in ipset KUBE-6-LOAD-BALANCER") {
 		t.Errorf("IPv6 missing from its set: %v", err)
 	}
-	if _, err := ipvsFrontend(d, sets, v4, "tcp", 443); err == nil || !strings.Contains(err.Error(), "no IPVS virtual server 198.51.100.0:443/tcp") {
+	if _, err := ipvsFrontend(d, set4, nil, v4, "tcp", 443); err == nil || !strings.Contains(err.Error(), "no IPVS virtual server 198.51.100.0:443/tcp") {
 		t.Errorf("no virtual server: %v", err)
+	}
+	// The node's ipsets as ReadIPSets finds them: IPv4 absent (no error),
+	// IPv6 unreadable (the error, not "not in ipset").
+	rec := &run.Recorder{}
+	rec.Fail("ipset list KUBE-LOAD-BALANCER", 1, "ipset v7.17: The set with the given name does not exist")
+	rec.Fail("ipset list KUBE-6-LOAD-BALANCER", 127, "nsenter: failed to execute ipset: No such file or directory")
+	sets, errs := ReadIPSets(context.Background(), lab.Node{Name: "node1", Runner: rec})
+	if len(sets) != 0 || errs[false] != nil || errs[true] == nil {
+		t.Fatalf("sets %v, errs %v", sets, errs)
+	}
+	if _, err := ipvsFrontend(d, sets[true], errs[true], v6, "tcp", 80); err == nil ||
+		!strings.Contains(err.Error(), "failed to read ipset KUBE-6-LOAD-BALANCER on node1") || !strings.Contains(err.Error(), "failed to execute ipset") {
+		t.Errorf("an unreadable ipset: %v", err)
 	}
 }

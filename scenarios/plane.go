@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/lblab/lblab/internal/dataplane/ipvs"
 	"github.com/lblab/lblab/internal/dataplane/nftables"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/run"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -97,20 +99,33 @@ func ReadIPVS(ctx context.Context, env Env, node lab.Node) (*ipvs.Dump, error) {
 	return ipvs.ParseDump(out)
 }
 
-// ReadIPSets reads kube-proxy's LB ipsets inside the node (missing sets are
-// left out).
-func ReadIPSets(ctx context.Context, node lab.Node) map[bool]*ipvs.Set {
-	sets := map[bool]*ipvs.Set{}
+// ReadIPSets reads kube-proxy's LB ipsets inside the node, by family. A set
+// that does not exist is left out; one that could not be read or parsed is
+// left out with the reason in errs.
+func ReadIPSets(ctx context.Context, node lab.Node) (sets map[bool]*ipvs.Set, errs map[bool]error) {
+	sets, errs = map[bool]*ipvs.Set{}, map[bool]error{}
 	for _, v6 := range []bool{false, true} {
-		out, err := node.Command(ctx, "ipset", "list", ipvs.LoadBalancerSetOf(v6))
-		if err != nil {
+		name := ipvs.LoadBalancerSetOf(v6)
+		out, err := node.Command(ctx, "ipset", "list", name)
+		var re *run.Error
+		if errors.As(err, &re) && strings.Contains(re.Stderr, "does not exist") {
 			continue
 		}
-		if ss, err := ipvs.ParseSets(out); err == nil && len(ss) == 1 {
-			sets[v6] = &ss[0]
+		if err != nil {
+			errs[v6] = fmt.Errorf("failed to read ipset %s on %s: %w", name, node.Name, err)
+			continue
 		}
+		ss, err := ipvs.ParseSets(out)
+		if err == nil && len(ss) != 1 {
+			err = fmt.Errorf("%d sets in the output, want 1", len(ss))
+		}
+		if err != nil {
+			errs[v6] = fmt.Errorf("failed to parse ipset %s on %s: %w", name, node.Name, err)
+			continue
+		}
+		sets[v6] = &ss[0]
 	}
-	return sets
+	return sets, errs
 }
 
 func readIPVS(ctx context.Context, env Env, node lab.Node) (Plane, error) {
@@ -121,22 +136,24 @@ func readIPVS(ctx context.Context, env Env, node lab.Node) (Plane, error) {
 	if !d.Available {
 		return nil, fmt.Errorf("%s: %s", node.Name, d.Reason)
 	}
-	sets := ReadIPSets(ctx, node)
+	sets, errs := ReadIPSets(ctx, node)
 	return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
-		return ipvsFrontend(d, sets, ip, proto, port)
+		return ipvsFrontend(d, sets[ip.Is6()], errs[ip.Is6()], ip, proto, port)
 	}, nil
 }
 
-// ipvsFrontend is what a node's IPVS table and LB ipsets (by family) do
-// with ip:port/proto: the virtual server must exist and its IP be in the
-// ipset of its family.
-func ipvsFrontend(d *ipvs.Dump, sets map[bool]*ipvs.Set, ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
+// ipvsFrontend is what a node's IPVS table and the LB ipset of ip's family
+// (or why it could not be read) do with ip:port/proto: the virtual server
+// must exist and its IP be in the set.
+func ipvsFrontend(d *ipvs.Dump, set *ipvs.Set, setErr error, ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
 	vs, ok := d.Lookup(ip, proto, port)
 	if !ok {
 		return dataplane.Frontend{}, fmt.Errorf("no IPVS virtual server %s/%s", netip.AddrPortFrom(ip, port), proto)
 	}
-	set := sets[ip.Is6()]
 	f := vs.Frontend(set)
+	if setErr != nil {
+		return f, setErr
+	}
 	if set == nil || !set.Has(ip, proto, port) {
 		return f, fmt.Errorf("virtual server %s/%s exists but the IP is not in ipset %s", netip.AddrPortFrom(ip, port), proto, ipvs.LoadBalancerSetOf(ip.Is6()))
 	}

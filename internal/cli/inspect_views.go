@@ -158,7 +158,12 @@ func inspectIPVS(ctx context.Context, iv *inspection) error {
 			views = append(views, v)
 			continue
 		}
-		sets := scenarios.ReadIPSets(ctx, n)
+		sets, errs := scenarios.ReadIPSets(ctx, n)
+		for _, fam := range []bool{false, true} {
+			if err := errs[fam]; err != nil {
+				iv.problem(n.Name, err)
+			}
+		}
 		for _, fam := range []bool{false, true} { // IPv4 first, every time
 			if s := sets[fam]; s != nil {
 				v.Sets = append(v.Sets, s)
