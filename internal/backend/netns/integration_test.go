@@ -182,12 +182,12 @@ func TestIntegrationTwoLabsSideBySide(t *testing.T) {
 	down(t, b)
 }
 
-func TestIntegrationKilledUpThenDown(t *testing.T) {
-	testutil.Integration(t)
-	const name = "lead-killed"
-	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
-	for _, delay := range []time.Duration{10 * time.Millisecond, 40 * time.Millisecond, 90 * time.Millisecond, 140 * time.Millisecond} {
-		cmd := exec.Command(testutil.Binary(t), "up", "--fabric-only", "--name", name, "-q")
+// killedUpThenDown kills `lblab up --name name args...` after each delay
+// in turn, and runs down (which asserts that nothing is left) after each.
+func killedUpThenDown(t *testing.T, name string, down func(*testing.T, string), delays []time.Duration, args ...string) {
+	t.Helper()
+	for _, delay := range delays {
+		cmd := exec.Command(testutil.Binary(t), append([]string{"up", "--name", name, "-q"}, args...)...)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -196,6 +196,14 @@ func TestIntegrationKilledUpThenDown(t *testing.T) {
 		_ = cmd.Wait()
 		down(t, name)
 	}
+}
+
+func TestIntegrationKilledUpThenDown(t *testing.T) {
+	testutil.Integration(t)
+	const name = "lead-killed"
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	killedUpThenDown(t, name, down,
+		[]time.Duration{10 * time.Millisecond, 40 * time.Millisecond, 90 * time.Millisecond, 140 * time.Millisecond}, "--fabric-only")
 }
 
 func TestIntegrationUpConverges(t *testing.T) {

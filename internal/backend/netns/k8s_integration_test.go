@@ -303,16 +303,7 @@ func TestIntegrationKubernetesKilledUpThenDown(t *testing.T) {
 	testutil.Integration(t)
 	const name = "k8s-killed"
 	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
-	for _, delay := range []time.Duration{700 * time.Millisecond, 2 * time.Second, 5 * time.Second, 9 * time.Second} {
-		cmd := exec.Command(testutil.Binary(t), "up", "--name", name, "-q")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(delay)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		k8sDown(t, name)
-	}
+	killedUpThenDown(t, name, k8sDown, []time.Duration{700 * time.Millisecond, 2 * time.Second, 5 * time.Second, 9 * time.Second})
 }
 
 // bgp-ecmp-dual: nodes, pods and the workload's Service get both families,
