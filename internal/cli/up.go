@@ -55,18 +55,25 @@ says what it changed.`,
 	return cmd
 }
 
-// loadForUp loads the topology and applies the flags that override it.
-// Without -t, an existing lab named by --name keeps the topology it was
-// brought up with, so `up --name X` converges X instead of reshaping it.
-func loadForUp(f *upFlags, changed func(string) bool) (*topology.Topology, error) {
-	t, err := topology.Load(f.topology)
+// loadForUp loads the topology and applies the flags that override it,
+// and returns it with the source to record (what -t named). Without -t, an
+// existing lab named by --name keeps the topology it was brought up with,
+// and its source, so `up --name X` converges X instead of reshaping it.
+func loadForUp(f *upFlags, changed func(string) bool) (*topology.Topology, string, error) {
+	t, source := (*topology.Topology)(nil), f.topology
 	if !changed("topology") && f.name != "" {
-		if saved, serr := lab.LoadTopology(f.name); serr == nil {
-			t, err = saved, nil
+		if saved, err := lab.LoadTopology(f.name); err == nil {
+			t = saved
+			if st, err := lab.LoadState(f.name); err == nil {
+				source = st.Source
+			}
 		}
 	}
-	if err != nil {
-		return nil, err
+	if t == nil {
+		var err error
+		if t, err = topology.Load(f.topology); err != nil {
+			return nil, "", err
+		}
 	}
 	if f.name != "" {
 		t.Name = f.name
@@ -78,16 +85,16 @@ func loadForUp(f *upFlags, changed func(string) bool) (*topology.Topology, error
 		t.Controller.Type = topology.ControllerType(f.controller)
 	}
 	if err := topology.Validate(t); err != nil {
-		return nil, fmt.Errorf("%w\n(--name, --dataplane and --controller override the topology's name, dataplane and controller.type)", err)
+		return nil, "", fmt.Errorf("%w\n(--name, --dataplane and --controller override the topology's name, dataplane and controller.type)", err)
 	}
 	if t.Controller.Mode == topology.ModeL2 && t.Controller.Type == topology.ControllerLBLab {
-		return nil, fmt.Errorf("controller.mode: l2 is not supported by the bundled controller yet; use mode: bgp, or --controller none and install another controller")
+		return nil, "", fmt.Errorf("controller.mode: l2 is not supported by the bundled controller yet; use mode: bgp, or --controller none and install another controller")
 	}
-	return t, nil
+	return t, source, nil
 }
 
 func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) error {
-	t, err := loadForUp(f, cmd.Flags().Changed)
+	t, source, err := loadForUp(f, cmd.Flags().Changed)
 	if err != nil {
 		return err
 	}
@@ -98,7 +105,7 @@ func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) erro
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := g.logger()
-	l := lab.New(t, lab.Options{Source: f.topology, FabricOnly: f.fabricOnly, NoWorkloads: f.noWorkloads,
+	l := lab.New(t, lab.Options{Source: source, FabricOnly: f.fabricOnly, NoWorkloads: f.noWorkloads,
 		K8sBinDir: f.k8sBinDir, Retain: f.retain}, log)
 	log.Infof("Bringing up lab %q (backend %s, dataplane %s) ...", t.Name, b.Name(), t.Dataplane)
 	res, err := lab.Up(ctx, b, l, upActions(b, l)...)
