@@ -29,9 +29,10 @@ type backend struct {
 	listNetns func() ([]string, error)
 	// hostRoutes lists the machine's routes, for subnet collision checks.
 	hostRoutes func(ownLink string) ([]inUse, error)
-	netnsPIDs  func(ns string) ([]int, error)
-	frrUser    func() (uid, gid int, err error)
-	ipvsProc   string
+	// netnsPIDs returns the pids in each of the named namespaces.
+	netnsPIDs func(names []string) (map[string][]int, error)
+	frrUser   func() (uid, gid int, err error)
+	ipvsProc  string
 	// k8sCheck checks that the Kubernetes binaries can be provided.
 	k8sCheck func(components.Options) error
 }
@@ -45,7 +46,7 @@ func New(o Options) lab.Backend {
 		capEff:     capEff,
 		listNetns:  listNetns,
 		hostRoutes: usedByHost,
-		netnsPIDs:  proc.NetnsPIDs,
+		netnsPIDs:  proc.PIDsByNetns,
 		frrUser:    frrUser,
 		ipvsProc:   "/proc/net/ip_vs",
 		k8sCheck:   components.Check,

@@ -141,13 +141,13 @@ func (b *backend) deleteNamespaces(ctx context.Context, names []string) error {
 	frozen := map[int]bool{}
 	var pids []int
 	for round := 0; round < 20; round++ {
+		byNS, err := b.netnsPIDs(names)
+		if err != nil {
+			break
+		}
 		fresh := 0
 		for _, ns := range names {
-			list, err := b.netnsPIDs(ns)
-			if err != nil {
-				continue
-			}
-			for _, pid := range list {
+			for _, pid := range byNS[ns] {
 				if !frozen[pid] {
 					frozen[pid] = true
 					pids = append(pids, pid)
