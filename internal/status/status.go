@@ -17,10 +17,10 @@ type Logger struct {
 	quiet     bool
 	verbosity int
 
+	// mu guards the fields below and every write to w, the spinner's too.
 	mu      sync.Mutex
 	current *Step
-	stop    chan struct{}
-	done    chan struct{}
+	stop    chan struct{} // closed to end the running spinner; nil when none runs
 	steps   []Step
 }
 
@@ -68,34 +68,41 @@ func (l *Logger) Start(name string) *Step {
 	switch {
 	case l.quiet:
 	case l.tty:
-		l.stop, l.done = make(chan struct{}), make(chan struct{})
-		go l.spin(name, l.stop, l.done)
+		l.stop = make(chan struct{})
+		fmt.Fprintf(l.w, "\r %s %s ", frames[0], name)
+		go l.spin(name, l.stop)
 	default:
 		fmt.Fprintf(l.w, " • %s ...\n", name)
 	}
 	return s
 }
 
-func (l *Logger) spin(name string, stop, done chan struct{}) {
-	defer close(done)
+// spin redraws the spinner until stop is closed. It writes under l.mu,
+// like every other output, and only while its spinner is still the
+// running one.
+func (l *Logger) spin(name string, stop chan struct{}) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
-	for i := 0; ; i++ {
-		fmt.Fprintf(l.w, "\r %s %s ", frames[i%len(frames)], name)
+	for i := 1; ; i++ {
 		select {
 		case <-stop:
-			fmt.Fprint(l.w, "\r\033[K")
 			return
 		case <-t.C:
 		}
+		l.mu.Lock()
+		if l.stop == stop {
+			fmt.Fprintf(l.w, "\r %s %s ", frames[i%len(frames)], name)
+		}
+		l.mu.Unlock()
 	}
 }
 
+// endSpinnerLocked stops the running spinner and clears its line.
 func (l *Logger) endSpinnerLocked() {
 	if l.stop != nil {
 		close(l.stop)
-		<-l.done
-		l.stop, l.done = nil, nil
+		l.stop = nil
+		fmt.Fprint(l.w, "\r\033[K")
 	}
 }
 

@@ -3,7 +3,9 @@ package status
 import (
 	"bytes"
 	"regexp"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestPlainLines(t *testing.T) {
@@ -45,5 +47,36 @@ func TestSpinner(t *testing.T) {
 	l.Start("Spinning").End(true)
 	if !regexp.MustCompile(`(?s)Spinning.*\r\x1b\[K ✓ Spinning`).Match(b.Bytes()) {
 		t.Errorf("spinner output: %q", b.String())
+	}
+}
+
+// overlapWriter records whether two writes ever ran at the same time.
+type overlapWriter struct {
+	busy, overlapped atomic.Bool
+}
+
+func (w *overlapWriter) Write(p []byte) (int, error) {
+	if !w.busy.CompareAndSwap(false, true) {
+		w.overlapped.Store(true)
+		return len(p), nil
+	}
+	time.Sleep(time.Millisecond)
+	w.busy.Store(false)
+	return len(p), nil
+}
+
+// Messages printed while a spinner runs never write at the same time as
+// the spinner: both go through the logger's lock.
+func TestSpinnerAndMessagesDoNotInterleave(t *testing.T) {
+	var w overlapWriter
+	yes := true
+	l := New(&w, Options{ForceTTY: &yes})
+	s := l.Start("Spinning")
+	for end := time.Now().Add(350 * time.Millisecond); time.Now().Before(end); {
+		l.Infof("a line while the spinner runs")
+	}
+	s.End(true)
+	if w.overlapped.Load() {
+		t.Error("the spinner wrote while a message was being written")
 	}
 }
