@@ -1,17 +1,14 @@
 package kubeproxy
 
 import (
-	"flag"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/lblab/lblab/internal/testutil/golden"
 	v1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
 	"sigs.k8s.io/yaml"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestRender(t *testing.T) {
 	v4 := []netip.Addr{netip.MustParseAddr("10.89.0.11")}
@@ -35,17 +32,7 @@ func TestRender(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", tc.name+".yaml")
-			if *update {
-				os.WriteFile(golden, got, 0o644)
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("%s differs from the golden file (rerun with -update):\n%s", golden, got)
-			}
+			golden.Assert(t, filepath.Join("testdata", tc.name+".yaml"), got)
 			// The semantic points, checked on the decoded object.
 			var cfg v1alpha1.KubeProxyConfiguration
 			if err := yaml.UnmarshalStrict(got, &cfg); err != nil {

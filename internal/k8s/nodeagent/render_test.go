@@ -1,35 +1,15 @@
 package nodeagent
 
 import (
-	"flag"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/lblab/lblab/internal/testutil/golden"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from the golden file (-update rewrites it):\n%s", name, got)
-	}
-}
 
 func TestNginxConfig(t *testing.T) {
 	for _, tc := range []struct {
@@ -47,7 +27,7 @@ func TestNginxConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name, got)
+			golden.Assert(t, filepath.Join("testdata", tc.name), got)
 		})
 	}
 }
@@ -55,9 +35,9 @@ func TestNginxConfig(t *testing.T) {
 func TestMasqueradeRuleset(t *testing.T) {
 	own := prefixes("10.244.1.0/24", "fd00:10:244:1::/64")
 	cluster := prefixes("10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24", "fd00:10:244::/64", "fd00:10:244:1::/64", "fd00:10:244:2::/64")
-	golden(t, "masquerade-dual.nft", []byte(masqRuleset(own, cluster)))
-	golden(t, "masquerade-v4.nft", []byte(masqRuleset(prefixes("10.244.1.0/24"), prefixes("10.244.1.0/24"))))
-	golden(t, "masquerade-none.nft", []byte(masqRuleset(nil, nil)))
+	golden.Assert(t, filepath.Join("testdata", "masquerade-dual.nft"), []byte(masqRuleset(own, cluster)))
+	golden.Assert(t, filepath.Join("testdata", "masquerade-v4.nft"), []byte(masqRuleset(prefixes("10.244.1.0/24"), prefixes("10.244.1.0/24"))))
+	golden.Assert(t, filepath.Join("testdata", "masquerade-none.nft"), []byte(masqRuleset(nil, nil)))
 }
 
 func TestIsNginxImage(t *testing.T) {
