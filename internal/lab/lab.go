@@ -102,7 +102,7 @@ func Up(ctx context.Context, b Backend, l *Lab, actions ...Action) (*Result, err
 			l.Name, prev.Backend, l.Name)
 	}
 	if existed {
-		if err := checkReshape(l); err != nil {
+		if err := checkReshape(l, prev); err != nil {
 			return nil, err
 		}
 	}
@@ -154,14 +154,20 @@ func provision(ctx context.Context, b Backend, l *Lab, actions []Action) error {
 }
 
 // checkReshape refuses changes a running lab cannot converge to: its IP
-// family and its subnets are baked into the cluster.
-func checkReshape(l *Lab) error {
+// family and its subnets are baked into the cluster, and its LoadBalancer
+// controller is either lblab's, which `up` cannot uninstall, or one
+// installed by hand, which the bundled one would fight over every Service.
+func checkReshape(l *Lab, st *State) error {
 	prev, err := LoadTopology(l.Name)
 	if err != nil {
 		return nil // a lab whose up was interrupted before it saved one
 	}
 	was, now := prev.Network, l.Topology.Network
+	wasCtl, nowCtl := prev.Controller.Type, l.Topology.Controller.Type
 	switch {
+	case wasCtl != nowCtl && !st.FabricOnly:
+		return fmt.Errorf("lab %q runs with --controller %s and cannot switch to --controller %s while it runs; pass --controller %s to converge it, or run `lblab down --name %s` first",
+			l.Name, wasCtl, nowCtl, wasCtl, l.Name)
 	case was.IPFamily != now.IPFamily:
 		return fmt.Errorf("lab %q is %s and cannot become %s while it runs; run `lblab down --name %s` first, or choose another --name",
 			l.Name, was.IPFamily, now.IPFamily, l.Name)

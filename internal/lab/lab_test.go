@@ -95,19 +95,57 @@ func TestUpCleansUpAFailedNewLab(t *testing.T) {
 }
 
 func TestUpRefusesReshapingARunningLab(t *testing.T) {
+	none := func(l *Lab) { l.Topology.Controller.Type = topology.ControllerNone }
+	dual := func(l *Lab) {
+		d, err := topology.Load("bgp-ecmp-dual")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Name = l.Name
+		l.Topology = d
+	}
+	for _, tc := range []struct {
+		name          string
+		first, second func(*Lab) // nil: bgp-ecmp as bundled
+		fabricOnly    bool       // the first up
+		want          string     // "" converges
+	}{
+		{name: "same topology", want: ""},
+		{name: "ipv4 to dual", second: dual, want: `lab "bgp-ecmp" is ipv4 and cannot become dual`},
+		{name: "lblab to none", second: none,
+			want: `lab "bgp-ecmp" runs with --controller lblab and cannot switch to --controller none while it runs; pass --controller lblab`},
+		{name: "none to lblab", first: none,
+			want: `lab "bgp-ecmp" runs with --controller none and cannot switch to --controller lblab while it runs; pass --controller none`},
+		{name: "fabric-only lab gets a controller type", second: none, fabricOnly: true, want: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(EnvStateDir, t.TempDir())
+			b := &fakeBackend{}
+			for i, shape := range []func(*Lab){tc.first, tc.second} {
+				l := newLab(t, "bgp-ecmp", Options{FabricOnly: i == 0 && tc.fabricOnly})
+				if shape != nil {
+					shape(l)
+				}
+				_, err := Up(context.Background(), b, l)
+				switch {
+				case i == 0 && err != nil:
+					t.Fatal(err)
+				case i == 1 && tc.want == "" && err != nil:
+					t.Errorf("converging: %v", err)
+				case i == 1 && tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+					t.Errorf("err = %v, want %q", err, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestUpRefusesALabOfAnotherBackend(t *testing.T) {
 	t.Setenv(EnvStateDir, t.TempDir())
-	b := &fakeBackend{}
-	if _, err := Up(context.Background(), b, newLab(t, "bgp-ecmp", Options{})); err != nil {
+	if _, err := Up(context.Background(), &fakeBackend{}, newLab(t, "bgp-ecmp", Options{})); err != nil {
 		t.Fatal(err)
 	}
-	dual := newLab(t, "bgp-ecmp-dual", Options{})
-	dual.Name, dual.Topology.Name = "bgp-ecmp", "bgp-ecmp"
-	_, err := Up(context.Background(), b, dual)
-	if err == nil || !strings.Contains(err.Error(), `lab "bgp-ecmp" is ipv4 and cannot become dual`) {
-		t.Errorf("err = %v", err)
-	}
-	other := &fakeBackend{}
-	_, err = Up(context.Background(), &otherName{other}, newLab(t, "bgp-ecmp", Options{}))
+	_, err := Up(context.Background(), &otherName{&fakeBackend{}}, newLab(t, "bgp-ecmp", Options{}))
 	if err == nil || !strings.Contains(err.Error(), "exists on the fake backend") {
 		t.Errorf("err = %v", err)
 	}
