@@ -52,6 +52,34 @@ const (
 	changeWindow = time.Second
 )
 
+// settleTimeout bounds the wait for a route with two next hops or more
+// before node-failover starts.
+const settleTimeout = 30 * time.Second
+
+// failoverTarget reads the cluster and fills ev's Service, IP and the
+// route's next hops before the failover; it returns the step that failed.
+func failoverTarget(ctx context.Context, env Env, ev *FailoverEvidence) (*Cluster, string, error) {
+	c, err := env.Cluster(ctx)
+	if err != nil {
+		return nil, "read the cluster", err
+	}
+	exp := Expectations(c)
+	if len(exp) == 0 {
+		return nil, "find an LB IP", fmt.Errorf("no LoadBalancer Service has an external IP")
+	}
+	e := exp[0]
+	ev.Service, ev.IP = e.Service, e.IP
+	fib, err := fibNexthops(ctx, env, []netip.Addr{e.IP})
+	if err != nil {
+		return nil, "read the TOR's route", err
+	}
+	ev.Before = fib[e.IP]
+	if len(ev.Before) < 2 {
+		return nil, "pick a node", fmt.Errorf("%s has %d next hops; failover needs at least 2", e.IP, len(ev.Before))
+	}
+	return c, "", nil
+}
+
 func checkNodeFailover() Check {
 	return Check{Name: "node-failover", Mutates: true, Timeout: 90 * time.Second,
 		Description: "stopping one node's speaker removes its next hop within the BGP hold time while client traffic keeps flowing",
@@ -69,23 +97,19 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		ev.Step, ev.Err = step, err.Error()
 		return ev
 	}
-	c, err := env.Cluster(ctx)
-	if err != nil {
-		return failAt("read the cluster", err)
-	}
-	exp := Expectations(c)
-	if len(exp) == 0 {
-		return failAt("find an LB IP", fmt.Errorf("no LoadBalancer Service has an external IP"))
-	}
-	e := exp[0]
-	ev.Service, ev.IP = e.Service, e.IP
-	fib, err := fibNexthops(ctx, env, []netip.Addr{e.IP})
-	if err != nil {
-		return failAt("read the TOR's route", err)
-	}
-	ev.Before = fib[e.IP]
-	if len(ev.Before) < 2 {
-		return failAt("pick a node", fmt.Errorf("%s has %d next hops; failover needs at least 2", e.IP, len(ev.Before)))
+	// Right after `up` the speakers may still be peering: wait, within
+	// settleTimeout, for an LB IP whose route has the next hops to fail over.
+	var c *Cluster
+	var step string
+	var werr error
+	sctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
+	_, _ = waitFor(sctx, 200*time.Millisecond, func(ctx context.Context) (bool, error) {
+		c, step, werr = failoverTarget(ctx, env, &ev)
+		return werr == nil, nil
+	})
+	if werr != nil {
+		return failAt(step, werr)
 	}
 	ev.Nexthop = ev.Before[len(ev.Before)-1]
 	for _, n := range c.Nodes {
@@ -99,7 +123,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		return failAt("find the client", fmt.Errorf("the lab has no client host to send traffic from"))
 	}
 	port := uint16(80)
-	if s, ok := c.Service(e.Service); ok && len(s.Ports) > 0 {
+	if s, ok := c.Service(ev.Service); ok && len(s.Ports) > 0 {
 		port = s.Ports[0].Port
 	}
 
@@ -120,7 +144,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		const batch = 5
 		for tctx.Err() == nil {
 			from := time.Now()
-			b, err := Fetch(tctx, client, URL(e.IP, port), batch, 2)
+			b, err := Fetch(tctx, client, URL(ev.IP, port), batch, 2)
 			if tctx.Err() != nil {
 				return
 			}
@@ -171,11 +195,11 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		defer cancel()
 		_ = restore(cctx)
 	}()
-	ev.After, err = waitNexthop(ctx, env, e.IP, ev.Nexthop, false)
+	ev.After, err = waitNexthop(ctx, env, ev.IP, ev.Nexthop, false)
 	ev.Withdrawn = time.Since(start)
 	changes = append(changes, time.Now())
 	if err != nil {
-		return failAt("withdraw", fmt.Errorf("%s still routes via %s: %w", e.IP, ev.Nexthop, err))
+		return failAt("withdraw", fmt.Errorf("%s still routes via %s: %w", ev.IP, ev.Nexthop, err))
 	}
 	_ = sleep(ctx, time.Second) // traffic on the shrunk route
 	rstart := time.Now()
@@ -186,11 +210,11 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 	if err != nil {
 		return failAt("restore the speaker on "+ev.Node, err)
 	}
-	_, err = waitNexthop(cctx, env, e.IP, ev.Nexthop, true)
+	_, err = waitNexthop(cctx, env, ev.IP, ev.Nexthop, true)
 	ev.Restored = time.Since(rstart)
 	changes = append(changes, time.Now())
 	if err != nil {
-		return failAt("restore", fmt.Errorf("%s did not get %s back after the speaker was restored: %w", e.IP, ev.Nexthop, err))
+		return failAt("restore", fmt.Errorf("%s did not get %s back after the speaker was restored: %w", ev.IP, ev.Nexthop, err))
 	}
 	return ev
 }

@@ -57,6 +57,14 @@ func TestIntegrationVerify(t *testing.T) {
 				testutil.MustRun(t, "up", "-t", topo, "--name", name, "--dataplane", dp)
 				t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
 
+				if topo == "bgp-ecmp" && dp == "iptables" {
+					// Alone and straight after up, while the speakers may
+					// still be peering: node-failover waits for its route.
+					v, res := verify(t, "--name", name, "--scenario", "node-failover")
+					if res.ExitCode != 0 || v.Passed != 1 {
+						t.Fatalf("node-failover right after up: exit %d, failed: %v\nstderr:\n%s", res.ExitCode, failedChecks(v), res.Stderr)
+					}
+				}
 				v, res := verify(t, "--name", name)
 				if res.ExitCode != 0 || v.Failed != 0 || v.Passed < 9 {
 					t.Fatalf("verify: exit %d, %d passed, failed: %v\nstderr:\n%s", res.ExitCode, v.Passed, failedChecks(v), res.Stderr)

@@ -33,8 +33,10 @@ type Peer struct {
 }
 
 // Timers the speaker uses for every session: try to connect every few
-// seconds, and come back quickly after a reset, so a restarted TOR or
-// speaker re-peers within seconds rather than GoBGP's default minutes.
+// seconds rather than GoBGP's default two minutes, and wait 2 s after an
+// administrative reset. After a session fails (hold timer, a TOR that went
+// away) GoBGP v4 always idles 5 s before connecting again, whatever these
+// say: a session comes back 6–7 s after the peer does.
 const (
 	connectRetry           = 5 // seconds
 	idleHoldTimeAfterReset = 2 // seconds
