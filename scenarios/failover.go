@@ -52,12 +52,14 @@ const (
 	changeWindow = time.Second
 )
 
-// settleTimeout bounds the wait for a route with two next hops or more
-// before node-failover starts.
+// settleTimeout bounds the wait for the route to reach every eligible
+// node before node-failover starts.
 const settleTimeout = 30 * time.Second
 
 // failoverTarget reads the cluster and fills ev's Service, IP and the
-// route's next hops before the failover; it returns the step that failed.
+// route's next hops, which must be every eligible node's (a speaker still
+// peering would change the route during the run); it returns the step
+// that failed.
 func failoverTarget(ctx context.Context, env Env, ev *FailoverEvidence) (*Cluster, string, error) {
 	c, err := env.Cluster(ctx)
 	if err != nil {
@@ -74,6 +76,9 @@ func failoverTarget(ctx context.Context, env Env, ev *FailoverEvidence) (*Cluste
 		return nil, "read the TOR's route", err
 	}
 	ev.Before = fib[e.IP]
+	if p := nexthopProblem(e.Want, ev.Before); p != "" {
+		return nil, "wait for the route", fmt.Errorf("%s: %s", e.IP, p)
+	}
 	if len(ev.Before) < 2 {
 		return nil, "pick a node", fmt.Errorf("%s has %d next hops; failover needs at least 2", e.IP, len(ev.Before))
 	}
@@ -98,7 +103,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		return ev
 	}
 	// Right after `up` the speakers may still be peering: wait, within
-	// settleTimeout, for an LB IP whose route has the next hops to fail over.
+	// settleTimeout, for an LB IP routed via every eligible node.
 	var c *Cluster
 	var step string
 	var werr error
