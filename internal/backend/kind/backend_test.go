@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,10 @@ func TestProvisionTORAndClient(t *testing.T) {
 	spec := h.docker.containers["lab1-tor"].spec
 	if spec.Sysctls["net.ipv4.conf.all.send_redirects"] != "0" || spec.Sysctls["net.ipv6.conf.all.forwarding"] != "1" {
 		t.Errorf("TOR sysctls = %v", spec.Sysctls)
+	}
+	if c := h.docker.containers["lab1-client"].spec; !slices.Contains(c.EndpointSysctls, "net.ipv4.conf.IFNAME.accept_redirects=0") ||
+		!slices.Contains(c.EndpointSysctls, "net.ipv6.conf.IFNAME.accept_redirects=0") {
+		t.Errorf("the client's interface accepts redirects: %v", c.EndpointSysctls)
 	}
 	// The resolved topology records the kind network as the node subnets.
 	saved, err := lab.LoadTopology("lab1")

@@ -44,6 +44,11 @@ type containerSpec struct {
 	Network    string // attached at creation, like `docker run --net`
 	CapAdd     []string
 	Sysctls    map[string]string
+	// EndpointSysctls are the interface's own sysctls on Network, with
+	// IFNAME for its name (net.ipv4.conf.IFNAME.accept_redirects=0). Docker
+	// (27 and later) applies them when it configures the interface; a
+	// conf.all or conf.default setting in Sysctls does not reach it.
+	EndpointSysctls []string
 }
 
 // file is one file for CopyFiles.

@@ -81,12 +81,24 @@ func (m *moby) CreateContainer(ctx context.Context, s containerSpec) (string, er
 			Sysctls:       s.Sysctls,
 			RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
 		},
-		NetworkingConfig: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{s.Network: {}}},
+		NetworkingConfig: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{s.Network: endpoint(s)}},
 	})
 	if err != nil {
 		return "", fmt.Errorf("failed to create container %s: %w", s.Name, err)
 	}
 	return res.ID, nil
+}
+
+// endpointSysctlsOpt is the endpoint driver option that carries
+// per-interface sysctls, a comma-separated list.
+const endpointSysctlsOpt = "com.docker.network.endpoint.sysctls"
+
+func endpoint(s containerSpec) *network.EndpointSettings {
+	ep := &network.EndpointSettings{}
+	if len(s.EndpointSysctls) > 0 {
+		ep.DriverOpts = map[string]string{endpointSysctlsOpt: strings.Join(s.EndpointSysctls, ",")}
+	}
+	return ep
 }
 
 func (m *moby) CopyFiles(ctx context.Context, ctr string, files []file) error {

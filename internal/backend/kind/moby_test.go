@@ -151,6 +151,10 @@ func TestMobyAgainstFakeEngine(t *testing.T) {
 		f.created["Labels"].(map[string]any)[labelLab] != "lab" || f.created["Image"] != frrImage {
 		t.Errorf("create request = %v", f.created)
 	}
+	ep, _ := f.created["NetworkingConfig"].(map[string]any)["EndpointsConfig"].(map[string]any)["kind"].(map[string]any)
+	if opts, _ := ep["DriverOpts"].(map[string]any); opts[endpointSysctlsOpt] != "net.ipv4.conf.IFNAME.send_redirects=0" {
+		t.Errorf("the TOR's endpoint on kind = %v, want the per-interface send_redirects sysctl", ep)
+	}
 	if err := m.CopyFiles(ctx, "lab-tor", []file{{Path: "/etc/frr/daemons", Mode: 0o644, Data: []byte("bgpd=yes\n")}}); err != nil {
 		t.Fatal(err)
 	}

@@ -73,6 +73,8 @@ func torSpec(labName, network string) containerSpec {
 			"net.ipv4.conf.all.send_redirects":     "0",
 			"net.ipv4.conf.default.send_redirects": "0",
 		},
+		// IPv4 sends redirects when all or the interface says so.
+		EndpointSysctls: []string{"net.ipv4.conf.IFNAME.send_redirects=0"},
 	}
 }
 
@@ -94,6 +96,9 @@ func clientSpec(labName, network string) containerSpec {
 			"net.ipv6.conf.all.accept_redirects":     "0",
 			"net.ipv6.conf.default.accept_redirects": "0",
 		},
+		// A host that does not forward accepts redirects when all or the
+		// interface says so; Linux routers send IPv6 redirects regardless.
+		EndpointSysctls: []string{"net.ipv4.conf.IFNAME.accept_redirects=0", "net.ipv6.conf.IFNAME.accept_redirects=0"},
 	}
 }
 
