@@ -29,7 +29,11 @@ func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 					return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
 				}
 				cfg.QPS, cfg.Burst = 100, 200
-				return install.Install(ctx, cfg, l.Topology, torAddrs(ctx, b, l.Name))
+				tor, err := torAddrs(ctx, b, l.Name)
+				if err != nil {
+					return err
+				}
+				return install.Install(ctx, cfg, l.Topology, tor)
 			},
 		},
 		{
@@ -40,16 +44,17 @@ func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 }
 
 // torAddrs returns the TOR's addresses on the nodes' network as the
-// backend laid it out; nil lets install derive them from the node subnets.
-func torAddrs(ctx context.Context, b lab.Backend, name string) []netip.Addr {
+// backend laid it out, the BGPPeers' addresses. An error is returned, not
+// guessed around: on kind, the subnet's first address is Docker's gateway.
+func torAddrs(ctx context.Context, b lab.Backend, name string) ([]netip.Addr, error) {
 	nodes, err := b.Nodes(ctx, name)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("failed to find the TOR's addresses for the BGPPeers: %w", err)
 	}
 	for _, n := range nodes {
-		if n.Role == lab.RoleTOR {
-			return n.Addrs
+		if n.Role == lab.RoleTOR && len(n.Addrs) > 0 {
+			return n.Addrs, nil
 		}
 	}
-	return nil
+	return nil, fmt.Errorf("lab %q has no TOR with an address to peer with", name)
 }
