@@ -350,16 +350,32 @@ func TestIPVSFrontend(t *testing.T) {
 		t.Errorf("no virtual server: %v", err)
 	}
 	// The node's ipsets as ReadIPSets finds them: IPv4 absent (no error),
-	// IPv6 unreadable (the error, not "not in ipset").
+	// IPv6 unreadable by both the ipset CLI and the probe (the error, not
+	// "not in ipset").
+	env := &LiveEnv{ProbePath: "/lblab"}
 	rec := &run.Recorder{}
 	rec.Fail("ipset list KUBE-LOAD-BALANCER", 1, "ipset v7.17: The set with the given name does not exist")
 	rec.Fail("ipset list KUBE-6-LOAD-BALANCER", 127, "nsenter: failed to execute ipset: No such file or directory")
-	sets, errs := ReadIPSets(context.Background(), lab.Node{Name: "node1", Runner: rec})
+	rec.Fail("/lblab probe ipset KUBE-6-LOAD-BALANCER", 1, "Error: failed to list ipset KUBE-6-LOAD-BALANCER through netlink: operation not permitted")
+	sets, errs := ReadIPSets(context.Background(), env, lab.Node{Name: "node1", Runner: rec})
 	if len(sets) != 0 || errs[false] != nil || errs[true] == nil {
 		t.Fatalf("sets %v, errs %v", sets, errs)
 	}
 	if _, err := ipvsFrontend(d, sets[true], errs[true], v6, "tcp", 80); err == nil ||
-		!strings.Contains(err.Error(), "failed to read ipset KUBE-6-LOAD-BALANCER on node1") || !strings.Contains(err.Error(), "failed to execute ipset") {
+		!strings.Contains(err.Error(), "failed to read ipset KUBE-6-LOAD-BALANCER on node1") || !strings.Contains(err.Error(), "failed to execute ipset") ||
+		!strings.Contains(err.Error(), "through lblab probe") || !strings.Contains(err.Error(), "operation not permitted") {
 		t.Errorf("an unreadable ipset: %v", err)
+	}
+	// A node without the ipset CLI (kind's): the probe reads the sets.
+	rec = &run.Recorder{}
+	rec.Fail("ipset list", 127, "exec: \"ipset\": executable file not found in $PATH")
+	rec.Respond("/lblab probe ipset KUBE-LOAD-BALANCER", `[{"name":"KUBE-LOAD-BALANCER","type":"hash:ip,port","family":"inet","entries":[{"address":"198.51.100.0","protocol":"tcp","port":80}]}]`)
+	rec.Respond("/lblab probe ipset KUBE-6-LOAD-BALANCER", `[]`)
+	sets, errs = ReadIPSets(context.Background(), env, lab.Node{Name: "node1", Runner: rec})
+	if len(errs) != 0 || sets[true] != nil || sets[false] == nil || !sets[false].Has(v4, "tcp", 80) {
+		t.Fatalf("through the probe: sets %v, errs %v", sets, errs)
+	}
+	if _, err := ipvsFrontend(d, sets[false], nil, v4, "tcp", 80); err != nil {
+		t.Errorf("IPv4 in the set the probe read: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -99,10 +100,11 @@ func ReadIPVS(ctx context.Context, env Env, node lab.Node) (*ipvs.Dump, error) {
 	return ipvs.ParseDump(out)
 }
 
-// ReadIPSets reads kube-proxy's LB ipsets inside the node, by family. A set
-// that does not exist is left out; one that could not be read or parsed is
-// left out with the reason in errs.
-func ReadIPSets(ctx context.Context, node lab.Node) (sets map[bool]*ipvs.Set, errs map[bool]error) {
+// ReadIPSets reads kube-proxy's LB ipsets inside the node, by family, with
+// `ipset list`, or through `lblab probe ipset` on a node without the ipset
+// CLI (kind's). A set that does not exist is left out; one that could not
+// be read or parsed is left out with the reason in errs.
+func ReadIPSets(ctx context.Context, env Env, node lab.Node) (sets map[bool]*ipvs.Set, errs map[bool]error) {
 	sets, errs = map[bool]*ipvs.Set{}, map[bool]error{}
 	for _, v6 := range []bool{false, true} {
 		name := ipvs.LoadBalancerSetOf(v6)
@@ -112,7 +114,13 @@ func ReadIPSets(ctx context.Context, node lab.Node) (sets map[bool]*ipvs.Set, er
 			continue
 		}
 		if err != nil {
-			errs[v6] = fmt.Errorf("failed to read ipset %s on %s: %w", name, node.Name, err)
+			s, perr := probeIPSet(ctx, env, node, name)
+			switch {
+			case perr != nil:
+				errs[v6] = fmt.Errorf("failed to read ipset %s on %s: %w; through lblab probe: %w", name, node.Name, err, perr)
+			case s != nil:
+				sets[v6] = s
+			}
 			continue
 		}
 		ss, err := ipvs.ParseSets(out)
@@ -128,6 +136,26 @@ func ReadIPSets(ctx context.Context, node lab.Node) (sets map[bool]*ipvs.Set, er
 	return sets, errs
 }
 
+// probeIPSet reads one ipset with `lblab probe ipset` inside the node; nil
+// when it does not exist.
+func probeIPSet(ctx context.Context, env Env, node lab.Node, name string) (*ipvs.Set, error) {
+	if env.Probe() == "" {
+		return nil, errors.New("no lblab binary inside the node")
+	}
+	out, err := node.Command(ctx, env.Probe(), "probe", "ipset", name)
+	if err != nil {
+		return nil, err
+	}
+	var ss []ipvs.Set
+	if err := json.Unmarshal(out, &ss); err != nil {
+		return nil, fmt.Errorf("failed to decode lblab probe ipset: %w", err)
+	}
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	return &ss[0], nil
+}
+
 func readIPVS(ctx context.Context, env Env, node lab.Node) (Plane, error) {
 	d, err := ReadIPVS(ctx, env, node)
 	if err != nil {
@@ -136,7 +164,7 @@ func readIPVS(ctx context.Context, env Env, node lab.Node) (Plane, error) {
 	if !d.Available {
 		return nil, fmt.Errorf("%s: %s", node.Name, d.Reason)
 	}
-	sets, errs := ReadIPSets(ctx, node)
+	sets, errs := ReadIPSets(ctx, env, node)
 	return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
 		return ipvsFrontend(d, sets[ip.Is6()], errs[ip.Is6()], ip, proto, port)
 	}, nil

@@ -158,7 +158,7 @@ func inspectIPVS(ctx context.Context, iv *inspection) error {
 			views = append(views, v)
 			continue
 		}
-		sets, errs := scenarios.ReadIPSets(ctx, n)
+		sets, errs := scenarios.ReadIPSets(ctx, iv.env, n)
 		for _, fam := range []bool{false, true} {
 			if err := errs[fam]; err != nil {
 				iv.problem(n.Name, err)

@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 
 	"github.com/spf13/cobra"
 
@@ -12,7 +14,8 @@ import (
 
 // newProbeCommand is the hidden in-node reader verify and inspect run
 // inside a node (through the backend's node command interface), for state
-// only a process in the node's namespace can read: IPVS through netlink.
+// only a process in the node's namespace can read: IPVS and ipsets through
+// netlink (kind's node image has neither ipvsadm nor ipset).
 func newProbeCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:    "probe",
@@ -34,6 +37,23 @@ func newProbeCommand(g *globals) *cobra.Command {
 				return fmt.Errorf("failed to write the IPVS dump: %w", err)
 			}
 			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "ipset NAME...",
+		Short: "Print the named ipsets of this network namespace as JSON (absent ones are left out)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// The netlink library logs attributes it does not know
+			// (bucketsize, initval) to the standard logger.
+			log.SetOutput(io.Discard)
+			sets, err := ipvs.ReadSetsNetlink(args...)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(g.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(sets)
 		},
 	})
 	api := gobgpstate.DefaultAPI

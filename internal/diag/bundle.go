@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lblab/lblab/internal/dataplane/ipvs"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
 )
@@ -56,7 +57,8 @@ func HostCommands(role lab.Role, mode topology.Dataplane, probe string) []Comman
 		cmds = append(cmds, Command{"nft-ruleset.txt", []string{"nft", "list", "ruleset"}})
 	case topology.DataplaneIPVS:
 		if probe != "" {
-			cmds = append(cmds, Command{"ipvs.json", []string{probe, "probe", "ipvs"}})
+			cmds = append(cmds, Command{"ipvs.json", []string{probe, "probe", "ipvs"}},
+				Command{"ipsets.json", []string{probe, "probe", "ipset", ipvs.LoadBalancerSet, ipvs.LoadBalancerSetV6}})
 		}
 		cmds = append(cmds, Command{"ipset.txt", []string{"ipset", "list"}},
 			Command{"iptables-save.txt", []string{"iptables-save", "-c"}})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,6 +65,15 @@ func TestHostCommandsPerMode(t *testing.T) {
 	}
 	if ipvs := HostCommands(lab.RoleWorker, topology.DataplaneIPVS, "/usr/bin/lblab"); !has(ipvs, "/usr/bin/lblab") || !has(ipvs, "ipset") {
 		t.Error("ipvs nodes must dump IPVS through the probe and the ipsets")
+	}
+	probes := map[string]bool{}
+	for _, c := range HostCommands(lab.RoleWorker, topology.DataplaneIPVS, "/usr/bin/lblab") {
+		if c.Argv[0] == "/usr/bin/lblab" {
+			probes[c.File] = slices.Equal(c.Argv[1:3], []string{"probe", "ipvs"}) || slices.Equal(c.Argv[1:3], []string{"probe", "ipset"})
+		}
+	}
+	if !probes["ipvs.json"] || !probes["ipsets.json"] {
+		t.Errorf("ipvs nodes: probe files %v, want ipvs.json and ipsets.json (nodes without the ipset CLI)", probes)
 	}
 	if has(HostCommands(lab.RoleTOR, topology.DataplaneIPTables, ""), "iptables-save") {
 		t.Error("the TOR runs no kube-proxy")
