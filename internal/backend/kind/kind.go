@@ -72,11 +72,16 @@ type backend struct {
 	timeout time.Duration // for nodes, CNI and kube-proxy to become ready
 }
 
+// readyTimeout bounds the wait for nodes, CNI and kube-proxy. It is a
+// failure deadline, not the usual time: with ebpf on a cold CI runner, the
+// Cilium images are pulled during the wait.
+const readyTimeout = 6 * time.Minute
+
 // New returns the kind backend. It connects to Docker lazily, so that
 // `lblab down` of a netns lab never needs a daemon.
 func New(o Options) lab.Backend {
 	b := &backend{opts: o, docker: o.Docker, cluster: o.Cluster, network: kindNetwork(),
-		lookPath: exec.LookPath, kube: newKubeClient, timeout: 4 * time.Minute}
+		lookPath: exec.LookPath, kube: newKubeClient, timeout: readyTimeout}
 	b.binary = func(ctx context.Context) ([]byte, error) { return staticBinary(ctx, o.Binary, cacheDir()) }
 	return b
 }
