@@ -22,9 +22,10 @@ import (
 
 // The Cilium chart lblab installs for the ebpf data plane: a pinned version
 // from Cilium's Helm repository. Its images are pinned by digest in the
-// chart's own values.
+// chart's own values. 1.20.2 is the newest release whose tag the Go module
+// proxy serves here (github.com/cilium/cilium); no chart could be fetched.
 const (
-	ciliumVersion  = "1.20.3"
+	ciliumVersion  = "1.20.2"
 	ciliumChartURL = "https://helm.cilium.io/cilium-" + ciliumVersion + ".tgz"
 )
 
