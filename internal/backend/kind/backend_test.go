@@ -190,6 +190,26 @@ func TestProvisionTORAndClient(t *testing.T) {
 
 // Delete finds everything by label and the cluster by name, also after an
 // up that failed halfway; deleting an absent lab succeeds.
+// TestProvisionInspectFails: a daemon that cannot inspect the TOR stops
+// up with its error; it is not taken for an absent container.
+func TestProvisionInspectFails(t *testing.T) {
+	h := newHarness(t)
+	topo := loadTopology(t, "bgp-ecmp", topology.DataplaneIPTables)
+	topo.Name = "lab1"
+	l := newLab(t, topo)
+	h.kube.nodes = kindNodeNames(topo)
+	h.docker.inspectErr = errors.New("failed to inspect lab1-tor: the daemon is busy")
+	err := h.b.Provision(context.Background(), l)
+	if err == nil || !strings.Contains(err.Error(), "the daemon is busy") {
+		t.Fatalf("Provision = %v, want the inspect error", err)
+	}
+	for _, c := range h.docker.Calls() {
+		if strings.HasPrefix(c, "create ") {
+			t.Errorf("created a container after a failed inspect: %s", c)
+		}
+	}
+}
+
 func TestDelete(t *testing.T) {
 	h := newHarness(t)
 	topo := loadTopology(t, "bgp-ecmp", topology.DataplaneIPTables)

@@ -2,6 +2,7 @@ package kind
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/netip"
 )
@@ -24,7 +25,8 @@ type dockerAPI interface {
 	// Exec runs argv in a running container. A non-zero exit is not an
 	// error here: the caller decides.
 	Exec(ctx context.Context, container string, argv []string, stdin io.Reader) (execResult, error)
-	// Inspect returns a container's state and its addresses on a network.
+	// Inspect returns a container's state and its addresses on a network;
+	// the error wraps errNoContainer when there is no such container.
 	Inspect(ctx context.Context, container, network string) (containerInfo, error)
 	// List returns the containers (running or not) carrying every label.
 	List(ctx context.Context, labels map[string]string) ([]containerInfo, error)
@@ -50,6 +52,9 @@ type containerSpec struct {
 	// conf.all or conf.default setting in Sysctls does not reach it.
 	EndpointSysctls []string
 }
+
+// errNoContainer is what Inspect wraps for a container that does not exist.
+var errNoContainer = errors.New("no such container")
 
 // file is one file for CopyFiles.
 type file struct {

@@ -21,6 +21,7 @@ type fakeDocker struct {
 	mu         sync.Mutex
 	calls      []string
 	pingErr    error
+	inspectErr error // a daemon that fails to inspect, other than "no such container"
 	networks   map[string][]netip.Prefix
 	containers map[string]*fakeContainer
 	execs      map[string]execResult // key: "container argv..." prefix
@@ -189,9 +190,12 @@ func (f *fakeDocker) Inspect(_ context.Context, ctr, network string) (containerI
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("inspect %s", ctr)
+	if f.inspectErr != nil {
+		return containerInfo{}, f.inspectErr
+	}
 	c, ok := f.containers[ctr]
 	if !ok {
-		return containerInfo{}, fmt.Errorf("no such container: %s", ctr)
+		return containerInfo{}, fmt.Errorf("%w: %s", errNoContainer, ctr)
 	}
 	return containerInfo{ID: "id-" + ctr, Name: ctr, Image: c.spec.Image, Labels: c.labels, Running: c.running, Addrs: c.addrs}, nil
 }

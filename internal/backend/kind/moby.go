@@ -168,6 +168,9 @@ func (m *moby) Exec(ctx context.Context, ctr string, argv []string, stdin io.Rea
 
 func (m *moby) Inspect(ctx context.Context, ctr, net string) (containerInfo, error) {
 	res, err := m.c.ContainerInspect(ctx, ctr, client.ContainerInspectOptions{})
+	if cerrdefs.IsNotFound(err) {
+		return containerInfo{}, fmt.Errorf("%w: %s", errNoContainer, ctr)
+	}
 	if err != nil {
 		return containerInfo{}, fmt.Errorf("failed to inspect %s: %w", ctr, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -108,6 +109,10 @@ func (f *fakeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(204)
 	case path == "/containers/gone" && r.Method == http.MethodDelete:
 		reply(404, map[string]string{"message": "No such container: gone"})
+	case path == "/containers/gone/json":
+		reply(404, map[string]string{"message": "No such container: gone"})
+	case path == "/containers/sick/json":
+		reply(500, map[string]string{"message": "the daemon is busy"})
 	default:
 		reply(500, map[string]string{"message": "fake engine: unexpected " + r.Method + " " + path})
 	}
@@ -179,6 +184,12 @@ func TestMobyAgainstFakeEngine(t *testing.T) {
 	}
 	if err := m.RemoveContainer(ctx, "lab-tor"); err != nil {
 		t.Error(err)
+	}
+	if _, err := m.Inspect(ctx, "gone", "kind"); !errors.Is(err, errNoContainer) {
+		t.Errorf("Inspect(gone) = %v, want errNoContainer", err)
+	}
+	if _, err := m.Inspect(ctx, "sick", "kind"); err == nil || errors.Is(err, errNoContainer) || !strings.Contains(err.Error(), "the daemon is busy") {
+		t.Errorf("Inspect(sick) = %v, want the daemon's error, not errNoContainer", err)
 	}
 	if err := m.RemoveContainer(ctx, "gone"); err != nil {
 		t.Errorf("removing an absent container: %v", err)

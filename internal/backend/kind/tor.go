@@ -3,6 +3,7 @@ package kind
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -107,7 +108,12 @@ func clientSpec(labName, network string) containerSpec {
 // container's addresses on the network.
 func (b *backend) ensureContainer(ctx context.Context, l *lab.Lab, s containerSpec, files []file) ([]netip.Addr, error) {
 	d := b.docker
-	if info, err := d.Inspect(ctx, s.Name, s.Network); err == nil {
+	switch info, err := d.Inspect(ctx, s.Name, s.Network); {
+	case errors.Is(err, errNoContainer):
+		l.Changed("created container %s", s.Name)
+	case err != nil:
+		return nil, err
+	default:
 		if info.Running && info.Image == s.Image && sameFiles(ctx, d, s.Name, files) {
 			return info.Addrs, nil
 		}
@@ -115,8 +121,6 @@ func (b *backend) ensureContainer(ctx context.Context, l *lab.Lab, s containerSp
 		if err := d.RemoveContainer(ctx, s.Name); err != nil {
 			return nil, err
 		}
-	} else {
-		l.Changed("created container %s", s.Name)
 	}
 	if err := d.PullImage(ctx, s.Image); err != nil {
 		return nil, err
