@@ -3,7 +3,6 @@ package ipvs
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -37,10 +36,9 @@ func setOf(r *netlink.IPSetResult) Set {
 		s.Family = "inet6"
 	}
 	for _, e := range r.Entries {
-		addr, _ := netip.AddrFromSlice(e.IP)
-		m := Member{Address: addr.Unmap(), Comment: e.Comment}
+		m := Member{Address: addrOf(e.IP), Comment: e.Comment}
 		if e.Protocol != nil {
-			m.Protocol = protocolName(*e.Protocol)
+			m.Protocol = protoName(uint16(*e.Protocol))
 		}
 		if e.Port != nil {
 			m.Port = *e.Port
@@ -48,17 +46,4 @@ func setOf(r *netlink.IPSetResult) Set {
 		s.Entries = append(s.Entries, m)
 	}
 	return s
-}
-
-// protocolName names an IP protocol number the way `ipset list` does.
-func protocolName(p uint8) string {
-	switch p {
-	case syscall.IPPROTO_TCP:
-		return "tcp"
-	case syscall.IPPROTO_UDP:
-		return "udp"
-	case syscall.IPPROTO_SCTP:
-		return "sctp"
-	}
-	return fmt.Sprintf("%d", p)
 }
