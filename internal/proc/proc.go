@@ -98,17 +98,50 @@ func Alive(pidFile, want string) (int, bool) {
 func Running(pid int) bool { return running(pid, "") }
 
 func running(pid int, want string) bool {
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	cmdline, ok := readCmdline(pid)
+	return ok && (want == "" || bytes.Contains(cmdline, []byte(want)))
+}
+
+// Cmdline returns a live process's arguments, or nil when it is gone.
+func Cmdline(pid int) []string {
+	data, ok := readCmdline(pid)
+	if !ok || len(data) == 0 {
+		return nil
+	}
+	return strings.Split(string(bytes.TrimSuffix(data, []byte{0})), "\x00")
+}
+
+// execWindow bounds how long readCmdline waits for an exec to finish.
+const execWindow = 200 * time.Millisecond
+
+// readCmdline reads /proc/PID/cmdline of a live (not zombie) process. The
+// kernel reports an empty command line for an instant during execve, after
+// the exec has closed the CLOEXEC pipe through which exec.Cmd.Start learns
+// that it succeeded, so a process that was just started can read empty:
+// readCmdline waits that instant out. Only kernel threads stay empty.
+func readCmdline(pid int) ([]byte, bool) {
+	deadline := time.Now().Add(execWindow)
+	for {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || zombie(pid) {
+			return nil, false
+		}
+		if len(cmdline) > 0 || time.Now().After(deadline) {
+			return cmdline, true
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// zombie reports whether pid has exited and waits to be reaped:
+// "pid (comm) Z ..." in /proc/PID/stat.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return false
 	}
-	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-		// A zombie is not running: "pid (comm) Z ...".
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 && len(stat) > i+2 && stat[i+2] == 'Z' {
-			return false
-		}
-	}
-	return want == "" || bytes.Contains(cmdline, []byte(want))
+	i := bytes.LastIndexByte(stat, ')')
+	return i > 0 && len(stat) > i+2 && stat[i+2] == 'Z'
 }
 
 // Stop stops the process recorded in pidFile (if it is still want): SIGTERM,

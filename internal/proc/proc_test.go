@@ -70,3 +70,23 @@ func TestTail(t *testing.T) {
 		t.Errorf("Tail of a missing file = %q", got)
 	}
 }
+
+// A process read right after Start is mid-exec for an instant (its command
+// line reads empty); Alive and Cmdline must see it as the started program.
+func TestAliveRightAfterStart(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 50 {
+		s := Spec{Name: "sleeper", Argv: []string{"sleep", "30"},
+			LogFile: filepath.Join(dir, "l"), PIDFile: filepath.Join(dir, "p")}
+		pid, err := Start(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, ok := Alive(s.PIDFile, "sleep")
+		argv := Cmdline(pid)
+		_ = Kill([]int{pid}, time.Second)
+		if !ok || strings.Join(argv, " ") != "sleep 30" {
+			t.Fatalf("start %d: Alive = %v, Cmdline = %q right after Start", i, ok, argv)
+		}
+	}
+}

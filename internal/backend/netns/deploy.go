@@ -120,7 +120,7 @@ func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host) []lbDae
 // ensureWithToken keeps a live process with the wanted command line, and
 // otherwise mints a fresh token, writes the kubeconfig and (re)starts it.
 func ensureWithToken(ctx context.Context, l *lab.Lab, y k8sLayout, cs kubernetes.Interface, d lbDaemon, server string, ca []byte) error {
-	if pid, ok := proc.Alive(y.pidFile(d.file), d.match); ok && slices.Equal(cmdline(pid), d.argv) {
+	if pid, ok := proc.Alive(y.pidFile(d.file), d.match); ok && slices.Equal(proc.Cmdline(pid), d.argv) {
 		if _, err := os.Stat(d.kubeconfig); err == nil {
 			return nil
 		}

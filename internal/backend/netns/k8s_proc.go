@@ -1,10 +1,8 @@
 package netns
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -50,7 +48,7 @@ func ensureDaemonStarted(l *lab.Lab, y k8sLayout, d daemon) (bool, error) {
 	s := d.spec(y)
 	if pid, ok := proc.Alive(s.PIDFile, d.match); ok {
 		reason := d.stale
-		if !slices.Equal(cmdline(pid), d.argv) {
+		if !slices.Equal(proc.Cmdline(pid), d.argv) {
 			reason = "its command line changed"
 		}
 		if reason == "" {
@@ -71,20 +69,11 @@ func ensureDaemonStarted(l *lab.Lab, y k8sLayout, d daemon) (bool, error) {
 	return true, nil
 }
 
-// cmdline returns a process's arguments.
-func cmdline(pid int) []string {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return nil
-	}
-	return strings.Split(string(bytes.TrimSuffix(data, []byte{0})), "\x00")
-}
-
 // daemonDied returns an error naming the first daemon that is not running,
 // with the end of its log.
 func daemonDied(y k8sLayout, ds ...daemon) error {
 	for _, d := range ds {
-		if !daemonAlive(y.pidFile(d.file), d.match) {
+		if _, ok := proc.Alive(y.pidFile(d.file), d.match); !ok {
 			return fmt.Errorf("%s exited; last lines of %s:\n%s\n(full log: %s)",
 				d.name, y.logFile(d.file), indent(proc.Tail(y.logFile(d.file), 15)), y.logFile(d.file))
 		}
@@ -131,18 +120,4 @@ func indent(s string) string {
 		return "    (empty)"
 	}
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
-}
-
-// daemonAlive is proc.Alive, tolerant of the instant in which nsenter
-// execs the daemon (the command line reads empty then).
-func daemonAlive(pidFile, match string) bool {
-	if _, ok := proc.Alive(pidFile, match); ok {
-		return true
-	}
-	pid := proc.ReadPID(pidFile)
-	if pid <= 0 || !proc.Running(pid) {
-		return false
-	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	return err == nil && len(data) == 0
 }
