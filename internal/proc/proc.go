@@ -98,6 +98,10 @@ func Alive(pidFile, want string) (int, bool) {
 func Running(pid int) bool { return running(pid, "") }
 
 func running(pid int, want string) bool {
+	if want == "" {
+		_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+		return err == nil && !zombie(pid)
+	}
 	cmdline, ok := readCmdline(pid)
 	return ok && (want == "" || bytes.Contains(cmdline, []byte(want)))
 }
