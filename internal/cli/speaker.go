@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/lblab/lblab/controller/speaker"
 	"github.com/lblab/lblab/controller/speaker/bgp"
@@ -74,7 +75,13 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 	}
 	cfg.QPS, cfg.Burst = f.qps, f.burst
 	cfg.UserAgent = "lblab-speaker/" + f.node
-	kube, err := kubernetes.NewForConfig(cfg)
+	// Core objects travel as protobuf, like the kubelet's and kube-proxy's:
+	// cheaper for the API server to encode and for every speaker to
+	// decode. The dynamic client (lblab.dev objects) keeps JSON.
+	core := rest.CopyConfig(cfg)
+	core.ContentType = "application/vnd.kubernetes.protobuf"
+	core.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	kube, err := kubernetes.NewForConfig(core)
 	if err != nil {
 		return fmt.Errorf("failed to create a Kubernetes client: %w", err)
 	}
