@@ -36,7 +36,7 @@ type Peer struct {
 // seconds rather than GoBGP's default two minutes, and wait 2 s after an
 // administrative reset. After a session fails (hold timer, a TOR that went
 // away) GoBGP v4 always idles 5 s before connecting again, whatever these
-// say: a session comes back 6–7 s after the peer does.
+// say; repeer works around that.
 const (
 	connectRetry           = 5 // seconds
 	idleHoldTimeAfterReset = 2 // seconds

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
@@ -51,6 +52,7 @@ type Server struct {
 
 	sessMu   sync.Mutex
 	sessions map[netip.Addr]*session
+	repeers  atomic.Uint64
 }
 
 // Start starts GoBGP: no listener (ListenPort -1), the gRPC API if asked,

@@ -36,6 +36,7 @@ type SessionState struct {
 const Established = "Established"
 
 type session struct {
+	addr  netip.Addr
 	state string
 	since time.Time
 	local netip.Addr
@@ -62,9 +63,13 @@ func (s *Server) onPeerEvent(ev *apiutil.WatchEventMessage_PeerEvent, ts time.Ti
 		s.sessMu.Unlock()
 		return
 	}
+	fail := failed(cur.state, state, ts.Sub(cur.since))
 	cur.state, cur.since, cur.local = state, ts, ev.Peer.Transport.LocalAddress
 	snap := SessionState{Address: addr, State: state, Since: ts, LocalAddress: cur.local}
 	s.sessMu.Unlock()
+	if fail {
+		go s.repeer(cur)
+	}
 	if s.cfg.OnSessionChange != nil {
 		snap.Peer = s.peerName(addr)
 		s.cfg.OnSessionChange(snap)
@@ -142,7 +147,7 @@ func (s *Server) SetPeers(ctx context.Context, peers []Peer) error {
 	}
 	for _, p := range added {
 		s.sessMu.Lock()
-		s.sessions[p.Address] = &session{state: "Idle", since: time.Now()}
+		s.sessions[p.Address] = &session{addr: p.Address, state: "Idle", since: time.Now()}
 		s.sessMu.Unlock()
 		if err := s.bgp.AddPeer(ctx, &api.AddPeerRequest{Peer: p.apiPeer()}); err != nil {
 			errs = append(errs, fmt.Errorf("failed to add peer %s (%s): %w", p.Name, p.Address, err))

@@ -71,6 +71,9 @@ func startTestPeer(t *testing.T, addr netip.Addr, asn uint32, speaker netip.Addr
 	err = p.s.AddPeer(ctx, &api.AddPeerRequest{Peer: &api.Peer{
 		Conf:      &api.PeerConf{NeighborAddress: speaker.String(), PeerAsn: speakerASN, AuthPassword: password},
 		Transport: &api.Transport{PassiveMode: true, LocalAddress: addr.String()},
+		// After it resets the session, accept the speaker again within a
+		// second (GoBGP's default idles 30 s).
+		Timers: &api.Timers{Config: &api.TimersConfig{IdleHoldTimeAfterReset: 1}},
 		AfiSafis: []*api.AfiSafi{{Config: &api.AfiSafiConfig{
 			Family: &api.Family{Afi: afi, Safi: api.Family_SAFI_UNICAST}, Enabled: true,
 		}}},
