@@ -11,11 +11,15 @@ import (
 
 // Config is what frr.conf is rendered from.
 type Config struct {
-	Lab           string
-	Hostname      string
-	LogFile       string
-	ASN           uint32
-	RouterID      netip.Addr
+	Lab      string
+	Hostname string
+	LogFile  string
+	ASN      uint32
+	RouterID netip.Addr
+	// NodeASN is the nodes' AS. Routes whose AS path holds it are not
+	// sent back to the nodes, which would only keep and reject them for
+	// the loop; 0 sends everything.
+	NodeASN       uint32
 	ListenRanges  []netip.Prefix // node subnets; every node peers dynamically
 	MaximumPaths  int
 	KeepaliveTime int

@@ -14,7 +14,7 @@ func TestRender(t *testing.T) {
 		cfg  Config
 	}{
 		{"ipv4", Config{Lab: "bgp-ecmp", Hostname: "tor", LogFile: "/run/lblab/bgp-ecmp/tor/frr.log",
-			ASN: 64496, RouterID: netip.MustParseAddr("10.89.0.1"),
+			ASN: 64496, NodeASN: 64500, RouterID: netip.MustParseAddr("10.89.0.1"),
 			ListenRanges: []netip.Prefix{netip.MustParsePrefix("10.89.0.0/24")},
 			MaximumPaths: 64, KeepaliveTime: 3, HoldTime: 9}},
 		{"dual", Config{Lab: "bgp-ecmp-dual", Hostname: "tor", LogFile: "/run/lblab/bgp-ecmp-dual/tor/frr.log",

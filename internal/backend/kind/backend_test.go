@@ -139,7 +139,7 @@ func TestProvisionTORAndClient(t *testing.T) {
 		"exec lab1-client ip -f inet6 route replace 2001:db8:100::/120 via fc00:f853:ccd:e793::6",
 	})
 	conf := h.docker.containers["lab1-tor"].files["/etc/frr/frr.conf"]
-	want, err := frr.Render(frr.Config{Lab: "lab1", Hostname: "tor", LogFile: frrLogFile, ASN: 64496,
+	want, err := frr.Render(frr.Config{Lab: "lab1", Hostname: "tor", LogFile: frrLogFile, ASN: 64496, NodeASN: 64500,
 		RouterID: topo.RouterID(), ListenRanges: []netipPrefix{mustPrefix("172.18.0.0/16"), mustPrefix("fc00:f853:ccd:e793::/64")},
 		MaximumPaths: 64, KeepaliveTime: 3, HoldTime: 9})
 	if err != nil {

@@ -31,7 +31,7 @@ const frrLogFile = "/tmp/frr.log"
 func torFiles(t *topology.Topology, subnets []netip.Prefix) ([]file, error) {
 	conf, err := frr.Render(frr.Config{
 		Lab: t.Name, Hostname: "tor", LogFile: frrLogFile,
-		ASN: t.TOR.ASN, RouterID: t.RouterID(), ListenRanges: subnets,
+		ASN: t.TOR.ASN, NodeASN: t.Controller.ASN, RouterID: t.RouterID(), ListenRanges: subnets,
 		MaximumPaths: t.TOR.MaximumPaths, KeepaliveTime: t.TOR.KeepaliveTime, HoldTime: t.TOR.HoldTime,
 	})
 	if err != nil {

@@ -42,7 +42,7 @@ func (b *backend) startFRR(ctx context.Context, l *lab.Lab, p *plan) (err error)
 	t := l.Topology
 	conf, err := frr.Render(frr.Config{
 		Lab: p.lab, Hostname: "tor", LogFile: inst.LogPath(),
-		ASN: t.TOR.ASN, RouterID: p.routerID, ListenRanges: t.Network.Prefixes(),
+		ASN: t.TOR.ASN, NodeASN: t.Controller.ASN, RouterID: p.routerID, ListenRanges: t.Network.Prefixes(),
 		MaximumPaths: t.TOR.MaximumPaths, KeepaliveTime: t.TOR.KeepaliveTime, HoldTime: t.TOR.HoldTime,
 	})
 	if err != nil {
