@@ -1,10 +1,8 @@
 package scenarios
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"syscall"
@@ -53,17 +51,7 @@ func (s NetnsSpeakers) StopSpeaker(_ context.Context, node string) (func(context
 }
 
 // isSpeaker reports whether pid runs a speaker (see speakerArgv).
-func isSpeaker(pid int) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return false
-	}
-	var argv []string
-	for _, a := range bytes.Split(bytes.TrimRight(data, "\x00"), []byte{0}) {
-		argv = append(argv, string(a))
-	}
-	return speakerArgv(argv)
-}
+func isSpeaker(pid int) bool { return speakerArgv(proc.Cmdline(pid)) }
 
 // speakerArgv reports whether argv is a speaker's: `<something>/lblab
 // speaker ...`, or a program named speaker (MetalLB's, installed by hand

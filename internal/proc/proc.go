@@ -103,7 +103,7 @@ func running(pid int, want string) bool {
 		return err == nil && !zombie(pid)
 	}
 	cmdline, ok := readCmdline(pid)
-	return ok && (want == "" || bytes.Contains(cmdline, []byte(want)))
+	return ok && bytes.Contains(cmdline, []byte(want))
 }
 
 // Cmdline returns a live process's arguments, or nil when it is gone.

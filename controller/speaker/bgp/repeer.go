@@ -30,13 +30,7 @@ func failed(from, to string, uptime time.Duration) bool {
 func (s *Server) repeer(sess *session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var p Peer
-	found := false
-	for _, cand := range s.peers {
-		if cand.Address == sess.addr {
-			p, found = cand, true
-		}
-	}
+	p, found := s.peerAt(sess.addr)
 	s.sessMu.Lock()
 	current := s.sessions[sess.addr] == sess
 	due := found && current && sess.state == "Idle"

@@ -79,12 +79,18 @@ func (s *Server) onPeerEvent(ev *apiutil.WatchEventMessage_PeerEvent, ts time.Ti
 func (s *Server) peerName(addr netip.Addr) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for name, p := range s.peers {
+	p, _ := s.peerAt(addr)
+	return p.Name
+}
+
+// peerAt returns the configured peer on addr. Called with s.mu held.
+func (s *Server) peerAt(addr netip.Addr) (Peer, bool) {
+	for _, p := range s.peers {
 		if p.Address == addr {
-			return name
+			return p, true
 		}
 	}
-	return ""
+	return Peer{}, false
 }
 
 // SetPeers makes the server's neighbours exactly peers. A peer whose
