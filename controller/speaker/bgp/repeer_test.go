@@ -16,12 +16,7 @@ func TestFailedSessionIsRepeered(t *testing.T) {
 	defer func(d time.Duration) { repeerMinUptime = d }(repeerMinUptime)
 	repeerMinUptime = 0
 	ctx := context.Background()
-	tor := startTestPeer(t, netip.MustParseAddr("127.0.0.2"), 64496, speakerV4, 64500, "")
-	s := startSpeaker(t, 64500, nil)
-	if err := s.SetPeers(ctx, []Peer{tor.asPeer("tor", 64500)}); err != nil {
-		t.Fatal(err)
-	}
-	waitEstablished(t, s, 1)
+	tor, s := connected(t, 64500)
 	adv := NewAdvertisement(netip.MustParseAddr("198.51.100.40"), nil, 0, nil)
 	if err := s.Announce(ctx, adv); err != nil {
 		t.Fatal(err)

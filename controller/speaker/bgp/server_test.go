@@ -94,12 +94,7 @@ func TestAnnounceWithdraw(t *testing.T) {
 // session uses the peer's local AS, not the server's global one.
 func TestAnnounceIsIncremental(t *testing.T) {
 	ctx := context.Background()
-	tor := startTestPeer(t, netip.MustParseAddr("127.0.0.2"), 64496, speakerV4, 64500, "")
-	s := startSpeaker(t, 65000, nil)
-	if err := s.SetPeers(ctx, []Peer{tor.asPeer("tor", 64500)}); err != nil {
-		t.Fatal(err)
-	}
-	waitEstablished(t, s, 1)
+	tor, s := connected(t, 65000)
 	a := NewAdvertisement(netip.MustParseAddr("198.51.100.7"), nil, 0, nil)
 	for range 3 {
 		if err := s.Announce(ctx, a); err != nil {
@@ -220,12 +215,7 @@ func TestLocalPrefAndPassword(t *testing.T) {
 // changed peer is re-created.
 func TestSetPeersRemovesSessions(t *testing.T) {
 	ctx := context.Background()
-	tor := startTestPeer(t, netip.MustParseAddr("127.0.0.2"), 64496, speakerV4, 64500, "")
-	s := startSpeaker(t, 64500, nil)
-	if err := s.SetPeers(ctx, []Peer{tor.asPeer("tor", 64500)}); err != nil {
-		t.Fatal(err)
-	}
-	waitEstablished(t, s, 1)
+	tor, s := connected(t, 64500)
 	if err := s.Announce(ctx, NewAdvertisement(netip.MustParseAddr("198.51.100.30"), nil, 0, nil)); err != nil {
 		t.Fatal(err)
 	}

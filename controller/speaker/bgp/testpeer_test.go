@@ -174,6 +174,19 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// connected starts a test peer on 127.0.0.2 (AS 64496) and a speaker
+// (global AS globalASN) whose session to it, as AS 64500, is Established.
+func connected(t *testing.T, globalASN uint32) (*testPeer, *Server) {
+	t.Helper()
+	tor := startTestPeer(t, netip.MustParseAddr("127.0.0.2"), 64496, speakerV4, 64500, "")
+	s := startSpeaker(t, globalASN, nil)
+	if err := s.SetPeers(context.Background(), []Peer{tor.asPeer("tor", 64500)}); err != nil {
+		t.Fatal(err)
+	}
+	waitEstablished(t, s, 1)
+	return tor, s
+}
+
 // startSpeaker starts the Server under test with no API.
 func startSpeaker(t *testing.T, asn uint32, onChange func(SessionState)) *Server {
 	t.Helper()
