@@ -188,10 +188,8 @@ func TestProvisionTORAndClient(t *testing.T) {
 	}
 }
 
-// Delete finds everything by label and the cluster by name, also after an
-// up that failed halfway; deleting an absent lab succeeds.
-// TestProvisionInspectFails: a daemon that cannot inspect the TOR stops
-// up with its error; it is not taken for an absent container.
+// A daemon that cannot inspect the TOR stops up with its error; it is not
+// taken for an absent container.
 func TestProvisionInspectFails(t *testing.T) {
 	h := newHarness(t)
 	topo := loadTopology(t, "bgp-ecmp", topology.DataplaneIPTables)
@@ -210,6 +208,8 @@ func TestProvisionInspectFails(t *testing.T) {
 	}
 }
 
+// Delete finds everything by label and the cluster by name, also after an
+// up that failed halfway; deleting an absent lab succeeds.
 func TestDelete(t *testing.T) {
 	h := newHarness(t)
 	topo := loadTopology(t, "bgp-ecmp", topology.DataplaneIPTables)
