@@ -97,6 +97,18 @@ func newLab(t *testing.T, topo *topology.Topology) *lab.Lab {
 	return l
 }
 
+// newTestLab returns a lab of a bundled topology (iptables; renamed to name
+// unless that is empty) whose kind nodes the harness's cluster reports.
+func (h *harness) newTestLab(t *testing.T, topoName, name string) (*topology.Topology, *lab.Lab) {
+	t.Helper()
+	topo := loadTopology(t, topoName, topology.DataplaneIPTables)
+	if name != "" {
+		topo.Name = name
+	}
+	h.kube.nodes = kindNodeNames(topo)
+	return topo, newLab(t, topo)
+}
+
 func wantCalls(t *testing.T, got, want []string) {
 	t.Helper()
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -109,10 +121,7 @@ func wantCalls(t *testing.T, got, want []string) {
 // routes the pools through the TOR.
 func TestProvisionTORAndClient(t *testing.T) {
 	h := newHarness(t)
-	topo := loadTopology(t, "bgp-ecmp-dual", topology.DataplaneIPTables)
-	topo.Name = "lab1"
-	l := newLab(t, topo)
-	h.kube.nodes = kindNodeNames(topo)
+	topo, l := h.newTestLab(t, "bgp-ecmp-dual", "lab1")
 	if err := h.b.Check(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
@@ -192,10 +201,7 @@ func TestProvisionTORAndClient(t *testing.T) {
 // taken for an absent container.
 func TestProvisionInspectFails(t *testing.T) {
 	h := newHarness(t)
-	topo := loadTopology(t, "bgp-ecmp", topology.DataplaneIPTables)
-	topo.Name = "lab1"
-	l := newLab(t, topo)
-	h.kube.nodes = kindNodeNames(topo)
+	_, l := h.newTestLab(t, "bgp-ecmp", "lab1")
 	h.docker.inspectErr = errors.New("failed to inspect lab1-tor: the daemon is busy")
 	err := h.b.Provision(context.Background(), l)
 	if err == nil || !strings.Contains(err.Error(), "the daemon is busy") {
@@ -212,10 +218,7 @@ func TestProvisionInspectFails(t *testing.T) {
 // up that failed halfway; deleting an absent lab succeeds.
 func TestDelete(t *testing.T) {
 	h := newHarness(t)
-	topo := loadTopology(t, "bgp-ecmp", topology.DataplaneIPTables)
-	topo.Name = "lab2"
-	l := newLab(t, topo)
-	h.kube.nodes = kindNodeNames(topo)
+	_, l := h.newTestLab(t, "bgp-ecmp", "lab2")
 	if err := h.b.Provision(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
@@ -262,9 +265,7 @@ func TestDeleteAfterFailedUp(t *testing.T) {
 // runners go through the Exec API: failures keep stderr and the exit code.
 func TestNodesAndRunner(t *testing.T) {
 	h := newHarness(t)
-	topo := loadTopology(t, "bgp-pools", topology.DataplaneIPTables)
-	l := newLab(t, topo)
-	h.kube.nodes = kindNodeNames(topo)
+	_, l := h.newTestLab(t, "bgp-pools", "")
 	if err := h.b.Provision(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}

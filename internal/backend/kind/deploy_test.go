@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
-
-	"github.com/lblab/lblab/internal/topology"
 )
 
 // Deploy builds the image from the binary, imports it into every node that
@@ -18,9 +16,7 @@ import (
 // that image and waits for them; a second Deploy loads nothing again.
 func TestDeploy(t *testing.T) {
 	h := newHarness(t)
-	topo := loadTopology(t, "bgp-ecmp", topology.DataplaneIPTables)
-	l := newLab(t, topo)
-	h.kube.nodes = kindNodeNames(topo)
+	topo, l := h.newTestLab(t, "bgp-ecmp", "")
 	bin := []byte("static lblab\n")
 	h.b.binary = func(context.Context) ([]byte, error) { return bin, nil }
 	h.docker.execs["bgp-ecmp-control-plane containerd config dump"] = execResult{Stdout: []byte("version = 3\n[plugins.'io.containerd.cri.v1.images']\nsnapshotter = 'overlayfs'\n")}
