@@ -48,24 +48,8 @@ func (s *Speaker) sliceChanged(es *cachedSlice, deleted bool) {
 	r := es.ready
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.st.slices[key]
-	old, had := m[es.Name]
-	switch {
-	case deleted && !had:
+	if !s.st.setSlice(key, es.Name, r, deleted) {
 		return
-	case deleted:
-		delete(m, es.Name)
-		if len(m) == 0 {
-			delete(s.st.slices, key)
-		}
-	case had && old == r:
-		return
-	default:
-		if m == nil {
-			m = map[string]readiness{}
-			s.st.slices[key] = m
-		}
-		m[es.Name] = r
 	}
 	if _, ok := s.st.services[key]; !ok {
 		return // endpoints of a Service the speaker does not announce

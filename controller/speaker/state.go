@@ -16,8 +16,8 @@ import (
 type state struct {
 	nodeName string
 	node     nodeState
-	services map[string]service              // by namespace/name
-	slices   map[string]map[string]readiness // service key → slice name → readiness
+	services map[string]service          // by namespace/name
+	slices   map[string][]sliceReadiness // by service key; almost always one slice
 	// peers and advs are the effective lblab.dev objects: the current spec,
 	// or the last valid one while the controller marks it invalid.
 	peers   map[string]*v1alpha1.BGPPeer
@@ -43,7 +43,7 @@ func newState(node string) state {
 	return state{
 		nodeName:  node,
 		services:  map[string]service{},
-		slices:    map[string]map[string]readiness{},
+		slices:    map[string][]sliceReadiness{},
 		peers:     map[string]*v1alpha1.BGPPeer{},
 		advs:      map[string]*v1alpha1.BGPAdvertisement{},
 		secrets:   map[string]*corev1.Secret{},
@@ -53,14 +53,46 @@ func newState(node string) state {
 	}
 }
 
+// sliceReadiness is what one EndpointSlice of a Service says. A slice
+// per Service, not a map: most Services have a single EndpointSlice, and
+// a small Go map costs several times what its entry does.
+type sliceReadiness struct {
+	name  string
+	ready readiness
+}
+
 // readiness folds a Service's slices together.
 func (st *state) readiness(key string) readiness {
 	var r readiness
 	for _, x := range st.slices[key] {
-		r.any = r.any || x.any
-		r.local = r.local || x.local
+		r.any = r.any || x.ready.any
+		r.local = r.local || x.ready.local
 	}
 	return r
+}
+
+// setSlice records what slice name of Service key says (deleted: that it
+// is gone) and reports whether that changed anything.
+func (st *state) setSlice(key, name string, r readiness, deleted bool) bool {
+	l := st.slices[key]
+	i := slices.IndexFunc(l, func(x sliceReadiness) bool { return x.name == name })
+	switch {
+	case deleted && i < 0:
+		return false
+	case deleted:
+		if l = slices.Delete(l, i, i+1); len(l) == 0 {
+			delete(st.slices, key)
+		} else {
+			st.slices[key] = l
+		}
+	case i >= 0 && l[i].ready == r:
+		return false
+	case i >= 0:
+		l[i].ready = r
+	default:
+		st.slices[key] = append(l, sliceReadiness{name, r})
+	}
+	return true
 }
 
 // changes are prefixes whose desired advertisement changed.
