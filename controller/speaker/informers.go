@@ -2,14 +2,19 @@ package speaker
 
 import (
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/lblab/lblab/controller/api/v1alpha1"
@@ -48,8 +53,15 @@ func (s *Speaker) informers() (*informerSet, error) {
 		set.synced = append(set.synced, reg.HasSynced)
 		return nil
 	}
-	svc := set.core.Core().V1().Services().Informer()
-	slices := set.core.Discovery().V1().EndpointSlices().Informer()
+	// The Service and EndpointSlice informers have no indexers: the
+	// speaker only follows their events, and the factory's default
+	// namespace index would cost a set entry for every object.
+	svc := set.core.InformerFor(&corev1.Service{}, func(c kubernetes.Interface, _ time.Duration) cache.SharedIndexInformer {
+		return coreinformers.NewServiceInformer(c, metav1.NamespaceAll, 0, cache.Indexers{})
+	})
+	slices := set.core.InformerFor(&discoveryv1.EndpointSlice{}, func(c kubernetes.Interface, _ time.Duration) cache.SharedIndexInformer {
+		return discoveryinformers.NewEndpointSliceInformer(c, metav1.NamespaceAll, 0, cache.Indexers{})
+	})
 	if err := svc.SetTransform(trimService); err != nil {
 		return nil, err
 	}
