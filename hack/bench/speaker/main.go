@@ -29,6 +29,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -99,8 +100,11 @@ type bench struct {
 	kube  kubernetes.Interface
 	nodes []benchNode
 	want  []netip.Addr
-	wire  *wireWatch
-	fib   *fibWatch
+	// controlPlane is the API server's address, where the lab's
+	// controller serves its metrics too.
+	controlPlane netip.Addr
+	wire         *wireWatch
+	fib          *fibWatch
 	// status records when the bench first saw each Service with an IP
 	// (controller mode).
 	mu     sync.Mutex
@@ -120,6 +124,9 @@ func run(ctx context.Context, o options) error {
 	}
 	cfg.QPS, cfg.Burst = 5000, 5000
 	b := &bench{o: o, status: map[string]statusSeen{}}
+	if u, err := url.Parse(cfg.Host); err == nil {
+		b.controlPlane, _ = netip.ParseAddr(u.Hostname())
+	}
 	if b.kube, err = kubernetes.NewForConfig(cfg); err != nil {
 		return err
 	}

@@ -41,6 +41,16 @@ func (b *bench) latency(ctx context.Context) error {
 		ips                                     = make([]netip.Addr, n)
 		names                                   = make([]string, n)
 	)
+	// With the lab's lblab controller, also say where the time goes.
+	var before snapshot
+	breakdown := b.o.controller && !b.o.metallb
+	if breakdown {
+		var err error
+		if before, err = b.takeSnapshot(ctx); err != nil {
+			fmt.Printf("  (no breakdown: %v)\n", err)
+			breakdown = false
+		}
+	}
 	for i := range n {
 		names[i] = fmt.Sprintf("bench-lat-%d", i)
 		var t0, t1 time.Time
@@ -118,6 +128,13 @@ func (b *bench) latency(ctx context.Context) error {
 	}
 	stats(from+" → UPDATE from every speaker", wireAll)
 	stats(from+fmt.Sprintf(" → TOR FIB route with all %d next hops", len(b.nodes)), fib)
+	if breakdown {
+		if after, err := b.takeSnapshot(ctx); err == nil {
+			printBreakdown(before, after, n)
+		} else {
+			fmt.Printf("  (no breakdown: %v)\n", err)
+		}
+	}
 
 	var wdFirst, wdAll, gone []time.Duration
 	missGone := 0
