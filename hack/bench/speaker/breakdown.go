@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -46,6 +47,10 @@ var (
 	speakerService = series{"lblab_speaker_reconcile_duration_seconds", map[string]string{"event": "service"}}
 )
 
+// errNoMetric: the exposition has no such metric. A histogram with labels
+// appears only once something was observed.
+var errNoMetric = errors.New("no such metric")
+
 // find sums the series in a Prometheus text exposition.
 func find(text []byte, s series) (histogram, error) {
 	p := expfmt.NewTextParser(model.UTF8Validation)
@@ -56,7 +61,7 @@ func find(text []byte, s series) (histogram, error) {
 	var h histogram
 	f, ok := families[s.metric]
 	if !ok {
-		return h, fmt.Errorf("no metric %s", s.metric)
+		return h, fmt.Errorf("%w: %s", errNoMetric, s.metric)
 	}
 	for _, m := range f.GetMetric() {
 		if matches(m, s.labels) && m.GetHistogram() != nil {
@@ -88,25 +93,27 @@ type snapshot struct {
 
 // takeSnapshot reads the API server's metrics through the bench's client,
 // the controller's on the control plane's :7472 and each speaker's on its
-// node's :7473.
-func (b *bench) takeSnapshot(ctx context.Context) (snapshot, error) {
+// node's :7473. Before the phase a metric may not exist yet (a fresh lab
+// has reconciled no Service); after it, every one must.
+func (b *bench) takeSnapshot(ctx context.Context, after bool) (snapshot, error) {
 	var s snapshot
 	text, err := b.kube.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
 		return s, fmt.Errorf("failed to read the API server's metrics: %w", err)
 	}
-	if s.create, err = find(text, apiCreate); err != nil {
+	absent := func(err error) bool { return !after && errors.Is(err, errNoMetric) }
+	if s.create, err = find(text, apiCreate); err != nil && !absent(err) {
 		return s, err
 	}
-	if s.status, err = find(text, apiStatus); err != nil {
+	if s.status, err = find(text, apiStatus); err != nil && !absent(err) {
 		return s, err
 	}
-	if s.ctrl, err = scrape(ctx, b.controlPlane, 7472, ctrlService); err != nil {
+	if s.ctrl, err = scrape(ctx, b.controlPlane, 7472, ctrlService); err != nil && !absent(err) {
 		return s, fmt.Errorf("controller: %w", err)
 	}
 	for _, n := range b.nodes {
 		h, err := scrape(ctx, n.ip, 7473, speakerService)
-		if err != nil {
+		if err != nil && !absent(err) {
 			return s, fmt.Errorf("speaker %s: %w", n.name, err)
 		}
 		s.speakers.sum += h.sum

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"math"
 	"os"
 	"testing"
@@ -19,7 +20,7 @@ func TestFind(t *testing.T) {
 		{"apiserver.metrics", apiCreate, 1.0474825920000006, 201, false},
 		{"apiserver.metrics", apiStatus, 0.5944808869999997, 201, false},
 		{"controller.metrics", ctrlService, 0.2471860760000001, 87, false},
-		{"controller.metrics", speakerService, 0, 0, true},
+		{"controller.metrics", speakerService, 0, 0, true}, // errNoMetric
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.series.metric, func(t *testing.T) {
@@ -28,7 +29,7 @@ func TestFind(t *testing.T) {
 				t.Fatal(err)
 			}
 			h, err := find(text, tt.series)
-			if (err != nil) != tt.wantErr {
+			if (err != nil) != tt.wantErr || err != nil && !errors.Is(err, errNoMetric) {
 				t.Fatalf("find: error %v, want error: %v", err, tt.wantErr)
 			}
 			if math.Abs(h.sum-tt.sum) > 1e-9 || h.count != tt.count {

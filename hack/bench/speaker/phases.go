@@ -46,7 +46,7 @@ func (b *bench) latency(ctx context.Context) error {
 	breakdown := b.o.controller && !b.o.metallb
 	if breakdown {
 		var err error
-		if before, err = b.takeSnapshot(ctx); err != nil {
+		if before, err = b.takeSnapshot(ctx, false); err != nil {
 			fmt.Printf("  (no breakdown: %v)\n", err)
 			breakdown = false
 		}
@@ -129,7 +129,7 @@ func (b *bench) latency(ctx context.Context) error {
 	stats(from+" → UPDATE from every speaker", wireAll)
 	stats(from+fmt.Sprintf(" → TOR FIB route with all %d next hops", len(b.nodes)), fib)
 	if breakdown {
-		if after, err := b.takeSnapshot(ctx); err == nil {
+		if after, err := b.takeSnapshot(ctx, true); err == nil {
 			printBreakdown(before, after, n)
 		} else {
 			fmt.Printf("  (no breakdown: %v)\n", err)
