@@ -4,7 +4,7 @@
 # the wire and → ECMP route in the TOR's FIB (p50/p99 over N Services),
 # churn of 1,000 and 5,000 Services, withdrawals, and speaker RSS.
 #
-#   hack/bench/speaker.sh [services] [churn sizes]
+#   hack/bench/speaker.sh [services] [churn sizes, "" for none]
 #
 # It brings up a lab with Kubernetes and no controller (`--controller none
 # --no-workloads`), runs `lblab speaker` in every worker namespace the way
@@ -17,7 +17,7 @@
 # MetalLB the same way, from Service create. Needs root and tcpdump.
 set -euo pipefail
 services=${1:-100}
-churn=${2:-1000,5000}
+churn=${2-1000,5000} # "" for none
 bin=${LBLAB:-bin/lblab}
 name=${LBLAB_BENCH_LAB:-spk-bench}
 [ -x "$bin" ] || go build -o "$bin" ./cmd/lblab
