@@ -53,11 +53,21 @@ var errNoMetric = errors.New("no such metric")
 
 // find sums the series in a Prometheus text exposition.
 func find(text []byte, s series) (histogram, error) {
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := p.TextToMetricFamilies(bytes.NewReader(text))
+	families, err := parse(text)
 	if err != nil {
 		return histogram{}, err
 	}
+	return sum(families, s)
+}
+
+// parse reads a Prometheus text exposition once, for several sums.
+func parse(text []byte) (map[string]*dto.MetricFamily, error) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	return p.TextToMetricFamilies(bytes.NewReader(text))
+}
+
+// sum adds up the series of parsed metric families.
+func sum(families map[string]*dto.MetricFamily, s series) (histogram, error) {
 	var h histogram
 	f, ok := families[s.metric]
 	if !ok {
@@ -101,11 +111,17 @@ func (b *bench) takeSnapshot(ctx context.Context, after bool) (snapshot, error) 
 	if err != nil {
 		return s, fmt.Errorf("failed to read the API server's metrics: %w", err)
 	}
-	absent := func(err error) bool { return !after && errors.Is(err, errNoMetric) }
-	if s.create, err = find(text, apiCreate); err != nil && !absent(err) {
+	// The API server's exposition is tens of thousands of lines: parse
+	// it once for both series.
+	families, err := parse(text)
+	if err != nil {
 		return s, err
 	}
-	if s.status, err = find(text, apiStatus); err != nil && !absent(err) {
+	absent := func(err error) bool { return !after && errors.Is(err, errNoMetric) }
+	if s.create, err = sum(families, apiCreate); err != nil && !absent(err) {
+		return s, err
+	}
+	if s.status, err = sum(families, apiStatus); err != nil && !absent(err) {
 		return s, err
 	}
 	if s.ctrl, err = scrape(ctx, b.controlPlane, 7472, ctrlService); err != nil && !absent(err) {
