@@ -20,6 +20,7 @@ type Topology struct {
 	TOR         TOR        `yaml:"tor,omitempty"`
 	Controller  Controller `yaml:"controller,omitempty"`
 	Dataplane   Dataplane  `yaml:"dataplane,omitempty"`
+	NodeKernel  NodeKernel `yaml:"nodeKernel,omitempty"`
 	Workloads   []Workload `yaml:"workloads,omitempty"`
 	Scenarios   []string   `yaml:"scenarios,omitempty"`
 }
@@ -126,6 +127,24 @@ const (
 
 // Dataplanes lists every data plane in a stable order.
 var Dataplanes = []Dataplane{DataplaneIPTables, DataplaneIPVS, DataplaneNFTables, DataplaneEBPF}
+
+// NodeKernel is the kernel the lab's worker nodes run on.
+type NodeKernel string
+
+// Node kernels. Empty means the backend's choice: the host kernel, unless
+// the data plane needs something it lacks (IPVS) and a user-mode Linux
+// kernel has it.
+const (
+	// NodeKernelHost runs nodes on the machine's own kernel (netns
+	// nodes, kind containers).
+	NodeKernelHost NodeKernel = "host"
+	// NodeKernelUML runs each worker as a user-mode Linux guest joined to
+	// the lab's fabric (netns backend only).
+	NodeKernelUML NodeKernel = "uml"
+)
+
+// NodeKernels lists every node kernel in a stable order.
+var NodeKernels = []NodeKernel{NodeKernelHost, NodeKernelUML}
 
 // Workload is a Deployment plus, optionally, a Service in front of it.
 type Workload struct {

@@ -47,6 +47,9 @@ func validate(t *Topology, ln lines) []error {
 	if !slices.Contains(Dataplanes, t.Dataplane) {
 		e.add("dataplane", "%q is not one of iptables, ipvs, nftables, ebpf", t.Dataplane)
 	}
+	if t.NodeKernel != "" && !slices.Contains(NodeKernels, t.NodeKernel) {
+		e.add("nodeKernel", "%q is not one of host, uml (or empty: the backend chooses)", t.NodeKernel)
+	}
 	validateWorkloads(e, t)
 	seen := map[string]bool{}
 	for i, s := range t.Scenarios {
