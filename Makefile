@@ -6,7 +6,7 @@ BIN     := bin/lblab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/lblab/lblab/internal/version.Version=$(VERSION)
 
-.PHONY: all setup build lab test unit components integration vet generate bench fuzz clean
+.PHONY: all setup build lab test unit components integration integration-kind kind-not-run vet generate bench fuzz clean
 
 all: build
 
@@ -20,7 +20,7 @@ lab: setup build ## bring up the default lab (bgp-ecmp) and verify it
 	$(BIN) up
 	$(BIN) verify
 
-test: setup build vet unit components integration ## every test; integration tests need root
+test: setup build vet unit components integration kind-not-run ## every test; integration tests need root
 
 vet:
 	$(GO) vet ./...
@@ -34,6 +34,14 @@ components: build ## build the pinned Kubernetes components once (cached in ~/.c
 
 integration: ## as root; LBLAB_INTEGRATION=1 turns a skip into a failure
 	LBLAB_INTEGRATION=1 $(GO) test -p 1 -count=1 -timeout 80m -run '^TestIntegration' ./...
+
+integration-kind: ## the kind backend's Docker-backed tests (-tags kind), against the running kind lab LBLAB_KIND_LAB
+	LBLAB_INTEGRATION=1 $(GO) test -tags kind -count=1 -timeout 20m -run '^TestIntegrationKind' -v ./internal/backend/kind/
+
+kind-not-run: # make test runs the netns lane only; say so, and why
+	@if docker info >/dev/null 2>&1; then why="make test does not bring up a kind lab; run make integration-kind with LBLAB_KIND_LAB naming one"; \
+	else why="no Docker daemon answers here"; fi; \
+	echo "NOTE: the kind backend's integration tests (-tags kind, make integration-kind) were not run: $$why."
 
 generate: ## regenerate deepcopy code and CRDs from controller/api
 	$(GO) tool controller-gen object paths=./controller/api/...
