@@ -27,6 +27,7 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 unit:
+	$(GO) mod download # every module of go.mod, tools too: TestWorkflowLint builds actionlint offline
 	$(GO) test -short -count=1 ./...
 
 components: build ## build the pinned Kubernetes components once (cached in ~/.cache/lblab)
