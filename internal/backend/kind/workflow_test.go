@@ -35,7 +35,11 @@ func TestWorkflowLint(t *testing.T) {
 	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("go tool actionlint %s: %v\n%s", wf, err, out)
+		hint := ""
+		if strings.Contains(string(out), "GOPROXY=off") {
+			hint = "\n(actionlint's modules are not in the module cache: run `go mod download`, as `make unit` does)"
+		}
+		t.Fatalf("go tool actionlint %s: %v\n%s%s", wf, err, out, hint)
 	}
 }
 
