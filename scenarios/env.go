@@ -26,21 +26,12 @@ type Env interface {
 	Cluster(ctx context.Context) (*Cluster, error)
 	// Speakers can stop and restore one node's speaker; nil when the
 	// backend cannot.
-	Speakers() SpeakerControl
+	Speakers() lab.SpeakerControl
 	// Probe is the path of the lblab binary inside the nodes, for
 	// in-node readers (IPVS through netlink); "" when there is none.
 	Probe() string
 	// PodExec runs a command in a pod's container (Cilium's agent).
 	PodExec(ctx context.Context, namespace, pod, container string, argv ...string) ([]byte, error)
-}
-
-// SpeakerControl is what a backend offers node-failover: stop one node's
-// speaker the way a failing node would (no graceful withdrawal), and a
-// function that brings it back. The netns backend freezes the speaker
-// process in the node's namespace (SIGSTOP, then SIGCONT); the kind
-// backend can delete the speaker pod and let the DaemonSet restore it.
-type SpeakerControl interface {
-	StopSpeaker(ctx context.Context, node string) (restore func(context.Context) error, err error)
 }
 
 // host returns the named host.

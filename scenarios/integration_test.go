@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lblab/lblab/internal/backend/netns"
+	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/testutil"
-	"github.com/lblab/lblab/scenarios"
 )
 
 type verifyJSON struct {
@@ -93,9 +94,11 @@ func TestIntegrationVerify(t *testing.T) {
 
 // breakSpeaker freezes node1's speaker: after the hold time its next hop
 // leaves the TOR, and ecmp-fib must fail naming it.
-func breakSpeaker(t *testing.T, lab string) {
+func breakSpeaker(t *testing.T, labName string) {
 	ctx := context.Background()
-	restore, err := scenarios.NetnsSpeakers{Lab: lab}.StopSpeaker(ctx, "node1")
+	// The test drives a real netns lab: it may use that backend, the
+	// package under test may not (TestLayers in internal/lab).
+	restore, err := netns.New(netns.Options{}).(lab.SpeakerBackend).Speakers(labName).StopSpeaker(ctx, "node1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +109,7 @@ func breakSpeaker(t *testing.T, lab string) {
 	}()
 	time.Sleep(10 * time.Second) // the hold time is 9 s
 	bundle := t.TempDir()
-	v, res := verify(t, "--name", lab, "--scenario", "ecmp-rib,ecmp-fib,bgp-sessions", "--timeout", "3s", "--bundle-dir", bundle)
+	v, res := verify(t, "--name", labName, "--scenario", "ecmp-rib,ecmp-fib,bgp-sessions", "--timeout", "3s", "--bundle-dir", bundle)
 	if res.ExitCode != 1 {
 		t.Fatalf("verify with a stopped speaker: exit %d, want 1\n%s", res.ExitCode, res.Stdout)
 	}
@@ -120,7 +123,7 @@ func breakSpeaker(t *testing.T, lab string) {
 		t.Errorf("no diagnostics bundle reported: %q", res.Stderr)
 	}
 	for _, f := range []string{"hosts/tor/bgp-ipv4-unicast.json", "hosts/node1/iptables-save.txt", "kubernetes/services.yaml", "results.json"} {
-		if _, err := os.Stat(filepath.Join(bundle, f)); err != nil && !(strings.Contains(f, "iptables") && strings.Contains(lab, "nft")) {
+		if _, err := os.Stat(filepath.Join(bundle, f)); err != nil && !(strings.Contains(f, "iptables") && strings.Contains(labName, "nft")) {
 			t.Errorf("bundle lacks %s: %v", f, err)
 		}
 	}

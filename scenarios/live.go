@@ -30,7 +30,7 @@ type LiveEnv struct {
 	Topo       *topology.Topology
 	HostList   []lab.Node
 	Kubeconfig string
-	SpeakerCtl SpeakerControl
+	SpeakerCtl lab.SpeakerControl
 	ProbePath  string
 
 	once   sync.Once
@@ -49,7 +49,7 @@ func (e *LiveEnv) Topology() *topology.Topology { return e.Topo }
 func (e *LiveEnv) Hosts() []lab.Node { return e.HostList }
 
 // Speakers implements Env.
-func (e *LiveEnv) Speakers() SpeakerControl { return e.SpeakerCtl }
+func (e *LiveEnv) Speakers() lab.SpeakerControl { return e.SpeakerCtl }
 
 // Probe implements Env.
 func (e *LiveEnv) Probe() string { return e.ProbePath }

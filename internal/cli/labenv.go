@@ -9,19 +9,6 @@ import (
 	"github.com/lblab/lblab/scenarios"
 )
 
-// speakerBackend is implemented by backends that can stop and restore a
-// node's speaker for node-failover (both freeze the speaker process).
-type speakerBackend interface {
-	Speakers(labName string) scenarios.SpeakerControl
-}
-
-// probeBackend is implemented by backends whose nodes hold the lblab
-// binary at a known path (netns nodes share the machine's; the kind
-// backend copies it into the nodes of ipvs labs).
-type probeBackend interface {
-	ProbePath() string
-}
-
 // openLab loads a running lab as the checks and inspectors see it.
 func openLab(ctx context.Context, name string) (*scenarios.LiveEnv, *lab.State, lab.Backend, error) {
 	st, b, err := existingLab(name)
@@ -43,10 +30,10 @@ func openLab(ctx context.Context, name string) (*scenarios.LiveEnv, *lab.State, 
 			env.Kubeconfig = kc
 		}
 	}
-	if sb, ok := b.(speakerBackend); ok {
+	if sb, ok := b.(lab.SpeakerBackend); ok {
 		env.SpeakerCtl = sb.Speakers(name)
 	}
-	if pb, ok := b.(probeBackend); ok {
+	if pb, ok := b.(lab.ProbeBackend); ok {
 		env.ProbePath = pb.ProbePath()
 	}
 	return env, st, b, nil

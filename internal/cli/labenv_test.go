@@ -12,10 +12,10 @@ import (
 // nodes; openLab asks them through these interfaces, not by name.
 func TestBackendsServeVerify(t *testing.T) {
 	for _, b := range []lab.Backend{netns.New(netns.Options{}), kind.New(kind.Options{})} {
-		if _, ok := b.(speakerBackend); !ok {
+		if _, ok := b.(lab.SpeakerBackend); !ok {
 			t.Errorf("the %s backend cannot stop speakers", b.Name())
 		}
-		if pb, ok := b.(probeBackend); !ok || pb.ProbePath() == "" {
+		if pb, ok := b.(lab.ProbeBackend); !ok || pb.ProbePath() == "" {
 			t.Errorf("the %s backend names no lblab binary in its nodes", b.Name())
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lblab/lblab/scenarios"
+	"github.com/lblab/lblab/internal/lab"
 )
 
 // ProbePath is where the lblab binary lives inside the nodes of an ipvs
@@ -22,7 +22,7 @@ const speakerPattern = "^/lblab speaker( |$)"
 // which sees every pod's processes, so it sends no keepalive and no
 // withdrawal and the TOR must notice through the hold timer. Restoring
 // sends SIGCONT. Deleting the pod instead would withdraw gracefully.
-func (b *backend) Speakers(labName string) scenarios.SpeakerControl {
+func (b *backend) Speakers(labName string) lab.SpeakerControl {
 	return kindSpeakers{b: b, lab: labName}
 }
 

@@ -1,13 +1,5 @@
 package netns
 
-import "github.com/lblab/lblab/scenarios"
-
-// Speakers lets node-failover freeze a node's speaker process in its
-// namespace, as a hung node would (scenarios.NetnsSpeakers).
-func (b *backend) Speakers(labName string) scenarios.SpeakerControl {
-	return scenarios.NetnsSpeakers{Lab: labName}
-}
-
 // ProbePath is the lblab binary that runs `lblab probe` inside a node: the
 // nodes share the machine's file system, so it is the one the lab's node
 // agents run. "" when it cannot be found.

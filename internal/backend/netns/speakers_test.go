@@ -1,0 +1,22 @@
+package netns
+
+import "testing"
+
+func TestSpeakerArgv(t *testing.T) {
+	for _, tc := range []struct {
+		argv []string
+		want bool
+	}{
+		{[]string{"/work/bin/lblab", "speaker", "--node=node1"}, true},
+		{[]string{"/root/.cache/lblab/metallb/v0.15.2/bin/speaker", "--port=7473"}, true},
+		{[]string{"/work/bin/lblab", "controller"}, false},
+		{[]string{"/root/.cache/lblab/metallb/v0.15.2/bin/controller", "--port=7472"}, false},
+		{[]string{"sh", "-c", "speaker"}, false},
+		{[]string{"/usr/sbin/nginx", "-c", "speaker.conf"}, false},
+		{nil, false},
+	} {
+		if got := speakerArgv(tc.argv); got != tc.want {
+			t.Errorf("speakerArgv(%q) = %v, want %v", tc.argv, got, tc.want)
+		}
+	}
+}
