@@ -25,8 +25,7 @@ type SpeakerNode struct {
 }
 
 func checkBGPSessions() Check {
-	return Check{Name: "bgp-sessions",
-		Description: "the TOR has an Established session with every speaker node, and no others",
+	return Check{Description: "the TOR has an Established session with every speaker node, and no others",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			var nodes []SpeakerNode
 			for _, h := range hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker) {

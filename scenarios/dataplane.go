@@ -30,8 +30,7 @@ type Observation struct {
 }
 
 func checkDataplaneRules() Check {
-	return Check{Name: "dataplane-rules",
-		Description: "on every node, the data plane leads each LB IP:port to every endpoint (KUBE-SERVICES → KUBE-EXT → KUBE-SVC → KUBE-SEP; service-ips → chains; IPVS + ipset; Cilium frontends)",
+	return Check{Description: "on every node, the data plane leads each LB IP:port to every endpoint (KUBE-SERVICES → KUBE-EXT → KUBE-SVC → KUBE-SEP; service-ips → chains; IPVS + ipset; Cilium frontends)",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			mode := env.Topology().Dataplane
 			nodes := hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker)

@@ -44,13 +44,13 @@ func Expectations(c *Cluster) []Expectation {
 }
 
 func checkECMPRIB() Check {
-	return routeCheck("ecmp-rib",
+	return routeCheck(
 		"the TOR's BGP table has one path per eligible node for each LB IP, next hops exactly the eligible node IPs",
 		torRIB, JudgeRIB)
 }
 
 func checkECMPFIB() Check {
-	return routeCheck("ecmp-fib",
+	return routeCheck(
 		"the TOR's kernel route for each LB IP is one multipath route with exactly the eligible next hops",
 		torRoutes, func(exp []Expectation, tables map[bool][]iproute.Route, held []netip.Addr, ps map[string][]netaddr.Range) Outcome {
 			return JudgeFIB(exp, append(tables[false], tables[true]...), held, ps)
@@ -61,9 +61,9 @@ func checkECMPFIB() Check {
 // expectations from the cluster, reads the TOR's table of each family in
 // play (tableFamilies) with read, and judges the tables (by family: false
 // = IPv4).
-func routeCheck[T any](name, description string, read func(ctx context.Context, env Env, v6 bool) (T, error),
+func routeCheck[T any](description string, read func(ctx context.Context, env Env, v6 bool) (T, error),
 	judge func(exp []Expectation, tables map[bool]T, held []netip.Addr, ps map[string][]netaddr.Range) Outcome) Check {
-	return Check{Name: name, Description: description,
+	return Check{Description: description,
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			ps := pools(env)
 			return poll(ctx, attempt, func(ctx context.Context) Outcome {

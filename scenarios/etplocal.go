@@ -51,7 +51,7 @@ type ETPEvidence struct {
 }
 
 func checkETPLocal() Check {
-	return Check{Name: "etp-local", Mutates: true, Timeout: 60 * time.Second,
+	return Check{Mutates: true, Timeout: 60 * time.Second,
 		Description: "with externalTrafficPolicy: Local and fewer replicas than nodes, next hops shrink to the nodes with pods and nginx logs the client's real IP",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			*attempt = 1

@@ -86,7 +86,7 @@ func failoverTarget(ctx context.Context, env Env, ev *FailoverEvidence) (*Cluste
 }
 
 func checkNodeFailover() Check {
-	return Check{Name: "node-failover", Mutates: true, Timeout: 90 * time.Second,
+	return Check{Mutates: true, Timeout: 90 * time.Second,
 		Description: "stopping one node's speaker removes its next hop within the BGP hold time while client traffic keeps flowing",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			*attempt = 1

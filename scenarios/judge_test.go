@@ -12,7 +12,10 @@ import (
 	"github.com/lblab/lblab/internal/topology"
 )
 
-func TestNamesInSyncWithTopology(t *testing.T) {
+// TestRegistry: every name of topology.ScenarioNames (the one list) has
+// its check, in that order, and a registry that misses a name or holds
+// one the list lacks is refused.
+func TestRegistry(t *testing.T) {
 	var got []string
 	for _, c := range All() {
 		got = append(got, c.Name)
@@ -25,6 +28,19 @@ func TestNamesInSyncWithTopology(t *testing.T) {
 	}
 	if _, err := Select([]string{"ecmp-rib", "nope"}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("Select with an unknown name: %v", err)
+	}
+	if cs, err := Select([]string{topology.ScenarioECMPFIB}); err != nil || len(cs) != 1 || cs[0].Name != "ecmp-fib" {
+		t.Errorf("Select(ecmp-fib) = %+v, %v", cs, err)
+	}
+	short := map[string]func() Check{}
+	for n, f := range registry {
+		short[n] = f
+	}
+	delete(short, topology.ScenarioETPLocal)
+	short["ecmp-everything"] = checkECMPRIB
+	if err := registryComplete(topology.ScenarioNames, short); err == nil ||
+		!strings.Contains(err.Error(), "no check for [etp-local]") || !strings.Contains(err.Error(), "[ecmp-everything]") {
+		t.Errorf("an incomplete registry: %v", err)
 	}
 }
 

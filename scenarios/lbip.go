@@ -18,8 +18,7 @@ type AllocationEvidence struct {
 }
 
 func checkLBIPAllocated() Check {
-	return Check{Name: "lb-ip-allocated",
-		Description: "every LoadBalancer Service in the topology has an IP from its pool, in each family it asked for",
+	return Check{Description: "every LoadBalancer Service in the topology has an IP from its pool, in each family it asked for",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			want := map[string]string{} // service key → pool
 			for _, w := range env.Topology().Workloads {

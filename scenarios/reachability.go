@@ -21,8 +21,7 @@ type Target struct {
 }
 
 func checkReachability() Check {
-	return Check{Name: "reachability",
-		Description: "N requests from the TOR and the client host to each LB IP:port all return the nginx welcome page",
+	return Check{Description: "N requests from the TOR and the client host to each LB IP:port all return the nginx welcome page",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			n := opts(ctx).Requests
 			sources := hostsByRole(env, lab.RoleTOR, lab.RoleClient)

@@ -23,7 +23,7 @@ type RangesEvidence struct {
 }
 
 func checkSourceRanges() Check {
-	return Check{Name: "source-ranges", Mutates: true, Timeout: 45 * time.Second,
+	return Check{Mutates: true, Timeout: 45 * time.Second,
 		Description: "with loadBalancerSourceRanges covering the client host only, the client gets through and the TOR is dropped",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			*attempt = 1

@@ -29,7 +29,7 @@ type WithdrawEvidence struct {
 }
 
 func checkWithdrawOnDelete() Check {
-	return Check{Name: "withdraw-on-delete", Mutates: true, Timeout: 45 * time.Second,
+	return Check{Mutates: true, Timeout: 45 * time.Second,
 		Description: "a temporary LoadBalancer Service gets routed; deleting it withdraws the route and frees the IP",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			*attempt = 1

@@ -19,6 +19,7 @@ import (
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/report"
 	"github.com/lblab/lblab/internal/table"
+	"github.com/lblab/lblab/internal/topology"
 	"github.com/lblab/lblab/scenarios"
 )
 
@@ -135,7 +136,7 @@ func runVerify(ctx context.Context, g *globals, f *verifyFlags) error {
 func withoutKubernetes(checks []scenarios.Check) []scenarios.Check {
 	out := make([]scenarios.Check, 0, len(checks))
 	for _, c := range checks {
-		if c.Name != "bgp-sessions" {
+		if c.Name != topology.ScenarioBGPSessions {
 			c.Mutates = false
 			c.Run = func(context.Context, scenarios.Env, *int) scenarios.Outcome {
 				return scenarios.Outcome{Status: scenarios.Skipped, Summary: "the lab has no Kubernetes cluster (fabric-only)"}

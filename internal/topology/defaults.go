@@ -24,20 +24,6 @@ const (
 	DefaultImage             = "nginx"
 )
 
-// Scenario names known to `lblab verify`, in the order they run.
-var ScenarioNames = []string{
-	"bgp-sessions",
-	"lb-ip-allocated",
-	"ecmp-rib",
-	"ecmp-fib",
-	"reachability",
-	"dataplane-rules",
-	"withdraw-on-delete",
-	"etp-local",
-	"source-ranges",
-	"node-failover",
-}
-
 // SetDefaults fills every unset field. It is idempotent.
 func SetDefaults(t *Topology) {
 	if len(t.Nodes.List) == 0 {

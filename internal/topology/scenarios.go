@@ -1,0 +1,31 @@
+package topology
+
+// The names of the checks `lblab verify` runs. This is the one list of
+// them: topology files are validated against it, and package scenarios
+// maps each name to its check (and refuses to start when one is missing).
+const (
+	ScenarioBGPSessions      = "bgp-sessions"
+	ScenarioLBIPAllocated    = "lb-ip-allocated"
+	ScenarioECMPRIB          = "ecmp-rib"
+	ScenarioECMPFIB          = "ecmp-fib"
+	ScenarioReachability     = "reachability"
+	ScenarioDataplaneRules   = "dataplane-rules"
+	ScenarioWithdrawOnDelete = "withdraw-on-delete"
+	ScenarioETPLocal         = "etp-local"
+	ScenarioSourceRanges     = "source-ranges"
+	ScenarioNodeFailover     = "node-failover"
+)
+
+// ScenarioNames are the check names, in the order they run.
+var ScenarioNames = []string{
+	ScenarioBGPSessions,
+	ScenarioLBIPAllocated,
+	ScenarioECMPRIB,
+	ScenarioECMPFIB,
+	ScenarioReachability,
+	ScenarioDataplaneRules,
+	ScenarioWithdrawOnDelete,
+	ScenarioETPLocal,
+	ScenarioSourceRanges,
+	ScenarioNodeFailover,
+}
