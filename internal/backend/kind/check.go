@@ -10,17 +10,13 @@ import (
 )
 
 // Check refuses, before anything is created, a lab this backend cannot run:
-// no Docker, a data plane/family combination the pinned versions do not
-// support, node labels the kubelet may not set, or a kind network that
+// no Docker, node labels the kubelet may not set, or a kind network that
 // lacks a family or overlaps the topology's pools and subnets.
 func (b *backend) Check(ctx context.Context, l *lab.Lab) error {
 	var problems []string
 	if l.Options.FabricOnly {
 		problems = append(problems, "--fabric-only is not available on the kind backend: the kind network comes with the cluster; "+
 			"use the netns backend for a fabric-only lab")
-	}
-	if why := unsupported(l.Topology); why != "" {
-		problems = append(problems, why)
 	}
 	problems = append(problems, badNodeLabels(l.Topology)...)
 	if err := b.available(ctx); err != nil {

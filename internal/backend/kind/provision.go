@@ -167,11 +167,11 @@ func (b *backend) resolveNetwork(ctx context.Context, l *lab.Lab) ([]netip.Prefi
 func (b *backend) installCilium(ctx context.Context, l *lab.Lab, kc kubeClient) (err error) {
 	step := l.Log.Start("Installing Cilium " + ciliumVersion)
 	defer func() { step.End(err == nil) }()
-	chart, sum, err := ciliumChart(ctx, filepath.Join(cacheDir(), "charts"))
+	chart, err := fetchChart(ctx, ciliumChartURL, ciliumChartSHA256, filepath.Join(cacheDir(), "charts"), "cilium-"+ciliumVersion+".tgz")
 	if err != nil {
 		return err
 	}
-	l.Log.Debugf(1, "   chart %s sha256 %s", ciliumChartURL, sum)
+	l.Log.Debugf(1, "   chart %s sha256 %s (pinned)", ciliumChartURL, ciliumChartSHA256)
 	version, err := kc.ServerVersion()
 	if err != nil {
 		return fmt.Errorf("failed to read the API server's version: %w", err)
@@ -179,6 +179,14 @@ func (b *backend) installCilium(ctx context.Context, l *lab.Lab, kc kubeClient) 
 	objs, err := renderChart(chart, ciliumValues(l.Topology, kindNodeNames(l.Topology)[controlPlaneIndex(l.Topology)]), "kube-system", version)
 	if err != nil {
 		return err
+	}
+	all, byTag := chartImages(objs)
+	for _, img := range all {
+		note := ""
+		if slices.Contains(byTag, img) {
+			note = " (by tag only: not pinned by digest)"
+		}
+		l.Log.Debugf(1, "   image %s%s", img, note)
 	}
 	return kc.Apply(ctx, objs)
 }

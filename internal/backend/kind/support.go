@@ -8,23 +8,15 @@ import (
 	"github.com/lblab/lblab/internal/topology"
 )
 
-// unsupported returns why the pinned Kubernetes (v1.37 node image) and
-// Cilium refuse this topology, or "" when they accept it. What was checked,
-// and where, is in the README's kind section:
+// Every data plane runs with every IP family on the kind backend, as
+// configured with the pinned versions (a golden kind config for each pair,
+// golden Cilium values for each family; none of them has run on kind yet):
 //   - kube-proxy iptables, ipvs and nftables all handle ipv4, ipv6 and
 //     dual-stack at v1.37 (nftables is GA since v1.33; ipvs is deprecated
 //     since v1.35 but still built and configured by kind v0.33);
-//   - Cilium is installed with its default VXLAN tunnel, which runs over an
-//     IPv4 underlay: an IPv6-only cluster would need native routing or an
-//     IPv6 underlay, which lblab does not set up (cilium/cilium#17240).
-func unsupported(t *topology.Topology) string {
-	if t.Dataplane == topology.DataplaneEBPF && t.Network.IPFamily == topology.IPv6 {
-		return "dataplane ebpf with network.ipFamily ipv6: lblab installs Cilium with its VXLAN tunnel, " +
-			"which needs IPv4 between the nodes; use ipFamily dual (IPv6 Services and pods over an IPv4 underlay) " +
-			"or another data plane (iptables, ipvs, nftables) for IPv6-only"
-	}
-	return ""
-}
+//   - Cilium 1.20 tunnels VXLAN over the lab's own family: an IPv4 underlay
+//     where the nodes have IPv4, an IPv6 underlay on IPv6-only labs
+//     (underlayProtocol, see ciliumValues).
 
 // Node labels the kubelet may set on its own Node (NodeRestriction): kind
 // passes node labels to the kubelet, which refuses to start with others in

@@ -9,22 +9,6 @@ import (
 	"github.com/lblab/lblab/internal/topology"
 )
 
-func TestUnsupported(t *testing.T) {
-	for _, dp := range topology.Dataplanes {
-		for fam, name := range familyTopologies {
-			topo := loadTopology(t, name, dp)
-			why := unsupported(topo)
-			refused := dp == topology.DataplaneEBPF && fam == topology.IPv6
-			if refused != (why != "") {
-				t.Errorf("%s/%s: refused=%v (%q)", dp, fam, why != "", why)
-			}
-			if refused && !strings.Contains(why, "ipFamily dual") {
-				t.Errorf("%s/%s: the refusal suggests no way out: %s", dp, fam, why)
-			}
-		}
-	}
-}
-
 func TestBadNodeLabels(t *testing.T) {
 	topo := loadTopology(t, "bgp-ecmp", topology.DataplaneIPTables)
 	topo.Nodes.List[1].Labels = map[string]string{

@@ -24,6 +24,7 @@ func TestWorkflowLint(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"dataplane: [iptables, ipvs, nftables, ebpf]", "family: [ipv4, dual]",
+		"- dataplane: ebpf\n            family: ipv6", "'bgp-ecmp-v6'",
 		"--backend kind", "-o junit", "> junit.xml", "--bundle-dir", "upload-artifact", "lblab down", "UP_SECONDS", "VERIFY_SECONDS",
 		"make integration-kind"} {
 		if !strings.Contains(string(data), want) {
