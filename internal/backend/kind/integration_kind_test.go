@@ -14,10 +14,12 @@ import (
 	"github.com/lblab/lblab/internal/testutil"
 )
 
-// These tests need Docker. They are built only with `-tags kind` and run in
-// .github/workflows/kind-e2e.yaml after `lblab up --backend kind`, with
-// LBLAB_KIND_LAB naming the lab. Without Docker they skip and say so
-// (LBLAB_INTEGRATION=1 turns that into a failure).
+// These tests need Docker. They are built only with `-tags kind`; `make
+// integration-kind` runs them, and .github/workflows/kind-e2e.yaml calls it
+// after `lblab up --backend kind`, with LBLAB_KIND_LAB naming the lab (that
+// workflow has not run yet). Without Docker they skip and say so
+// (LBLAB_INTEGRATION=1, which make integration-kind sets, turns that into a
+// failure).
 
 func needDocker(t *testing.T) *backend {
 	t.Helper()
