@@ -11,11 +11,13 @@ import (
 	"github.com/lblab/lblab/internal/lab"
 )
 
-// SessionEvidence is one TOR neighbour as bgp-sessions saw it.
+// SessionEvidence is one BGP session bgp-sessions expected or saw.
 type SessionEvidence struct {
-	Peer  netip.Addr `json:"peer"`
-	Node  string     `json:"node,omitempty"` // "" when no speaker node has the address
-	State string     `json:"state"`
+	Peer    netip.Addr `json:"peer,omitzero"`
+	Node    string     `json:"node,omitempty"`   // "" when no speaker node has the address
+	Family  string     `json:"family,omitempty"` // IPv4 or IPv6: the session's transport
+	State   string     `json:"state,omitempty"`  // "" when the TOR has no such neighbour
+	Problem string     `json:"problem,omitempty"`
 }
 
 // SpeakerNode is a node expected to peer with the TOR.
@@ -25,59 +27,126 @@ type SpeakerNode struct {
 }
 
 func checkBGPSessions() Check {
-	return Check{Description: "the TOR has an Established session with every speaker node, and no others",
+	return Check{Description: "the TOR has one Established session per speaker node and address family of the lab, and no others",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			var nodes []SpeakerNode
 			for _, h := range hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker) {
 				nodes = append(nodes, SpeakerNode{Name: h.Name, Addrs: h.Addrs})
+			}
+			f := env.Topology().Network.IPFamily
+			var v6s []bool
+			if f.HasV4() {
+				v6s = append(v6s, false)
+			}
+			if f.HasV6() {
+				v6s = append(v6s, true)
 			}
 			return poll(ctx, attempt, func(ctx context.Context) Outcome {
 				sum, err := torSummary(ctx, env)
 				if err != nil {
 					return errOutcome(err)
 				}
-				return JudgeSessions(nodes, sum.Peers())
+				return JudgeSessions(nodes, v6s, sum.Peers())
 			})
 		}}
 }
 
-// JudgeSessions passes when every TOR peer is Established and belongs to a
-// speaker node, and every speaker node has an Established session.
-func JudgeSessions(nodes []SpeakerNode, peers []frr.Peer) Outcome {
+func familyName(v6 bool) string {
+	if v6 {
+		return "IPv6"
+	}
+	return "IPv4"
+}
+
+// JudgeSessions passes when the TOR has exactly one Established session
+// per speaker node and address family of the lab (v6s: false = IPv4),
+// from the node's address of that family, and no other neighbour. It
+// names each missing, down or unexpected session, and fails when nothing
+// is expected (no nodes or no families).
+func JudgeSessions(nodes []SpeakerNode, v6s []bool, peers []frr.Peer) Outcome {
+	if len(nodes) == 0 || len(v6s) == 0 {
+		return fail(nil, "nothing to expect: %d speaker nodes, %d address families", len(nodes), len(v6s))
+	}
 	var ev []SessionEvidence
 	var problems []string
-	up := map[string]bool{}
+	want := map[netip.Addr]SessionEvidence{}
+	for _, n := range nodes {
+		for _, v6 := range v6s {
+			a, ok := (lab.Node{Addrs: n.Addrs}).Addr(v6)
+			if !ok {
+				problems = append(problems, fmt.Sprintf("%s has no %s address to peer from (has %s)", n.Name, familyName(v6), orNone(n.Addrs)))
+				ev = append(ev, SessionEvidence{Node: n.Name, Family: familyName(v6), Problem: "no address"})
+				continue
+			}
+			want[a] = SessionEvidence{Peer: a, Node: n.Name, Family: familyName(v6)}
+		}
+	}
+	seen := map[netip.Addr]bool{}
 	for _, p := range peers {
 		addr, err := netip.ParseAddr(p.Address)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("peer %q is not an address", p.Address))
 			continue
 		}
-		owner := ""
-		for _, n := range nodes {
-			if slices.Contains(n.Addrs, addr) {
-				owner = n.Name
-			}
+		e, ok := want[addr]
+		if !ok {
+			e = SessionEvidence{Peer: addr, Node: ownerOf(nodes, addr), Family: familyName(addr.Is6()), Problem: "unexpected"}
+			problems = append(problems, fmt.Sprintf("unexpected peer %s (%s)%s", addr, p.State, unexpectedWhy(e, v6s)))
 		}
-		ev = append(ev, SessionEvidence{Peer: addr, Node: owner, State: p.State})
+		e.State = p.State
 		switch {
-		case owner == "":
-			problems = append(problems, fmt.Sprintf("unexpected peer %s (%s) is no speaker node", addr, p.State))
+		case e.Problem != "":
+		case seen[addr]:
+			e.Problem = "duplicate"
+			problems = append(problems, fmt.Sprintf("two neighbours for %s (%s)", e.Node, addr))
 		case p.State != "Established":
-			problems = append(problems, fmt.Sprintf("session with %s (%s) is %s", owner, addr, p.State))
-		default:
-			up[owner] = true
+			e.Problem = "down"
+			problems = append(problems, fmt.Sprintf("%s session with %s (%s) is %s", e.Family, e.Node, addr, p.State))
+		}
+		seen[addr] = true
+		ev = append(ev, e)
+	}
+	var missing []netip.Addr
+	for a := range want {
+		if !seen[a] {
+			missing = append(missing, a)
 		}
 	}
-	for _, n := range nodes {
-		if !up[n.Name] && !slices.ContainsFunc(ev, func(e SessionEvidence) bool { return e.Node == n.Name }) {
-			problems = append(problems, fmt.Sprintf("no session with %s (%s)", n.Name, joinAddrs(n.Addrs)))
-		}
+	slices.SortFunc(missing, func(a, b netip.Addr) int { return a.Compare(b) })
+	for _, a := range missing {
+		e := want[a]
+		e.Problem = "missing"
+		ev = append(ev, e)
+		problems = append(problems, fmt.Sprintf("no %s session with %s (%s)", e.Family, e.Node, a))
 	}
 	if len(problems) > 0 {
 		return fail(ev, "%s", strings.Join(problems, "; "))
 	}
-	return pass(ev, "%d sessions Established with %d speaker nodes", len(ev), len(nodes))
+	fams := make([]string, 0, len(v6s))
+	for _, v6 := range v6s {
+		fams = append(fams, familyName(v6))
+	}
+	return pass(ev, "%d sessions Established: %d speaker nodes × %s", len(want), len(nodes), strings.Join(fams, "+"))
+}
+
+// ownerOf names the node holding addr, or "".
+func ownerOf(nodes []SpeakerNode, addr netip.Addr) string {
+	for _, n := range nodes {
+		if slices.Contains(n.Addrs, addr) {
+			return n.Name
+		}
+	}
+	return ""
+}
+
+func unexpectedWhy(e SessionEvidence, v6s []bool) string {
+	switch {
+	case e.Node == "":
+		return " is no speaker node"
+	case !slices.Contains(v6s, e.Peer.Is6()):
+		return fmt.Sprintf(" of %s: the lab does not use %s", e.Node, e.Family)
+	}
+	return fmt.Sprintf(" of %s is not the address it peers from", e.Node)
 }
 
 func joinAddrs[T fmt.Stringer](as []T) string {

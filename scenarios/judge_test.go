@@ -70,40 +70,6 @@ func TestEligibleNodes(t *testing.T) {
 	}
 }
 
-func TestJudgeSessions(t *testing.T) {
-	nodes := []SpeakerNode{{Name: "node1", Addrs: addrs("10.89.0.11")}, {Name: "node2", Addrs: addrs("10.89.0.12")}}
-	est := func(a string) frr.Peer { return frr.Peer{Address: a, State: "Established"} }
-	tests := []struct {
-		name  string
-		peers []frr.Peer
-		want  Status
-		msg   string
-	}{
-		{"all up", []frr.Peer{est("10.89.0.11"), est("10.89.0.12")}, Passed, ""},
-		{"one down", []frr.Peer{est("10.89.0.11"), {Address: "10.89.0.12", State: "Active"}}, Failed, "session with node2 (10.89.0.12) is Active"},
-		{"missing", []frr.Peer{est("10.89.0.11")}, Failed, "no session with node2"},
-		{"stranger", []frr.Peer{est("10.89.0.11"), est("10.89.0.12"), est("10.89.0.99")}, Failed, "unexpected peer 10.89.0.99"},
-	}
-	for _, tt := range tests {
-		out := JudgeSessions(nodes, tt.peers)
-		if out.Status != tt.want || !strings.Contains(out.Summary, tt.msg) {
-			t.Errorf("%s: %s %q", tt.name, out.Status, out.Summary)
-		}
-	}
-	// The captured dual-stack summary: six sessions from three nodes.
-	sum, err := frr.ParseSummary(testdata(t, "frr", "summary-dual.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var three []SpeakerNode
-	for _, n := range labCluster().Nodes {
-		three = append(three, SpeakerNode{Name: n.Name, Addrs: n.Addrs})
-	}
-	if out := JudgeSessions(three, sum.Peers()); out.Status != Passed {
-		t.Errorf("captured summary: %s", out.Summary)
-	}
-}
-
 func TestJudgeAllocation(t *testing.T) {
 	want := map[string]string{"default/web": "default", "default/local": ""}
 	c := labCluster()
