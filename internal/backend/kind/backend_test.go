@@ -84,6 +84,8 @@ func newHarness(t *testing.T) *harness {
 	b := New(Options{Docker: d, Cluster: c}).(*backend)
 	b.lookPath = func(string) (string, error) { return "/usr/bin/docker", nil }
 	b.kube = func(string) (kubeClient, error) { return k, nil }
+	b.binary = func(context.Context) ([]byte, error) { return []byte("static lblab\n"), nil }
+	b.ciliumChart = func(context.Context) (string, error) { return filepath.Join("testdata", "chart"), nil }
 	b.timeout = 2 * time.Second
 	return &harness{b: b, docker: d, cluster: c, kube: k}
 }
@@ -146,6 +148,10 @@ func TestProvisionTORAndClient(t *testing.T) {
 		"inspect lab1-client",
 		"exec lab1-client ip -f inet route replace 198.51.100.0/24 via 172.18.0.6",
 		"exec lab1-client ip -f inet6 route replace 2001:db8:100::/120 via fc00:f853:ccd:e793::6",
+		"copy lab1-control-plane /usr/local/bin/lblab(755)",
+		"copy lab1-worker /usr/local/bin/lblab(755)",
+		"copy lab1-worker2 /usr/local/bin/lblab(755)",
+		"copy lab1-worker3 /usr/local/bin/lblab(755)",
 	})
 	conf := h.docker.containers["lab1-tor"].files["/etc/frr/frr.conf"]
 	want, err := frr.Render(frr.Config{Lab: "lab1", Hostname: "tor", LogFile: frrLogFile, ASN: 64496, NodeASN: 64500,
@@ -194,6 +200,28 @@ func TestProvisionTORAndClient(t *testing.T) {
 	}
 	if len(l2.Changes()) != 0 {
 		t.Errorf("converging up changed %v", l2.Changes())
+	}
+}
+
+// ProbePath names the lblab binary inside the nodes, so Provision puts it
+// into every node whatever the data plane: inspect bgp and the diagnostics
+// bundle read GoBGP through it on every kind lab (it used to be copied for
+// ipvs labs only).
+func TestProvisionCopiesProbeEveryDataplane(t *testing.T) {
+	for _, dp := range topology.Dataplanes {
+		t.Run(string(dp), func(t *testing.T) {
+			h := newHarness(t)
+			topo := loadTopology(t, "bgp-ecmp", dp)
+			h.kube.nodes = kindNodeNames(topo)
+			if err := h.b.Provision(context.Background(), newLab(t, topo)); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range kindNodeNames(topo) {
+				if got := h.docker.containers[n].files[h.b.ProbePath()]; string(got) != "static lblab\n" {
+					t.Errorf("%s holds %q at %s, want the lblab binary", n, got, h.b.ProbePath())
+				}
+			}
+		})
 	}
 }
 

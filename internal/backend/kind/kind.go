@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -68,8 +69,11 @@ type backend struct {
 	// kube returns a Kubernetes client for a lab (replaced in tests).
 	kube func(kubeconfig string) (kubeClient, error)
 	// binary returns the static lblab binary (replaced in tests).
-	binary  func(ctx context.Context) ([]byte, error)
-	timeout time.Duration // for nodes, CNI and kube-proxy to become ready
+	binary func(ctx context.Context) ([]byte, error)
+	// ciliumChart returns the path of the pinned Cilium chart (replaced in
+	// tests).
+	ciliumChart func(ctx context.Context) (string, error)
+	timeout     time.Duration // for nodes, CNI and kube-proxy to become ready
 }
 
 // readyTimeout bounds the wait for nodes, CNI and kube-proxy. It is a
@@ -83,6 +87,9 @@ func New(o Options) lab.Backend {
 	b := &backend{opts: o, docker: o.Docker, cluster: o.Cluster, network: kindNetwork(),
 		lookPath: exec.LookPath, kube: newKubeClient, timeout: readyTimeout}
 	b.binary = func(ctx context.Context) ([]byte, error) { return staticBinary(ctx, o.Binary, cacheDir()) }
+	b.ciliumChart = func(ctx context.Context) (string, error) {
+		return fetchChart(ctx, ciliumChartURL, ciliumChartSHA256, filepath.Join(cacheDir(), "charts"), "cilium-"+ciliumVersion+".tgz")
+	}
 	return b
 }
 

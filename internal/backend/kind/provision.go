@@ -25,8 +25,8 @@ func cacheDir() string {
 }
 
 // Provision creates (or converges) the kind cluster, then the TOR and the
-// client on its network, the data plane, and waits until the cluster's
-// network is ready.
+// client on its network, the data plane, waits until the cluster's network
+// is ready, and copies the lblab binary into the nodes.
 func (b *backend) Provision(ctx context.Context, l *lab.Lab) error {
 	if _, err := b.api(); err != nil {
 		return err
@@ -60,10 +60,7 @@ func (b *backend) Provision(ctx context.Context, l *lab.Lab) error {
 	if err != nil {
 		return err
 	}
-	if l.Topology.Dataplane == topology.DataplaneIPVS {
-		return b.copyBinary(ctx, l)
-	}
-	return nil
+	return b.copyBinary(ctx, l)
 }
 
 func (b *backend) pollEvery() time.Duration {
@@ -167,7 +164,7 @@ func (b *backend) resolveNetwork(ctx context.Context, l *lab.Lab) ([]netip.Prefi
 func (b *backend) installCilium(ctx context.Context, l *lab.Lab, kc kubeClient) (err error) {
 	step := l.Log.Start("Installing Cilium " + ciliumVersion)
 	defer func() { step.End(err == nil) }()
-	chart, err := fetchChart(ctx, ciliumChartURL, ciliumChartSHA256, filepath.Join(cacheDir(), "charts"), "cilium-"+ciliumVersion+".tgz")
+	chart, err := b.ciliumChart(ctx)
 	if err != nil {
 		return err
 	}
@@ -200,11 +197,14 @@ func controlPlaneIndex(t *topology.Topology) int {
 	return 0
 }
 
-// nodeBinPath is where the lblab binary lives inside kind nodes, for views
-// that need it there (inspect ipv reads IPVS through netlink in the node).
+// nodeBinPath is where the lblab binary lives inside kind nodes, for the
+// readers that run in a node (ProbePath): `lblab probe gobgp` for `inspect
+// bgp` and the diagnostics bundle on every data plane (kind's node image has
+// no gobgp CLI), and `lblab probe ipvs|ipset` on ipvs labs (nor ipvsadm).
 const nodeBinPath = "/usr/local/bin/lblab"
 
-// copyBinary puts the static lblab binary into every node.
+// copyBinary puts the static lblab binary into every node, whatever the
+// data plane.
 func (b *backend) copyBinary(ctx context.Context, l *lab.Lab) (err error) {
 	step := l.Log.Start("Copying lblab into the nodes")
 	defer func() { step.End(err == nil) }()

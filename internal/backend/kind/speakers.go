@@ -8,9 +8,9 @@ import (
 	"github.com/lblab/lblab/internal/lab"
 )
 
-// ProbePath is where the lblab binary lives inside the nodes of an ipvs
-// lab (copyBinary puts it there), for in-node readers such as
-// `lblab probe ipvs`.
+// ProbePath is where the lblab binary lives inside the nodes of every kind
+// lab (Provision's copyBinary puts it there), for in-node readers: `lblab
+// probe gobgp` on every data plane, `lblab probe ipvs|ipset` on ipvs.
 func (b *backend) ProbePath() string { return nodeBinPath }
 
 // speakerPattern matches the speaker's command line inside a node: the
