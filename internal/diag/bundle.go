@@ -75,12 +75,18 @@ type Collector struct {
 	Logs func(ctx context.Context, dir string) error
 	// Kube writes the cluster's objects into a directory; nil without a cluster.
 	Kube func(ctx context.Context, dir string) error
+	// State is the lab's state directory, copied into state/ by CopyState
+	// (no keys, no etcd data); "" leaves it out.
+	State string
 	// Extra files written as they are (e.g. the verify results).
 	Extra map[string][]byte
 }
 
 // Write fills dir. It collects everything it can: a failing command or
-// source is noted in errors.txt and does not stop the rest.
+// source is noted in errors.txt and does not stop the rest. Last, every
+// file of the bundle goes through Redact: whatever a command, a log or a
+// backend wrote, the bundle holds no private key, client-key-data or
+// token.
 func (c Collector) Write(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("failed to create the diagnostics bundle %s: %w", dir, err)
@@ -116,7 +122,11 @@ func (c Collector) Write(ctx context.Context, dir string) error {
 			}()
 		}
 	}
-	for name, f := range map[string]func(context.Context, string) error{"logs": c.Logs, "kubernetes": c.Kube} {
+	sources := map[string]func(context.Context, string) error{"logs": c.Logs, "kubernetes": c.Kube}
+	if c.State != "" {
+		sources["state"] = func(_ context.Context, d string) error { return CopyState(c.State, d) }
+	}
+	for name, f := range sources {
 		if f == nil {
 			continue
 		}
@@ -141,7 +151,12 @@ func (c Collector) Write(ctx context.Context, dir string) error {
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
-		return os.WriteFile(filepath.Join(dir, "errors.txt"), []byte(strings.Join(problems, "\n")+"\n"), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "errors.txt"), []byte(strings.Join(problems, "\n")+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	if err := redactTree(dir); err != nil {
+		return fmt.Errorf("failed to remove credentials from the bundle %s: %w", dir, err)
 	}
 	return nil
 }
