@@ -25,6 +25,10 @@ type Options struct {
 	K8sBinDir string
 	// Retain keeps a lab whose first `up` failed, for debugging.
 	Retain bool
+	// OnFailure runs when provisioning fails, before a failed new lab is
+	// cleaned up, with what exists of the lab (e.g. to write a
+	// diagnostics bundle). Its context is not cancelled with Up's.
+	OnFailure func(ctx context.Context, l *Lab, err error)
 }
 
 // Lab is one lab being brought up.
@@ -85,8 +89,8 @@ type Result struct {
 }
 
 // Up checks prerequisites, provisions the lab through b, then runs the
-// actions in order. A lab that did not exist before and fails is deleted,
-// unless Options.Retain is set.
+// actions in order. When that fails, Options.OnFailure runs first; then a
+// lab that did not exist before is deleted, unless Options.Retain is set.
 func Up(ctx context.Context, b Backend, l *Lab, actions ...Action) (*Result, error) {
 	start := time.Now()
 	if err := b.Check(ctx, l); err != nil {
@@ -120,6 +124,9 @@ func Up(ctx context.Context, b Backend, l *Lab, actions ...Action) (*Result, err
 	if err != nil {
 		st.Phase = PhaseFailed
 		_ = SaveState(st)
+		if l.Options.OnFailure != nil {
+			l.Options.OnFailure(context.WithoutCancel(ctx), l, err)
+		}
 		if !existed && !l.Options.Retain {
 			l.Log.Infof("Cleaning up the failed lab (use --retain to keep it) ...")
 			if derr := Down(context.WithoutCancel(ctx), b, l.Name); derr != nil {

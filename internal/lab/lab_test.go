@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -91,6 +92,32 @@ func TestUpCleansUpAFailedNewLab(t *testing.T) {
 				t.Errorf("retain=%v: calls=%v state dir exists=%v", retain, b.calls, statErr == nil)
 			}
 		})
+	}
+}
+
+// OnFailure runs after a failed provision and before the cleanup, while
+// the lab's state is still there, with a live context even when up was
+// interrupted; a lab that comes up does not run it.
+func TestUpOnFailureRunsBeforeCleanup(t *testing.T) {
+	t.Setenv(EnvStateDir, t.TempDir())
+	b := &fakeBackend{failProvision: errors.New("boom")}
+	var got []string
+	hook := func(ctx context.Context, l *Lab, err error) {
+		_, statErr := os.Stat(l.StateDir())
+		got = append(got, fmt.Sprintf("hook err=%v ctx=%v state=%v after=%s", err, ctx.Err(), statErr == nil, strings.Join(b.calls, ",")))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Up(ctx, b, newLab(t, "bgp-ecmp", Options{OnFailure: hook})); err == nil {
+		t.Fatal("up succeeded")
+	}
+	want := "hook err=boom ctx=<nil> state=true after=check,provision"
+	if len(got) != 1 || got[0] != want || b.calls[len(b.calls)-1] != "delete bgp-ecmp" {
+		t.Errorf("hook calls %q, backend calls %v; want %q, then the delete", got, b.calls, want)
+	}
+	got = nil
+	if _, err := Up(context.Background(), &fakeBackend{}, newLab(t, "bgp-ecmp", Options{OnFailure: hook})); err != nil || got != nil {
+		t.Errorf("a successful up: err %v, hook calls %q", err, got)
 	}
 }
 
