@@ -24,6 +24,7 @@ type upFlags struct {
 	noWorkloads bool
 	k8sBinDir   string
 	retain      bool
+	bundleDir   string
 }
 
 func newUpCommand(g *globals) *cobra.Command {
@@ -52,6 +53,7 @@ says what it changed.`,
 	fl.BoolVar(&f.noWorkloads, "no-workloads", false, "do not create the topology's workloads")
 	fl.StringVar(&f.k8sBinDir, "k8s-bin-dir", os.Getenv("LBLAB_K8S_BIN_DIR"), "directory of prebuilt Kubernetes binaries (env LBLAB_K8S_BIN_DIR)")
 	fl.BoolVar(&f.retain, "retain", false, "keep a lab whose first up failed, for debugging")
+	fl.StringVar(&f.bundleDir, "bundle-dir", "", "where a failed up writes its diagnostics bundle (default: a new directory under $TMPDIR/lblab-diagnostics)")
 	return cmd
 }
 
@@ -106,7 +108,7 @@ func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) erro
 	defer stop()
 	log := g.logger()
 	l := lab.New(t, lab.Options{Source: source, FabricOnly: f.fabricOnly, NoWorkloads: f.noWorkloads,
-		K8sBinDir: f.k8sBinDir, Retain: f.retain}, log)
+		K8sBinDir: f.k8sBinDir, Retain: f.retain, OnFailure: upFailureBundle(g, b, f.bundleDir)}, log)
 	log.Infof("Bringing up lab %q (backend %s, dataplane %s) ...", t.Name, b.Name(), t.Dataplane)
 	res, err := lab.Up(ctx, b, l, upActions(b, l)...)
 	if err != nil {

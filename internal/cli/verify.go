@@ -188,7 +188,7 @@ func writeBundle(ctx context.Context, g *globals, f *verifyFlags, env *scenarios
 	}
 	var results strings.Builder
 	_ = report.JSON(&results, run)
-	c := diag.Collector{Hosts: env.HostList, Dataplane: env.Topo.Dataplane, Probe: env.ProbePath,
+	c := diag.Collector{Hosts: env.HostList, Dataplane: env.Topo.Dataplane, Probe: env.ProbePath, State: lab.StateDir(env.LabName),
 		Logs:  func(ctx context.Context, d string) error { return b.Logs(ctx, env.LabName, d) },
 		Extra: map[string][]byte{"results.json": []byte(results.String())}}
 	if kc, err := env.Kube(); err == nil {
