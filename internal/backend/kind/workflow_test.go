@@ -8,7 +8,8 @@ import (
 	"testing"
 )
 
-// The CI matrix workflow must stay valid: actionlint (pinned as a tool in
+// The kind workflow must stay valid, keep a failed up's bundle and never
+// upload keys: actionlint (pinned as a tool in
 // go.mod, built like the rest from the module cache) checks its syntax,
 // expressions, matrix references and (where shellcheck is installed) its
 // scripts. GOPROXY=off keeps the test off the network: once `go mod
@@ -26,10 +27,15 @@ func TestWorkflowLint(t *testing.T) {
 	for _, want := range []string{"dataplane: [iptables, ipvs, nftables, ebpf]", "family: [ipv4, dual]",
 		"- dataplane: ebpf\n            family: ipv6", "'bgp-ecmp-v6'",
 		"--backend kind", "-o junit", "> junit.xml", "--bundle-dir", "upload-artifact", "lblab down", "UP_SECONDS", "VERIFY_SECONDS",
-		"make integration-kind"} {
+		"make integration-kind", `--bundle-dir "$GITHUB_WORKSPACE/diagnostics/up-bundle"`} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("%s does not contain %q", wf, want)
 		}
+	}
+	// The raw state directory holds the admin kubeconfig's private key:
+	// only lblab's bundles, which leave keys out, carry the state.
+	if strings.Contains(string(data), "cp -r _state") {
+		t.Errorf("%s uploads the raw state directory", wf)
 	}
 	cmd := exec.Command("go", "tool", "actionlint", "-no-color", wf)
 	cmd.Dir = root
