@@ -1,5 +1,5 @@
 // Package diag writes the diagnostics bundle `lblab verify` leaves when a
-// check fails: a directory with what a person needs to see why, without the
+// check fails, and `lblab up` when it fails: a directory with what a person needs to see why, without the
 // lab. From the TOR its running-config, `show bgp … json` and routes; from
 // every node its data-plane rules (iptables-save, nft, IPVS and ipsets),
 // routes and GoBGP state (gobgp neighbor / global rib); the backend's
