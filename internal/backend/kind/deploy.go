@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/lblab/lblab/controller/install"
 	"github.com/lblab/lblab/internal/lab"
@@ -91,42 +92,43 @@ func (b *backend) applyController(ctx context.Context, l *lab.Lab, image string)
 // waitRollout waits until every Deployment has an available replica and
 // every DaemonSet runs ready on all nodes.
 func waitRollout(ctx context.Context, kc kubeClient, objs []*unstructured.Unstructured, nodes int, timeout, every time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	var waiting []string
-	for {
-		waiting = waiting[:0]
-		for _, o := range objs {
-			ns, name := o.GetNamespace(), o.GetName()
-			switch o.GetKind() {
-			case "Deployment":
-				d, err := kc.Deployment(ctx, ns, name)
-				if err != nil || d.Status.ObservedGeneration < d.Generation || d.Status.AvailableReplicas < 1 {
-					waiting = append(waiting, fmt.Sprintf("Deployment %s/%s has no available replica", ns, name))
-				}
-			case "DaemonSet":
-				dss, err := kc.DaemonSets(ctx, ns)
-				if err != nil {
-					waiting = append(waiting, fmt.Sprintf("DaemonSet %s/%s: %v", ns, name, err))
-					continue
-				}
-				for _, w := range readiness(nil, nil, dss, []string{name}) {
-					waiting = append(waiting, strings.Replace(w, "kube-system/", ns+"/", 1))
-				}
-				for _, d := range dss {
-					if d.Name == name && int(d.Status.DesiredNumberScheduled) < nodes {
-						waiting = append(waiting, fmt.Sprintf("DaemonSet %s/%s is scheduled on %d of %d nodes", ns, name, d.Status.DesiredNumberScheduled, nodes))
-					}
+	err := wait.PollUntilContextTimeout(ctx, every, timeout, true, func(ctx context.Context) (bool, error) {
+		waiting = rolloutWaiting(ctx, kc, objs, nodes)
+		return len(waiting) == 0, nil
+	})
+	if err != nil {
+		return fmt.Errorf("the controller did not come up within %s:\n    %s", timeout, strings.Join(waiting, "\n    "))
+	}
+	return nil
+}
+
+// rolloutWaiting says which of the objects are not rolled out yet.
+func rolloutWaiting(ctx context.Context, kc kubeClient, objs []*unstructured.Unstructured, nodes int) []string {
+	var waiting []string
+	for _, o := range objs {
+		ns, name := o.GetNamespace(), o.GetName()
+		switch o.GetKind() {
+		case "Deployment":
+			d, err := kc.Deployment(ctx, ns, name)
+			if err != nil || d.Status.ObservedGeneration < d.Generation || d.Status.AvailableReplicas < 1 {
+				waiting = append(waiting, fmt.Sprintf("Deployment %s/%s has no available replica", ns, name))
+			}
+		case "DaemonSet":
+			dss, err := kc.DaemonSets(ctx, ns)
+			if err != nil {
+				waiting = append(waiting, fmt.Sprintf("DaemonSet %s/%s: %v", ns, name, err))
+				continue
+			}
+			for _, w := range readiness(nil, nil, dss, []string{name}) {
+				waiting = append(waiting, strings.Replace(w, "kube-system/", ns+"/", 1))
+			}
+			for _, d := range dss {
+				if d.Name == name && int(d.Status.DesiredNumberScheduled) < nodes {
+					waiting = append(waiting, fmt.Sprintf("DaemonSet %s/%s is scheduled on %d of %d nodes", ns, name, d.Status.DesiredNumberScheduled, nodes))
 				}
 			}
 		}
-		if len(waiting) == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("the controller did not come up within %s:\n    %s", timeout, strings.Join(waiting, "\n    "))
-		case <-time.After(every):
-		}
 	}
+	return waiting
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/netaddr"
@@ -166,28 +168,28 @@ func (b *backend) startTOR(ctx context.Context, l *lab.Lab, subnets []netip.Pref
 	if err != nil {
 		return nil, err
 	}
-	return addrs, b.waitVtysh(ctx, torName(l.Name))
+	return addrs, b.waitVtysh(ctx, torName(l.Name), vtyshTimeout)
 }
 
-func (b *backend) waitVtysh(ctx context.Context, ctr string) error {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
+// vtyshTimeout bounds the wait for bgpd to answer in a new TOR.
+const vtyshTimeout = 20 * time.Second
+
+// waitVtysh polls until bgpd answers vtysh in ctr; at the deadline it
+// says what vtysh printed last and shows the container's last log lines.
+func (b *backend) waitVtysh(ctx context.Context, ctr string, timeout time.Duration) error {
 	var last string
-	for {
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		res, err := b.docker.Exec(ctx, ctr, []string{"vtysh", "-c", "show bgp summary json"}, nil)
-		if err == nil && res.ExitCode == 0 {
-			return nil
-		}
-		if err == nil {
+		if err == nil && res.ExitCode != 0 {
 			last = strings.TrimSpace(string(res.Stderr) + string(res.Stdout))
 		}
-		select {
-		case <-ctx.Done():
-			logs, _ := b.docker.Logs(context.WithoutCancel(ctx), ctr)
-			return fmt.Errorf("bgpd in %s did not answer vtysh within 20s (%s); last container logs:\n%s", ctr, last, tail(logs, 15))
-		case <-time.After(100 * time.Millisecond):
-		}
+		return err == nil && res.ExitCode == 0, nil
+	})
+	if err != nil {
+		logs, _ := b.docker.Logs(context.WithoutCancel(ctx), ctr)
+		return fmt.Errorf("bgpd in %s did not answer vtysh within %s (%s); last container logs:\n%s", ctr, timeout, last, tail(logs, 15))
 	}
+	return nil
 }
 
 // startClient runs the client and routes the pools through the TOR.

@@ -9,6 +9,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/lblab/lblab/internal/topology"
 )
@@ -77,23 +78,19 @@ func nodeReady(n corev1.Node) *corev1.NodeCondition {
 // waitReady polls until every node is Ready and the data plane's
 // DaemonSets run everywhere; at the deadline it says what was missing.
 func waitReady(ctx context.Context, kc kubeClient, wantNodes []string, dp topology.Dataplane, timeout, every time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	want := wantDaemonSets(dp)
 	waiting := []string{"the API server did not answer"}
-	for {
+	err := wait.PollUntilContextTimeout(ctx, every, timeout, true, func(ctx context.Context) (bool, error) {
 		nodes, err1 := kc.Nodes(ctx)
 		dss, err2 := kc.DaemonSets(ctx, "kube-system")
-		if err1 == nil && err2 == nil {
-			waiting = readiness(wantNodes, nodes, dss, want)
-			if len(waiting) == 0 {
-				return nil
-			}
+		if err1 != nil || err2 != nil {
+			return false, nil // the API server may not answer yet
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("the cluster was not ready after %s:\n    %s", timeout, strings.Join(waiting, "\n    "))
-		case <-time.After(every):
-		}
+		waiting = readiness(wantNodes, nodes, dss, want)
+		return len(waiting) == 0, nil
+	})
+	if err != nil {
+		return fmt.Errorf("the cluster was not ready after %s:\n    %s", timeout, strings.Join(waiting, "\n    "))
 	}
+	return nil
 }

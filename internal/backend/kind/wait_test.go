@@ -1,11 +1,14 @@
 package kind
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/lblab/lblab/internal/topology"
 )
@@ -51,5 +54,36 @@ func TestReadiness(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// At their deadlines, the other waits say what they were waiting for too.
+func TestWaitTimeouts(t *testing.T) {
+	dep := &unstructured.Unstructured{Object: map[string]any{"kind": "Deployment",
+		"metadata": map[string]any{"namespace": "lblab-system", "name": "controller"}}}
+	ds := &unstructured.Unstructured{Object: map[string]any{"kind": "DaemonSet",
+		"metadata": map[string]any{"namespace": "lblab-system", "name": "speaker"}}}
+	k := &fakeKube{nodes: []string{"a-control-plane", "a-worker"}}
+	if err := waitRollout(context.Background(), k, []*unstructured.Unstructured{dep, ds}, 2, time.Second, 10*time.Millisecond); err != nil {
+		t.Errorf("a rolled-out controller: %v", err)
+	}
+	err := waitRollout(context.Background(), k, []*unstructured.Unstructured{dep, ds}, 3, 50*time.Millisecond, 10*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "the controller did not come up within 50ms") ||
+		!strings.Contains(err.Error(), "DaemonSet lblab-system/speaker is scheduled on 2 of 3 nodes") {
+		t.Errorf("waitRollout = %v", err)
+	}
+
+	d := newFakeDocker()
+	d.addKindNode("a", "a-tor", "")
+	d.execs["a-tor vtysh"] = execResult{ExitCode: 1, Stderr: []byte("bgpd is not running")}
+	b := New(Options{Docker: d}).(*backend)
+	err = b.waitVtysh(context.Background(), "a-tor", 50*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "did not answer vtysh within 50ms (bgpd is not running)") ||
+		!strings.Contains(err.Error(), "log of a-tor") {
+		t.Errorf("waitVtysh = %v", err)
+	}
+	d.execs["a-tor vtysh"] = execResult{}
+	if err := b.waitVtysh(context.Background(), "a-tor", time.Second); err != nil {
+		t.Errorf("waitVtysh on an answering bgpd: %v", err)
 	}
 }

@@ -9,11 +9,11 @@ import (
 )
 
 // The kind workflow must stay valid, keep a failed up's bundle and never
-// upload keys: actionlint (pinned as a tool in
-// go.mod, built like the rest from the module cache) checks its syntax,
-// expressions, matrix references and (where shellcheck is installed) its
-// scripts. GOPROXY=off keeps the test off the network: once `go mod
-// download` has run, it needs nothing else.
+// upload keys. actionlint (pinned as a tool in go.mod, built like the rest
+// from the module cache) checks its syntax, expressions, matrix references
+// and (where shellcheck is installed) its scripts. GOPROXY=off keeps the
+// test off the network: once `go mod download` has run, it needs nothing
+// else.
 func TestWorkflowLint(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command to run actionlint")
