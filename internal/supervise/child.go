@@ -64,8 +64,8 @@ func (s *Supervisor) run(u Unit, adopt bool) *child {
 		for {
 			var p running
 			var err error
-			if pid := proc.ReadPID(u.PIDFile); adopt && pid > 0 && slices.Equal(proc.Cmdline(pid), u.Argv) {
-				p, err = adoptPID(pid)
+			if adopt && adoptable(u) {
+				p, err = adoptPID(proc.ReadPID(u.PIDFile))
 			} else {
 				p, err = start(u, env)
 			}
@@ -108,6 +108,13 @@ func exitText(err error) string {
 		return "exited: " + ee.ProcessState.String()
 	}
 	return err.Error()
+}
+
+// adoptable reports whether u's pid file names a live process running u's
+// command line.
+func adoptable(u Unit) bool {
+	pid := proc.ReadPID(u.PIDFile)
+	return pid > 0 && slices.Equal(proc.Cmdline(pid), u.Argv)
 }
 
 // running is a started or adopted process.

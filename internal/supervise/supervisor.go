@@ -63,6 +63,7 @@ func (s *Supervisor) Ensure(u Unit, restart string) (Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	res := Result{Action: Started}
+	adopt := false
 	if c, ok := s.units[u.ID]; ok {
 		switch {
 		case !c.unit.sameCommand(u):
@@ -74,8 +75,11 @@ func (s *Supervisor) Ensure(u Unit, restart string) (Result, error) {
 			return Result{Action: Kept}, nil
 		}
 		c.halt()
+	} else if adoptable(u) {
+		// Started by an earlier supervisor, or before supervisors.
+		res, adopt = Result{Action: Kept}, true
 	}
-	s.units[u.ID] = s.run(u, false)
+	s.units[u.ID] = s.run(u, adopt)
 	return res, s.save()
 }
 

@@ -207,3 +207,27 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// Ensure adopts a process started before the supervisor knew its unit.
+func TestEnsureAdopts(t *testing.T) {
+	dir := t.TempDir()
+	u := sleeper(dir, "g")
+	cmd := exec.Command(u.Argv[0], u.Argv[1:]...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	if err := os.WriteFile(u.PIDFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New("", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Shutdown)
+	if res, err := s.Ensure(u, ""); err != nil || res.Action != Kept {
+		t.Fatalf("Ensure = %+v, %v; want kept (adopted)", res, err)
+	}
+	waitFor(t, "g adopted", func() bool { return unitStatus(s, "g").PID == cmd.Process.Pid })
+}
