@@ -69,6 +69,9 @@ and nginx answering from outside.`,
 		newInspectCommand(g),
 		newProbeCommand(g),
 		newSpeakerCommand(g),
+		newSuperviseCommand(),
+		newGuestKernelCommand(),
+		newGuestInitCommand(),
 	)
 	return cmd
 }
