@@ -19,6 +19,7 @@ type upFlags struct {
 	name        string
 	backend     string
 	dataplane   string
+	nodeKernel  string
 	controller  string
 	fabricOnly  bool
 	noWorkloads bool
@@ -38,6 +39,7 @@ workloads. On an existing lab, up converges: it repairs what is missing and
 says what it changed.`,
 		Example: `  lblab up
   lblab up -t bgp-ecmp-dual --dataplane nftables
+  lblab up --dataplane ipvs --name ipvs     # workers on user-mode Linux when this kernel has no IPVS
   lblab up -t ./my-topology.yaml --name lab2
   lblab up --fabric-only`,
 		Args: cobra.NoArgs,
@@ -48,6 +50,7 @@ says what it changed.`,
 	fl.StringVar(&f.name, "name", "", "lab name (default: the topology's name)")
 	fl.StringVar(&f.backend, "backend", "netns", "lab backend: netns or kind")
 	fl.StringVar(&f.dataplane, "dataplane", "", "iptables, ipvs, nftables or ebpf (default: the topology's)")
+	fl.StringVar(&f.nodeKernel, "node-kernel", "", "host or uml: the kernel the workers run on (default: the topology's; when empty, uml for ipvs on a kernel without IPVS)")
 	fl.StringVar(&f.controller, "controller", "", "LoadBalancer controller: lblab or none (default: the topology's)")
 	fl.BoolVar(&f.fabricOnly, "fabric-only", false, "bring up only the network: namespaces, bridge, TOR and client")
 	fl.BoolVar(&f.noWorkloads, "no-workloads", false, "do not create the topology's workloads")
@@ -86,8 +89,11 @@ func loadForUp(f *upFlags, changed func(string) bool) (*topology.Topology, strin
 	if changed("controller") {
 		t.Controller.Type = topology.ControllerType(f.controller)
 	}
+	if changed("node-kernel") {
+		t.NodeKernel = topology.NodeKernel(f.nodeKernel)
+	}
 	if err := topology.Validate(t); err != nil {
-		return nil, "", fmt.Errorf("%w\n(--name, --dataplane and --controller override the topology's name, dataplane and controller.type)", err)
+		return nil, "", fmt.Errorf("%w\n(--name, --dataplane, --node-kernel and --controller override the topology's name, dataplane, nodeKernel and controller.type)", err)
 	}
 	if t.Controller.Mode == topology.ModeL2 && t.Controller.Type == topology.ControllerLBLab {
 		return nil, "", fmt.Errorf("controller.mode: l2 is not supported by the bundled controller yet; use mode: bgp, or --controller none and install another controller")

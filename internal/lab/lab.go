@@ -175,6 +175,9 @@ func checkReshape(l *Lab, st *State) error {
 	case wasCtl != nowCtl && !st.FabricOnly:
 		return fmt.Errorf("lab %q runs with --controller %s and cannot switch to --controller %s while it runs; pass --controller %s to converge it, or run `lblab down --name %s` first",
 			l.Name, wasCtl, nowCtl, wasCtl, l.Name)
+	case kernel(prev.NodeKernel) != kernel(l.Topology.NodeKernel):
+		return fmt.Errorf("lab %q runs its workers on nodeKernel %s and cannot move them to %s while it runs; run `lblab down --name %s` first, or choose another --name",
+			l.Name, kernel(prev.NodeKernel), kernel(l.Topology.NodeKernel), l.Name)
 	case was.IPFamily != now.IPFamily:
 		return fmt.Errorf("lab %q is %s and cannot become %s while it runs; run `lblab down --name %s` first, or choose another --name",
 			l.Name, was.IPFamily, now.IPFamily, l.Name)
@@ -183,6 +186,14 @@ func checkReshape(l *Lab, st *State) error {
 		return fmt.Errorf("lab %q's pod and service subnets cannot change while it runs; run `lblab down --name %s` first", l.Name, l.Name)
 	}
 	return nil
+}
+
+// kernel names a node kernel; labs from before nodeKernel ran on the host.
+func kernel(k topology.NodeKernel) topology.NodeKernel {
+	if k == "" {
+		return topology.NodeKernelHost
+	}
+	return k
 }
 
 // Down deletes a lab through its backend and removes its state directory.

@@ -123,6 +123,8 @@ func TestUpOnFailureRunsBeforeCleanup(t *testing.T) {
 
 func TestUpRefusesReshapingARunningLab(t *testing.T) {
 	none := func(l *Lab) { l.Topology.Controller.Type = topology.ControllerNone }
+	onUML := func(l *Lab) { l.Topology.NodeKernel = topology.NodeKernelUML }
+	onHost := func(l *Lab) { l.Topology.NodeKernel = topology.NodeKernelHost }
 	dual := func(l *Lab) {
 		d, err := topology.Load("bgp-ecmp-dual")
 		if err != nil {
@@ -144,6 +146,11 @@ func TestUpRefusesReshapingARunningLab(t *testing.T) {
 		{name: "none to lblab", first: none,
 			want: `lab "bgp-ecmp" runs with --controller none and cannot switch to --controller lblab while it runs; pass --controller none`},
 		{name: "fabric-only lab gets a controller type", second: none, fabricOnly: true, want: ""},
+		{name: "host to uml", second: onUML,
+			want: `lab "bgp-ecmp" runs its workers on nodeKernel host and cannot move them to uml while it runs`},
+		{name: "uml to host", first: onUML, second: onHost,
+			want: `lab "bgp-ecmp" runs its workers on nodeKernel uml and cannot move them to host`},
+		{name: "an empty kernel is the host's", second: onHost, want: ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(EnvStateDir, t.TempDir())

@@ -50,6 +50,7 @@ func prereqs(l *lab.Lab) []prereq {
 // Check verifies, before anything is created, that the machine can run this
 // lab: privileges, programs, and kernel support for the data plane.
 func (b *backend) Check(_ context.Context, l *lab.Lab) error {
+	b.chooseKernel(l)
 	var problems []string
 	if err := b.available(); err != nil {
 		problems = append(problems, err.Error())
@@ -84,15 +85,50 @@ func (b *backend) Check(_ context.Context, l *lab.Lab) error {
 	return errors.New(msg)
 }
 
+// hostIPVS reports whether the machine's kernel has IPVS.
+func (b *backend) hostIPVS() bool {
+	_, err := b.stat(b.ipvsProc)
+	return err == nil
+}
+
+// chooseKernel resolves an empty nodeKernel: user-mode Linux when the data
+// plane is ipvs and this kernel has no IPVS, the host's otherwise.
+func (b *backend) chooseKernel(l *lab.Lab) {
+	t := l.Topology
+	if t.NodeKernel != "" {
+		return
+	}
+	t.NodeKernel = topology.NodeKernelHost
+	if t.Dataplane == topology.DataplaneIPVS && !b.hostIPVS() {
+		t.NodeKernel = topology.NodeKernelUML
+		l.Log.Infof(" • This kernel has no IPVS (CONFIG_IP_VS): the workers run on a user-mode Linux kernel that has it (--node-kernel uml)")
+	}
+}
+
 func (b *backend) dataplaneSupported(l *lab.Lab) error {
+	t := l.Topology
+	if t.NodeKernel == topology.NodeKernelUML {
+		if _, err := b.findUML(""); err != nil {
+			return fmt.Errorf("nodeKernel uml: %w", err)
+		}
+		switch t.Dataplane {
+		case topology.DataplaneNFTables:
+			return errors.New("dataplane nftables cannot run on nodeKernel uml: Debian's user-mode Linux kernel is built without " +
+				"nf_tables for IPv4 and IPv6 (CONFIG_NF_TABLES_IPV4, CONFIG_NF_TABLES_IPV6, CONFIG_NF_TABLES_INET); " +
+				"use --dataplane iptables or ipvs with --node-kernel uml, or nftables with --node-kernel host")
+		case topology.DataplaneEBPF:
+			return errors.New("dataplane ebpf cannot run on nodeKernel uml; use --backend kind on a machine with Docker")
+		}
+	}
 	if l.Options.FabricOnly {
 		return nil
 	}
-	switch l.Topology.Dataplane {
+	switch t.Dataplane {
 	case topology.DataplaneIPVS:
-		if _, err := b.stat(b.ipvsProc); err != nil {
+		if t.NodeKernel == topology.NodeKernelHost && !b.hostIPVS() {
 			return fmt.Errorf("dataplane ipvs needs IPVS in the kernel (CONFIG_IP_VS), and this kernel has none (%s is missing); "+
-				"use --dataplane iptables or nftables, or the kind backend on a kernel with IP_VS", b.ipvsProc)
+				"use --node-kernel uml (the workers then run on a user-mode Linux kernel with IPVS), --dataplane iptables or nftables, "+
+				"or the kind backend on a kernel with IP_VS", b.ipvsProc)
 		}
 	case topology.DataplaneEBPF:
 		return errors.New("dataplane ebpf (Cilium) needs container images, which the netns backend cannot run; " +

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,7 +14,6 @@ import (
 	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/controller/install"
 	"github.com/lblab/lblab/internal/lab"
-	"github.com/lblab/lblab/internal/proc"
 )
 
 // Ports and lifetimes of the netns lab's controller and speakers.
@@ -62,7 +60,7 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 	}
 	ds := lbDaemons(l.Name, self, c.y, c.cp, p.nodes)
 	for _, d := range ds {
-		if err := ensureWithToken(ctx, l, c.y, cs, d, c.cfg.Server(), ca); err != nil {
+		if err := c.ensureWithToken(ctx, cs, d, ca); err != nil {
 			return err
 		}
 	}
@@ -71,7 +69,7 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 	for i, d := range ds {
 		watch[i] = d.daemon
 	}
-	return waitUntil(ctx, c.y, "waiting for the controller to lead", controllerWait, watch, func(ctx context.Context) error {
+	return c.procs.waitUntil(ctx, "waiting for the controller to lead", controllerWait, watch, func(ctx context.Context) error {
 		lease, err := cs.CoordinationV1().Leases(v1alpha1.Namespace).Get(ctx, "lblab-controller", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return fmt.Errorf("no Lease %s/lblab-controller yet", v1alpha1.Namespace)
@@ -100,7 +98,7 @@ func controllerIdentity(labName string) string { return "netns/" + labName }
 func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host) []lbDaemon {
 	kc := filepath.Join(y.kubeconfigDir(), "lblab-controller.conf")
 	out := []lbDaemon{{
-		daemon: daemon{name: "lblab controller", file: "lblab-controller", ns: cp.ns, match: kc,
+		daemon: daemon{name: "lblab controller", file: "lblab-controller", ns: cp.ns,
 			argv: []string{self, "controller", "--kubeconfig=" + kc, "--metrics-addr=" + controllerMetricsAddr,
 				controllerIDFlag + controllerIdentity(labName), controllerLease, controllerRenew, controllerRetry}},
 		sa: install.ControllerServiceAccount, kubeconfig: kc,
@@ -108,7 +106,7 @@ func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host) []lbDae
 	for _, n := range nodes {
 		kc := filepath.Join(y.kubeconfigDir(), "lblab-speaker-"+n.name+".conf")
 		out = append(out, lbDaemon{
-			daemon: daemon{name: "lblab speaker on " + n.name, file: n.name + "-lblab-speaker", ns: n.ns, match: kc,
+			daemon: daemon{name: "lblab speaker on " + n.name, file: n.name + "-lblab-speaker", ns: n.ns, guest: guestOf(n),
 				argv: []string{self, "speaker", "--node=" + n.name, "--kubeconfig=" + kc,
 					"--metrics-addr=" + speakerMetricsAddr, "--gobgp-api=" + speakerGoBGPAPI}},
 			sa: install.SpeakerServiceAccount, kubeconfig: kc,
@@ -117,24 +115,19 @@ func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host) []lbDae
 	return out
 }
 
-// ensureWithToken keeps a live process with the wanted command line, and
-// otherwise mints a fresh token, writes the kubeconfig and (re)starts it.
-func ensureWithToken(ctx context.Context, l *lab.Lab, y k8sLayout, cs kubernetes.Interface, d lbDaemon, server string, ca []byte) error {
-	if pid, ok := proc.Alive(y.pidFile(d.file), d.match); ok && slices.Equal(proc.Cmdline(pid), d.argv) {
-		if _, err := os.Stat(d.kubeconfig); err == nil {
-			return nil
+// ensureWithToken runs d with a kubeconfig holding a token minted for its
+// ServiceAccount. A kubeconfig already written is kept (its token lives a
+// year); a missing one is minted, and a running d restarted to read it.
+func (c *cluster) ensureWithToken(ctx context.Context, cs kubernetes.Interface, d lbDaemon, ca []byte) error {
+	if _, err := os.Stat(d.kubeconfig); err != nil {
+		data, err := install.TokenKubeconfig(ctx, cs, d.sa, c.cfg.Server(), ca, tokenTTL)
+		if err != nil {
+			return err
 		}
+		if err := lab.WriteFileAtomic(d.kubeconfig, data, 0o600); err != nil {
+			return fmt.Errorf("failed to write %s: %w", d.kubeconfig, err)
+		}
+		d.stale = "its token changed"
 	}
-	data, err := install.TokenKubeconfig(ctx, cs, d.sa, server, ca, tokenTTL)
-	if err != nil {
-		return err
-	}
-	if err := lab.WriteFileAtomic(d.kubeconfig, data, 0o600); err != nil {
-		return fmt.Errorf("failed to write %s: %w", d.kubeconfig, err)
-	}
-	// A live process with another command line is restarted by ensureDaemon.
-	if err := ensureDaemon(l, y, d.daemon); err != nil {
-		return err
-	}
-	return nil
+	return c.ensureDaemon(ctx, d.daemon)
 }

@@ -47,7 +47,8 @@ func hostSysctls(h host) []string {
 }
 
 // fabricLines builds the bridge and one veth per host, whose far end
-// becomes eth0 inside the host's namespace.
+// becomes eth0 inside the host's namespace; a guest's port is a tap, which
+// its kernel opens by name.
 func fabricLines(hosts []host, withBridge bool) []string {
 	var l []string
 	if withBridge {
@@ -58,13 +59,15 @@ func fabricLines(hosts []host, withBridge bool) []string {
 		)
 	}
 	for _, h := range hosts {
-		if h.port == "" {
+		switch {
+		case h.port == "":
 			continue
+		case h.guest:
+			l = append(l, fmt.Sprintf("tuntap add dev %s mode tap", h.port))
+		default:
+			l = append(l, fmt.Sprintf("link add %s type veth peer name eth0 netns %s", h.port, h.ns))
 		}
-		l = append(l,
-			fmt.Sprintf("link add %s type veth peer name eth0 netns %s", h.port, h.ns),
-			fmt.Sprintf("link set %s alias %s master br0 up", h.port, h.name),
-		)
+		l = append(l, fmt.Sprintf("link set %s alias %s master br0 up", h.port, h.name))
 	}
 	return l
 }

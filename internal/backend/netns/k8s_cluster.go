@@ -28,6 +28,8 @@ type cluster struct {
 	// apiRestarted is set when this up restarted a kube-apiserver that the
 	// controllers were using.
 	apiRestarted bool
+	// procs runs the lab's processes.
+	procs *procs
 }
 
 // stale says why a component using these files must restart, or "".
@@ -42,7 +44,7 @@ func (c *cluster) stale(paths ...string) string {
 
 // newCluster lays out the lab's Kubernetes and validates its networks.
 func newCluster(l *lab.Lab, p *plan) (*cluster, error) {
-	c := &cluster{l: l, p: p, y: newK8sLayout(l.Name)}
+	c := &cluster{l: l, p: p, y: newK8sLayout(l.Name), procs: newProcs(l.Name, p)}
 	found := false
 	for _, n := range p.nodes {
 		if n.role == lab.RoleControlPlane {

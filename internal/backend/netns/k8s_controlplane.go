@@ -19,7 +19,6 @@ import (
 	"github.com/lblab/lblab/internal/k8s/controlplane"
 	"github.com/lblab/lblab/internal/k8s/nodeagent"
 	"github.com/lblab/lblab/internal/k8s/pki"
-	"github.com/lblab/lblab/internal/proc"
 )
 
 // Timeouts of the control plane's health waits; generous for a busy
@@ -31,7 +30,7 @@ const (
 )
 
 func (c *cluster) controlPlaneDaemon(name string, argv []string, stale string) daemon {
-	return daemon{name: name, file: name, ns: c.cp.ns, argv: argv, env: controlplane.Env(name), match: argv[0], stale: stale}
+	return daemon{name: name, file: name, ns: c.cp.ns, argv: argv, env: controlplane.Env(name), stale: stale}
 }
 
 func (c *cluster) etcd() daemon { return c.controlPlaneDaemon(components.Etcd, c.cfg.Etcd(), "") }
@@ -68,22 +67,27 @@ func (c *cluster) startAPIServer(ctx context.Context) (err error) {
 		return err
 	}
 	etcd, api := c.etcd(), c.apiServer()
-	if err := ensureDaemon(c.l, c.y, etcd); err != nil {
+	if err := c.ensureDaemon(ctx, etcd); err != nil {
 		return err
 	}
-	started, err := ensureDaemonStarted(c.l, c.y, api)
+	started, err := c.procs.ensure(ctx, c.l, api)
 	if err != nil {
 		return err
 	}
 	// The controllers lose their leader leases while the apiserver is
 	// away and exit a few seconds later: restart them now instead.
-	c.apiRestarted = started && proc.ReadPID(c.y.pidFile(components.ControllerManager)) != 0
+	if started {
+		_, c.apiRestarted, err = c.procs.status(ctx, c.controllerManager())
+		if err != nil {
+			return err
+		}
+	}
 	hc, err := c.apiHTTPClient()
 	if err != nil {
 		return err
 	}
 	url := c.cfg.Server() + "/readyz"
-	err = waitUntil(ctx, c.y, "waiting for kube-apiserver "+url, apiServerTimeout, []daemon{etcd, api},
+	err = c.procs.waitUntil(ctx, "waiting for kube-apiserver "+url, apiServerTimeout, []daemon{etcd, api},
 		func(ctx context.Context) error { return httpOK(ctx, hc, url) })
 	if err != nil {
 		return err
@@ -92,9 +96,9 @@ func (c *cluster) startAPIServer(ctx context.Context) (err error) {
 }
 
 // startControllers starts kube-controller-manager and kube-scheduler.
-func (c *cluster) startControllers() error {
+func (c *cluster) startControllers(ctx context.Context) error {
 	for _, d := range []daemon{c.controllerManager(), c.scheduler()} {
-		if err := ensureDaemon(c.l, c.y, d); err != nil {
+		if err := c.ensureDaemon(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -117,7 +121,7 @@ func (c *cluster) waitControllers(ctx context.Context) error {
 		port int
 	}{{c.controllerManager(), controlplane.ControllerManagerPort}, {c.scheduler(), controlplane.SchedulerPort}} {
 		url := controlplane.URL(lo, x.port) + "/healthz"
-		err := waitUntil(ctx, c.y, "waiting for "+x.d.name+" "+url, controllerTimeout, c.controlPlane(),
+		err := c.procs.waitUntil(ctx, "waiting for "+x.d.name+" "+url, controllerTimeout, c.controlPlane(),
 			func(ctx context.Context) error { return httpOK(ctx, hc, url) })
 		if err != nil {
 			return err

@@ -121,8 +121,8 @@ func (c *cluster) nodeAgent(self string, n k8sNode) daemon {
 		argv = append(argv, "--register-with-taint", t)
 	}
 	argv = append(argv, "--run-dir", c.y.nodeRunDir(n.name))
-	return daemon{name: "node agent on " + n.name, file: n.name + "-node-agent", ns: n.ns, argv: argv,
-		match: "node-agent", stale: c.stale(c.files.Nodes[n.name])}
+	return daemon{name: "node agent on " + n.name, file: n.name + "-node-agent", ns: n.ns, guest: guestOf(n.host), argv: argv,
+		stale: c.stale(c.files.Nodes[n.name])}
 }
 
 // kubeProxy renders the node's kube-proxy configuration and returns its
@@ -146,12 +146,12 @@ func (c *cluster) kubeProxy(n k8sNode) (daemon, error) {
 		}
 	}
 	argv := kubeproxy.Args(c.bins.Path(components.Proxy), path)
-	return daemon{name: "kube-proxy on " + n.name, file: n.name + "-kube-proxy", ns: n.ns, argv: argv,
-		env: nil, match: argv[0], stale: stale}, nil
+	return daemon{name: "kube-proxy on " + n.name, file: n.name + "-kube-proxy", ns: n.ns, guest: guestOf(n.host),
+		argv: argv, stale: stale}, nil
 }
 
 // startNodes starts every node's agent and kube-proxy.
-func (c *cluster) startNodes(nodes []k8sNode) ([]daemon, error) {
+func (c *cluster) startNodes(ctx context.Context, nodes []k8sNode) ([]daemon, error) {
 	self, err := selfBinary()
 	if err != nil {
 		return nil, err
@@ -163,7 +163,7 @@ func (c *cluster) startNodes(nodes []k8sNode) ([]daemon, error) {
 			return nil, err
 		}
 		for _, d := range []daemon{c.nodeAgent(self, n), kp} {
-			if err := ensureDaemon(c.l, c.y, d); err != nil {
+			if err := c.ensureDaemon(ctx, d); err != nil {
 				return nil, err
 			}
 			ds = append(ds, d)
@@ -183,7 +183,7 @@ func (c *cluster) waitNodes(ctx context.Context, nodes []k8sNode, ds []daemon) (
 	}
 	watch := append(c.controlPlane(), ds...)
 	labelled := map[string]bool{}
-	err = waitUntil(ctx, c.y, "waiting for the nodes to be Ready", nodesReadyTimeout, watch, func(ctx context.Context) error {
+	err = c.procs.waitUntil(ctx, "waiting for the nodes to be Ready", nodesReadyTimeout, watch, func(ctx context.Context) error {
 		list, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return err
@@ -264,13 +264,21 @@ func (c *cluster) waitKubeProxies(ctx context.Context, nodes []k8sNode, watch []
 	defer hc.CloseIdleConnections()
 	for _, n := range nodes {
 		url := fmt.Sprintf("http://%s/healthz", listenAddr(n.addrs[0].Addr(), kubeproxy.HealthzPort))
-		err := waitUntil(ctx, c.y, "waiting for kube-proxy on "+n.name+" "+url, nodesReadyTimeout, watch,
+		err := c.procs.waitUntil(ctx, "waiting for kube-proxy on "+n.name+" "+url, nodesReadyTimeout, watch,
 			func(ctx context.Context) error { return httpOK(ctx, hc, url) })
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// guestOf names the guest a node's daemons run in, "" for a netns host.
+func guestOf(h host) string {
+	if h.guest {
+		return h.name
+	}
+	return ""
 }
 
 func sortedKeys(m map[string]string) []string {

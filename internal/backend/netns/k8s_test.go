@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -18,7 +17,6 @@ import (
 	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/k8s/pki"
 	"github.com/lblab/lblab/internal/lab"
-	"github.com/lblab/lblab/internal/proc"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -213,78 +211,6 @@ func TestKubernetesCheck(t *testing.T) {
 	}
 	if err := b.Check(context.Background(), loadLab(t, "bgp-ecmp", true)); err != nil {
 		t.Errorf("a fabric-only lab needs no Kubernetes binaries: %v", err)
-	}
-}
-
-// ensureDaemon keeps, restarts and reports, with real processes.
-func TestEnsureDaemon(t *testing.T) {
-	t.Setenv(lab.EnvStateDir, t.TempDir())
-	t.Setenv(lab.EnvRunDir, t.TempDir())
-	l := loadLab(t, "bgp-ecmp", false)
-	y := newK8sLayout(l.Name)
-	d := daemon{name: "sleeper", file: "sleeper", argv: []string{"sleep", "30"}, match: "sleep"}
-	t.Cleanup(func() { _ = proc.Stop(y.pidFile("sleeper"), "sleep", time.Second) })
-	step := func(d daemon) int {
-		t.Helper()
-		if err := ensureDaemon(l, y, d); err != nil {
-			t.Fatal(err)
-		}
-		pid, ok := proc.Alive(y.pidFile(d.file), d.match)
-		if !ok {
-			t.Fatalf("%s is not running", d.name)
-		}
-		return pid
-	}
-	first := step(d)
-	if again := step(d); again != first {
-		t.Error("a running daemon with the same command line must be kept")
-	}
-	d.argv = []string{"sleep", "31"}
-	second := step(d)
-	if second == first {
-		t.Error("a changed command line must restart the daemon")
-	}
-	d.stale = "its credentials changed"
-	third := step(d)
-	d.stale = ""
-	if third == second {
-		t.Error("a stale daemon must restart")
-	}
-	_ = proc.Kill([]int{third}, time.Second)
-	time.Sleep(50 * time.Millisecond)
-	step(d)
-	want := []string{"started sleeper", "restarted sleeper (its command line changed)",
-		"restarted sleeper (its credentials changed)", "restarted sleeper (it was not running)"}
-	if got := l.Changes(); !slices.Equal(got, want) {
-		t.Errorf("changes:\n got %q\nwant %q", got, want)
-	}
-}
-
-// waitUntil fails at once, with the log, when a watched daemon dies.
-func TestWaitUntilFailsFast(t *testing.T) {
-	t.Setenv(lab.EnvStateDir, t.TempDir())
-	t.Setenv(lab.EnvRunDir, t.TempDir())
-	l := loadLab(t, "bgp-ecmp", false)
-	y := newK8sLayout(l.Name)
-	d := daemon{name: "kube-apiserver", file: "kube-apiserver", match: "sh",
-		argv: []string{"sh", "-c", "echo 'E0101 failed to listen on 0.0.0.0:6443: address already in use'; exit 1"}}
-	if err := ensureDaemon(l, y, d); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	err := waitUntil(context.Background(), y, "waiting for kube-apiserver", time.Minute, []daemon{d},
-		func(context.Context) error { return errors.New("connection refused") })
-	if err == nil || !strings.Contains(err.Error(), "kube-apiserver exited") ||
-		!strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), y.logFile("kube-apiserver")) {
-		t.Errorf("err = %v", err)
-	}
-	if time.Since(start) > 5*time.Second {
-		t.Error("a dead daemon must fail the wait at once")
-	}
-	err = waitUntil(context.Background(), y, "waiting for nothing", 150*time.Millisecond, nil,
-		func(context.Context) error { return errors.New("still 503") })
-	if err == nil || !strings.Contains(err.Error(), "not done after 150ms (last check: still 503)") {
-		t.Errorf("timeout err = %v", err)
 	}
 }
 

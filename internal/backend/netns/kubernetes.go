@@ -11,11 +11,12 @@ import (
 // node's agent and kube-proxy, and waits until all nodes are Ready.
 // Already-running components are kept; dead or reconfigured ones are
 // (re)started, and l.Changed says so.
-func (b *backend) provisionKubernetes(ctx context.Context, l *lab.Lab, p *plan) error {
+func (b *backend) provisionKubernetes(ctx context.Context, l *lab.Lab, p *plan, ps *procs, kernels []daemon) error {
 	c, err := newCluster(l, p)
 	if err != nil {
 		return err
 	}
+	c.procs = ps
 	if err := c.resolveBinaries(ctx); err != nil {
 		return err
 	}
@@ -25,12 +26,15 @@ func (b *backend) provisionKubernetes(ctx context.Context, l *lab.Lab, p *plan) 
 	if err := c.startAPIServer(ctx); err != nil {
 		return err
 	}
+	if err := waitGuests(ctx, l, p, ps, kernels); err != nil {
+		return err
+	}
 	nodes := k8sNodes(l.Topology, p)
 	var ds []daemon
 	step := l.Log.Start(fmt.Sprintf("Starting controllers and %d nodes (node agent, kube-proxy)", len(nodes)))
-	err = c.startControllers()
+	err = c.startControllers(ctx)
 	if err == nil {
-		ds, err = c.startNodes(nodes)
+		ds, err = c.startNodes(ctx, nodes)
 	}
 	if err == nil {
 		err = c.waitControllers(ctx)

@@ -12,6 +12,7 @@ import (
 	"github.com/lblab/lblab/internal/proc"
 	"github.com/lblab/lblab/internal/run"
 	"github.com/lblab/lblab/internal/topology"
+	"github.com/lblab/lblab/internal/uml"
 )
 
 // Options configure the backend. Zero values mean the real machine.
@@ -35,6 +36,8 @@ type backend struct {
 	ipvsProc  string
 	// k8sCheck checks that the Kubernetes binaries can be provided.
 	k8sCheck func(components.Options) error
+	// findUML finds the user-mode Linux kernel for uml nodes.
+	findUML func(binary string) (uml.Kernel, error)
 }
 
 // New returns the netns backend.
@@ -50,6 +53,7 @@ func New(o Options) lab.Backend {
 		frrUser:    frrUser,
 		ipvsProc:   "/proc/net/ip_vs",
 		k8sCheck:   components.Check,
+		findUML:    uml.Find,
 	}
 	if b.runner == nil {
 		b.runner = run.Exec{}
@@ -102,10 +106,23 @@ func (b *backend) Provision(ctx context.Context, l *lab.Lab) error {
 	if err := b.startFRR(ctx, l, p); err != nil {
 		return err
 	}
-	if l.Options.FabricOnly {
+	if l.Options.FabricOnly && len(p.guests()) == 0 {
 		return nil
 	}
-	return b.provisionKubernetes(ctx, l, p)
+	if err := ensureSupervisor(ctx, l, p); err != nil {
+		return err
+	}
+	ps := newProcs(l.Name, p)
+	defer ps.close()
+	// Guests boot while the control plane starts.
+	kernels, err := bootGuests(ctx, l, p, ps)
+	if err != nil {
+		return err
+	}
+	if l.Options.FabricOnly {
+		return waitGuests(ctx, l, p, ps, kernels)
+	}
+	return b.provisionKubernetes(ctx, l, p, ps, kernels)
 }
 
 // resolve picks the node subnets (keeping those of an existing lab), saves

@@ -14,6 +14,7 @@ import (
 	"github.com/lblab/lblab/internal/status"
 	"github.com/lblab/lblab/internal/testutil/golden"
 	"github.com/lblab/lblab/internal/topology"
+	"github.com/lblab/lblab/internal/uml"
 )
 
 // fakeBackend returns a backend whose every side effect is recorded.
@@ -171,17 +172,30 @@ func TestCheck(t *testing.T) {
 		missing   []string
 		caps      uint64
 		noIPVS    bool
+		kernel    topology.NodeKernel
+		noUML     bool
 		want      []string
+		// wantKernel is the node kernel Check chose.
+		wantKernel topology.NodeKernel
 	}{
-		{name: "ok", dataplane: topology.DataplaneIPTables, caps: ^uint64(0)},
+		{name: "ok", dataplane: topology.DataplaneIPTables, caps: ^uint64(0), wantKernel: topology.NodeKernelHost},
 		{name: "not root", dataplane: topology.DataplaneIPTables, caps: 0, want: []string{"needs root"}},
 		{name: "no frr", dataplane: topology.DataplaneIPTables, caps: ^uint64(0),
 			missing: []string{"/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "vtysh"},
 			want:    []string{"install the Debian package frr (apt-get install frr)", "/usr/lib/frr/zebra", "make setup"}},
 		{name: "no nft", dataplane: topology.DataplaneNFTables, caps: ^uint64(0), missing: []string{"nft"},
 			want: []string{"apt-get install nftables"}},
-		{name: "ipvs", dataplane: topology.DataplaneIPVS, caps: ^uint64(0), noIPVS: true,
-			want: []string{"CONFIG_IP_VS", "--dataplane iptables or nftables", "kind backend"}},
+		{name: "ipvs on a host kernel without IPVS", dataplane: topology.DataplaneIPVS, caps: ^uint64(0), noIPVS: true,
+			kernel: topology.NodeKernelHost,
+			want:   []string{"CONFIG_IP_VS", "--node-kernel uml", "--dataplane iptables or nftables", "kind backend"}},
+		{name: "ipvs without IPVS chooses uml", dataplane: topology.DataplaneIPVS, caps: ^uint64(0), noIPVS: true,
+			wantKernel: topology.NodeKernelUML},
+		{name: "ipvs with IPVS stays on the host", dataplane: topology.DataplaneIPVS, caps: ^uint64(0),
+			wantKernel: topology.NodeKernelHost},
+		{name: "uml without the package", dataplane: topology.DataplaneIPVS, caps: ^uint64(0), noIPVS: true, noUML: true,
+			want: []string{"nodeKernel uml", "apt-get install user-mode-linux"}},
+		{name: "nftables on uml", dataplane: topology.DataplaneNFTables, caps: ^uint64(0), kernel: topology.NodeKernelUML,
+			want: []string{"nftables cannot run on nodeKernel uml", "CONFIG_NF_TABLES_IPV4", "--node-kernel host"}},
 		{name: "ebpf", dataplane: topology.DataplaneEBPF, caps: ^uint64(0),
 			want: []string{"ebpf", "--backend kind"}},
 	}
@@ -200,12 +214,22 @@ func TestCheck(t *testing.T) {
 			if tt.noIPVS {
 				b.stat = func(string) (os.FileInfo, error) { return nil, os.ErrNotExist }
 			}
+			b.findUML = func(string) (uml.Kernel, error) {
+				if tt.noUML {
+					return uml.Kernel{}, errors.New("no user-mode Linux kernel at /usr/bin/linux.uml: " + uml.Install)
+				}
+				return uml.Kernel{Binary: "/usr/bin/linux.uml"}, nil
+			}
 			l := loadLab(t, "bgp-ecmp", false)
 			l.Topology.Dataplane = tt.dataplane
+			l.Topology.NodeKernel = tt.kernel
 			err := b.Check(context.Background(), l)
 			if len(tt.want) == 0 {
 				if err != nil {
 					t.Fatal(err)
+				}
+				if l.Topology.NodeKernel != tt.wantKernel {
+					t.Errorf("node kernel %q, want %q", l.Topology.NodeKernel, tt.wantKernel)
 				}
 				return
 			}

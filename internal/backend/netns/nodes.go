@@ -42,6 +42,10 @@ func (b *backend) Nodes(_ context.Context, name string) ([]lab.Node, error) {
 	}
 	var out []lab.Node
 	for _, h := range p.hosts() {
+		if h.guest {
+			out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), Runner: guestRunner(name, h)})
+			continue
+		}
 		r := nsRunner{ns: h.ns, inner: b.runner}
 		if h.role == lab.RoleTOR {
 			r.vtyshTo = torInstance(name).VtyshArgs()

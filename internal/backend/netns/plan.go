@@ -20,12 +20,19 @@ const (
 
 // host is one lab host as the netns backend lays it out.
 type host struct {
-	name  string
-	role  lab.Role
-	ns    string         // network namespace
-	port  string         // its bridge port in the fabric namespace; "" for the client
+	name string
+	role lab.Role
+	// ns is the host's network namespace; "" for a guest, which has a
+	// kernel of its own.
+	ns string
+	// port is its bridge port in the fabric namespace: a veth whose far
+	// end is eth0 in ns, or a guest's tap; "" for the client.
+	port  string
 	addrs []netip.Prefix // on eth0
 	gws   []netip.Addr   // default routes
+	// guest is set when the host is a user-mode Linux guest (a worker of
+	// a lab whose nodeKernel is uml).
+	guest bool
 }
 
 // plan is the complete layout of one lab. It is a pure function of the
@@ -93,6 +100,9 @@ func newPlan(t *topology.Topology) (*plan, error) {
 	}
 	for i, n := range t.Nodes.List {
 		h := host{name: n.Name, role: lab.Role(n.Role), ns: nsName(t.Name, n.Name), port: portName(n.Name, i)}
+		if t.NodeKernel == topology.NodeKernelUML && h.role == lab.RoleWorker {
+			h.ns, h.guest = "", true
+		}
 		for _, s := range subnets {
 			a, err := nth(s, firstNodeNum+i)
 			if err != nil {
@@ -147,7 +157,20 @@ func (p *plan) hosts() []host {
 func (p *plan) namespaces() []string {
 	out := []string{p.fabricNS}
 	for _, h := range p.hosts() {
-		out = append(out, h.ns)
+		if !h.guest {
+			out = append(out, h.ns)
+		}
+	}
+	return out
+}
+
+// guests returns the hosts that are user-mode Linux guests.
+func (p *plan) guests() []host {
+	var out []host
+	for _, h := range p.nodes {
+		if h.guest {
+			out = append(out, h)
+		}
 	}
 	return out
 }

@@ -35,7 +35,10 @@ func (b *backend) provisionFabric(ctx context.Context, l *lab.Lab, p *plan) (err
 		rebuild = p.hosts()
 	default:
 		for _, h := range p.hosts() {
-			if slices.Contains(existing, h.ns) && b.hasAddrs(ctx, h.ns, "eth0", h.addrs) &&
+			if h.guest && b.linkExists(ctx, p.fabricNS, h.port) {
+				continue // the guest itself is checked when it boots
+			}
+			if !h.guest && slices.Contains(existing, h.ns) && b.hasAddrs(ctx, h.ns, "eth0", h.addrs) &&
 				(h.role != lab.RoleTOR || b.hasAddrs(ctx, h.ns, "eth1", p.torUplink)) {
 				continue
 			}
@@ -77,6 +80,9 @@ func (b *backend) buildHosts(ctx context.Context, p *plan, hosts []host, withFab
 		add = append(add, p.fabricNS)
 	}
 	for _, h := range hosts {
+		if h.guest {
+			continue
+		}
 		if slices.Contains(existing, h.ns) && !withFabric {
 			stale = append(stale, h.ns)
 		}
@@ -105,6 +111,9 @@ func (b *backend) buildHosts(ctx context.Context, p *plan, hosts []host, withFab
 		}
 	}
 	for _, h := range hosts {
+		if h.guest {
+			continue // it sets its own
+		}
 		if err := b.sysctls(ctx, h.ns, hostSysctls(h)...); err != nil {
 			return fmt.Errorf("failed to configure %s: %w", h.name, err)
 		}
@@ -113,6 +122,9 @@ func (b *backend) buildHosts(ctx context.Context, p *plan, hosts []host, withFab
 		return fmt.Errorf("failed to create the fabric: %w", err)
 	}
 	for _, h := range hosts { // TOR before client: the TOR creates the client's eth0
+		if h.guest {
+			continue // it configures its own network
+		}
 		if err := b.ipBatch(ctx, h.ns, hostLines(p, h)); err != nil {
 			return fmt.Errorf("failed to configure %s: %w", h.name, err)
 		}
