@@ -12,4 +12,7 @@
 // global export policy, "lblab-export", holding one reject statement per
 // peer that matches the peer's neighbour set and its deny prefix set
 // ("lblab-deny-<peer>"); `gobgp policy` shows them.
+//
+// A session is reported Established once GoBGP advertises on it and the
+// peer has every change made while it came up (catchup.go).
 package bgp

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
@@ -28,7 +29,7 @@ type Config struct {
 	// Logger receives GoBGP's own log lines; nil discards them.
 	Logger *slog.Logger
 	// OnSessionChange, if set, is called after a session changes state. It
-	// runs on a GoBGP goroutine and must not block.
+	// runs on a goroutine of the server and must not block.
 	OnSessionChange func(SessionState)
 }
 
@@ -41,18 +42,29 @@ const (
 // Server is an embedded GoBGP server with a desired set of advertisements.
 // Its methods are safe for concurrent use.
 type Server struct {
-	cfg    Config
-	bgp    *server.BgpServer
+	cfg Config
+	bgp *server.BgpServer
+
+	ctx    context.Context // ends with Stop; background work uses it
 	cancel context.CancelFunc
 
 	mu        sync.Mutex
 	peers     map[string]Peer // by name
 	announced map[netip.Prefix]Advertisement
 	policy    bool // the export policy exists
+	// changed is when Announce or Withdraw last changed GoBGP, and
+	// withdrawals are the recent withdrawals: a session that came up
+	// since then is caught up (catchup.go).
+	changed     time.Time
+	withdrawals []withdrawn
 
 	sessMu   sync.Mutex
 	sessions map[netip.Addr]*session
 	repeers  atomic.Uint64
+
+	// onEstablishedEvent, if set by a test, runs when GoBGP reports a
+	// session Established, before the session is caught up.
+	onEstablishedEvent func(netip.Addr)
 }
 
 // Start starts GoBGP: no listener (ListenPort -1), the gRPC API if asked,
@@ -100,9 +112,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.bgp.Stop()
 		return nil, fmt.Errorf("failed to start GoBGP: %w", err)
 	}
-	wctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	err = s.bgp.WatchEvent(wctx, server.WatchEventMessageCallbacks{OnPeerUpdate: s.onPeerEvent}, server.WatchPeer())
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	err = s.bgp.WatchEvent(s.ctx, server.WatchEventMessageCallbacks{OnPeerUpdate: s.onPeerEvent}, server.WatchPeer())
 	if err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("failed to watch GoBGP sessions: %w", err)
@@ -183,6 +194,7 @@ func (s *Server) Announce(ctx context.Context, advs ...Advertisement) error {
 	if len(paths) == 0 {
 		return errors.Join(errs...)
 	}
+	defer s.stampChange()
 	if err := s.updateDenySets(ctx, deny); err != nil {
 		return errors.Join(append(errs, err)...)
 	}
@@ -232,12 +244,14 @@ func (s *Server) Withdraw(ctx context.Context, prefixes ...netip.Prefix) error {
 	if len(paths) == 0 {
 		return nil
 	}
+	defer s.stampChange()
 	if err := s.bgp.DeletePath(apiutil.DeletePathRequest{Paths: paths}); err != nil {
 		return fmt.Errorf("failed to withdraw paths from GoBGP: %w", err)
 	}
 	for _, p := range gone {
 		delete(s.announced, p)
 	}
+	s.remember(gone, time.Now())
 	return s.updateDenySets(ctx, deny)
 }
 

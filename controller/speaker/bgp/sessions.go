@@ -35,11 +35,16 @@ type SessionState struct {
 // Established is the FSM state of a working session.
 const Established = "Established"
 
+// session is one peer's session. state is what Sessions reports; fsm is
+// the last state GoBGP reported. They differ while an Established session
+// is being caught up (catchup.go).
 type session struct {
 	addr  netip.Addr
 	state string
 	since time.Time
 	local netip.Addr
+	fsm   string
+	gen   uint64 // counts GoBGP's state changes
 }
 
 var stateNames = map[bgp.FSMState]string{
@@ -59,8 +64,16 @@ func (s *Server) onPeerEvent(ev *apiutil.WatchEventMessage_PeerEvent, ts time.Ti
 	state := stateNames[ev.Peer.State.SessionState]
 	s.sessMu.Lock()
 	cur, ok := s.sessions[addr]
-	if !ok || cur.state == state {
+	if !ok || cur.fsm == state {
 		s.sessMu.Unlock()
+		return
+	}
+	cur.fsm = state
+	cur.gen++
+	if state == Established {
+		gen := cur.gen
+		s.sessMu.Unlock()
+		go s.catchUp(cur, gen, ts, ev.Peer.Transport.LocalAddress)
 		return
 	}
 	fail := failed(cur.state, state, ts.Sub(cur.since))
@@ -153,7 +166,7 @@ func (s *Server) SetPeers(ctx context.Context, peers []Peer) error {
 	}
 	for _, p := range added {
 		s.sessMu.Lock()
-		s.sessions[p.Address] = &session{addr: p.Address, state: "Idle", since: time.Now()}
+		s.sessions[p.Address] = &session{addr: p.Address, state: "Idle", fsm: "Idle", since: time.Now()}
 		s.sessMu.Unlock()
 		if err := s.bgp.AddPeer(ctx, &api.AddPeerRequest{Peer: p.apiPeer()}); err != nil {
 			errs = append(errs, fmt.Errorf("failed to add peer %s (%s): %w", p.Name, p.Address, err))

@@ -29,6 +29,7 @@ type testPeer struct {
 	mu      sync.Mutex
 	routes  map[netip.Prefix]received // the peer's view: what is announced now
 	updates int                       // paths received, withdrawals included
+	miss    map[netip.Prefix]int      // paths of a prefix still to be missed
 }
 
 // received is one route as the peer got it.
@@ -98,6 +99,10 @@ func (p *testPeer) onUpdate(paths []*apiutil.Path, _ time.Time) {
 			continue
 		}
 		p.updates++
+		if p.miss[pfx] > 0 {
+			p.miss[pfx]--
+			continue
+		}
 		if path.Withdrawal {
 			delete(p.routes, pfx)
 			continue
@@ -144,6 +149,31 @@ func decode(attrs []bgp.PathAttributeInterface) received {
 		}
 	}
 	return r
+}
+
+// missNext makes the peer ignore the next path it receives for each
+// prefix, announcement or withdrawal, as if the UPDATE never came.
+func (p *testPeer) missNext(prefixes ...netip.Prefix) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.miss == nil {
+		p.miss = map[netip.Prefix]int{}
+	}
+	for _, x := range prefixes {
+		p.miss[x]++
+	}
+}
+
+// missing reports whether the peer still has paths to miss.
+func (p *testPeer) missing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, n := range p.miss {
+		if n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // snapshot returns the routes the peer holds now.
