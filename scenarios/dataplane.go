@@ -30,7 +30,7 @@ type Observation struct {
 }
 
 func checkDataplaneRules() Check {
-	return Check{Description: "on every node, the data plane leads each LB IP:port to every endpoint (KUBE-SERVICES → KUBE-EXT → KUBE-SVC → KUBE-SEP; service-ips → chains; IPVS + ipset; Cilium frontends)",
+	return Check{Description: "on every node, the data plane leads each LB IP:port to every endpoint and lets in exactly the Service's loadBalancerSourceRanges (KUBE-SERVICES → KUBE-FW → KUBE-EXT → KUBE-SVC → KUBE-SEP; service-ips, firewall-ips → chains; IPVS + LB, FW and source ipsets; Cilium frontends and source-range map)",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			mode := env.Topology().Dataplane
 			nodes := hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker)
@@ -66,9 +66,7 @@ func names(ns []lab.Node) []string {
 	return out
 }
 
-func targetKey(ip netip.Addr, p PortInfo) string {
-	return netip.AddrPortFrom(ip, p.Port).String() + "/" + p.Protocol
-}
+func targetKey(ip netip.Addr, p PortInfo) string { return p.Target(ip) }
 
 func observeNode(ctx context.Context, env Env, c *Cluster, n lab.Node) map[string]Observation {
 	out := map[string]Observation{}
@@ -117,7 +115,7 @@ func JudgeRules(c *Cluster, nodes []string, obs map[string]map[string]Observatio
 					default:
 						f := o.Frontend
 						re.Frontend = &f
-						re.Problem = backendProblem(re.Want, f, s.SourceRanges, mode == "iptables" || mode == "nftables")
+						re.Problem = backendProblem(re.Want, f, s.SourceRanges)
 					}
 					if re.Problem != "" {
 						problems = append(problems, fmt.Sprintf("%s: %s (%s): %s", node, k, s.Key(), re.Problem))
@@ -136,9 +134,11 @@ func JudgeRules(c *Cluster, nodes []string, obs map[string]map[string]Observatio
 	return pass(ev, "%s: %d LB IP:ports on %d nodes lead to their endpoints", mode, targets, len(nodes))
 }
 
-// backendProblem compares a frontend with the expected endpoints (and, for
-// the kube-proxy modes that show them in their rules, the source ranges).
-func backendProblem(want []netip.AddrPort, f dataplane.Frontend, ranges []netip.Prefix, checkRanges bool) string {
+// backendProblem compares a frontend with the expected endpoints and the
+// Service's source ranges (every data plane shows the sources it lets in:
+// iptables KUBE-FW chains, nftables firewall-ips, ipvs's source ipsets,
+// Cilium's source-range maps).
+func backendProblem(want []netip.AddrPort, f dataplane.Frontend, ranges []netip.Prefix) string {
 	if len(want) == 0 {
 		if f.Drop || len(f.Backends) == 0 {
 			return ""
@@ -153,28 +153,33 @@ func backendProblem(want []netip.AddrPort, f dataplane.Frontend, ranges []netip.
 	if len(extra) > 0 {
 		parts = append(parts, "extra endpoint "+joinAddrs(extra))
 	}
-	if !checkRanges {
-		return strings.Join(parts, "; ")
+	if f.Drop {
+		parts = append(parts, "traffic from outside is dropped")
 	}
-	wantR := slices.Clone(ranges)
-	slices.SortFunc(wantR, func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
-	gotR := slices.Clone(f.SourceRanges)
-	slices.SortFunc(gotR, func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
-	// A rule set holds one family's ranges; compare within the family.
-	gotR = familyPrefixes(gotR, f.Address)
-	wantR = familyPrefixes(wantR, f.Address)
+	// A rule set holds one family's ranges (kube-proxy splits a Service's
+	// ranges by family; a family without any lets every source in): compare
+	// within the family.
+	wantR, gotR := sourcesOf(ranges, f.Address), sourcesOf(f.SourceRanges, f.Address)
 	if !slices.Equal(wantR, gotR) {
 		parts = append(parts, fmt.Sprintf("source ranges %v, want %v", gotR, wantR))
 	}
 	return strings.Join(parts, "; ")
 }
 
-func familyPrefixes(ps []netip.Prefix, a netip.Addr) []netip.Prefix {
+// sourcesOf returns the ranges of a's family, sorted; none when one of
+// them is the zero prefix (0.0.0.0/0 or ::/0 lets every source in, as no
+// range does, and kube-proxy treats it so).
+func sourcesOf(ps []netip.Prefix, a netip.Addr) []netip.Prefix {
 	var out []netip.Prefix
 	for _, p := range ps {
-		if p.Addr().Is4() == a.Is4() {
-			out = append(out, p)
+		if p.Addr().Is4() != a.Is4() {
+			continue
 		}
+		if p.Bits() == 0 {
+			return nil
+		}
+		out = append(out, p)
 	}
-	return out
+	slices.SortFunc(out, func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
+	return slices.Compact(out)
 }

@@ -241,7 +241,7 @@ func orNone(as []netip.Addr) string {
 
 // stale reports whether a host route inside a pool is held by no Service.
 func stale(p netip.Prefix, held []netip.Addr, ps map[string][]netaddr.Range) bool {
-	return p.IsSingleIP() && inPools(ps, p.Addr()) && !slices.Contains(held, p.Addr())
+	return p.IsSingleIP() && InPools(ps, p.Addr()) && !slices.Contains(held, p.Addr())
 }
 
 func routeSummary(ev []RouteEvidence) string {

@@ -6,6 +6,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/observe"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -58,10 +59,4 @@ func hostsByRole(env Env, roles ...lab.Role) []lab.Node {
 }
 
 // tor returns the TOR host.
-func tor(env Env) (lab.Node, bool) {
-	hs := hostsByRole(env, lab.RoleTOR)
-	if len(hs) == 0 {
-		return lab.Node{}, false
-	}
-	return hs[0], true
-}
+func tor(env Env) (lab.Node, bool) { return observe.TOR(env.Hosts()) }

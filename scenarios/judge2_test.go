@@ -10,10 +10,7 @@ import (
 	"time"
 
 	"github.com/lblab/lblab/internal/dataplane/iptables"
-	"github.com/lblab/lblab/internal/dataplane/ipvs"
 	"github.com/lblab/lblab/internal/dataplane/nftables"
-	"github.com/lblab/lblab/internal/lab"
-	"github.com/lblab/lblab/internal/run"
 )
 
 // observe builds one node's observations from a captured ruleset.
@@ -328,54 +325,5 @@ func TestParseBatchCaptured(t *testing.T) {
 	if b.Sent != 5 || b.OK != 3 || len(b.Nodes) != 3 || len(b.Pods) != 3 || b.Failures["HTTP 404"] != 1 ||
 		b.Failures["network failure (timeout, refused or unreachable)"] != 1 {
 		t.Errorf("batch %+v", b)
-	}
-}
-
-// TestIPVSFrontend: an IPVS virtual server counts only with its IP in the
-// LB ipset of its own family, and the error names that set.
-func TestIPVSFrontend(t *testing.T) {
-	v4, v6 := netip.MustParseAddr("198.51.100.0"), netip.MustParseAddr("2001:db8:100::")
-	rs := []ipvs.RealServer{{Address: netip.MustParseAddrPort("10.244.1.2:80"), Weight: 1}}
-	d := &ipvs.Dump{Available: true, VirtualServers: []ipvs.VirtualServer{
-		{Address: v4, Protocol: "tcp", Port: 80, RealServers: rs}, {Address: v6, Protocol: "tcp", Port: 80}}}
-	set4 := &ipvs.Set{Name: ipvs.LoadBalancerSet, Entries: []ipvs.Member{{Address: v4, Protocol: "tcp", Port: 80}}}
-	f, err := ipvsFrontend(d, set4, nil, v4, "tcp", 80)
-	if err != nil || joinAddrs(f.Backends) != "10.244.1.2:80" {
-		t.Errorf("IPv4 in its set: %v %v", f.Backends, err)
-	}
-	if _, err := ipvsFrontend(d, nil, nil, v6, "tcp", 80); err == nil || !strings.Contains(err.Error(), "not in ipset KUBE-6-LOAD-BALANCER") {
-		t.Errorf("IPv6 missing from its set: %v", err)
-	}
-	if _, err := ipvsFrontend(d, set4, nil, v4, "tcp", 443); err == nil || !strings.Contains(err.Error(), "no IPVS virtual server 198.51.100.0:443/tcp") {
-		t.Errorf("no virtual server: %v", err)
-	}
-	// The node's ipsets as ReadIPSets finds them: IPv4 absent (no error),
-	// IPv6 unreadable by both the ipset CLI and the probe (the error, not
-	// "not in ipset").
-	env := &LiveEnv{ProbePath: "/lblab"}
-	rec := &run.Recorder{}
-	rec.Fail("ipset list KUBE-LOAD-BALANCER", 1, "ipset v7.17: The set with the given name does not exist")
-	rec.Fail("ipset list KUBE-6-LOAD-BALANCER", 127, "nsenter: failed to execute ipset: No such file or directory")
-	rec.Fail("/lblab probe ipset KUBE-6-LOAD-BALANCER", 1, "Error: failed to list ipset KUBE-6-LOAD-BALANCER through netlink: operation not permitted")
-	sets, errs := ReadIPSets(context.Background(), env, lab.Node{Name: "node1", Runner: rec})
-	if len(sets) != 0 || errs[false] != nil || errs[true] == nil {
-		t.Fatalf("sets %v, errs %v", sets, errs)
-	}
-	if _, err := ipvsFrontend(d, sets[true], errs[true], v6, "tcp", 80); err == nil ||
-		!strings.Contains(err.Error(), "failed to read ipset KUBE-6-LOAD-BALANCER on node1") || !strings.Contains(err.Error(), "failed to execute ipset") ||
-		!strings.Contains(err.Error(), "through lblab probe") || !strings.Contains(err.Error(), "operation not permitted") {
-		t.Errorf("an unreadable ipset: %v", err)
-	}
-	// A node without the ipset CLI (kind's): the probe reads the sets.
-	rec = &run.Recorder{}
-	rec.Fail("ipset list", 127, "exec: \"ipset\": executable file not found in $PATH")
-	rec.Respond("/lblab probe ipset KUBE-LOAD-BALANCER", `[{"name":"KUBE-LOAD-BALANCER","type":"hash:ip,port","family":"inet","entries":[{"address":"198.51.100.0","protocol":"tcp","port":80}]}]`)
-	rec.Respond("/lblab probe ipset KUBE-6-LOAD-BALANCER", `[]`)
-	sets, errs = ReadIPSets(context.Background(), env, lab.Node{Name: "node1", Runner: rec})
-	if len(errs) != 0 || sets[true] != nil || sets[false] == nil || !sets[false].Has(v4, "tcp", 80) {
-		t.Fatalf("through the probe: sets %v, errs %v", sets, errs)
-	}
-	if _, err := ipvsFrontend(d, sets[false], nil, v4, "tcp", 80); err != nil {
-		t.Errorf("IPv4 in the set the probe read: %v", err)
 	}
 }

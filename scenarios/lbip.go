@@ -62,9 +62,9 @@ func JudgeAllocation(c *Cluster, want map[string]string, ps map[string][]netaddr
 		}
 		for _, ip := range s.LBIPs {
 			switch {
-			case pool != "" && !inPools(map[string][]netaddr.Range{pool: ps[pool]}, ip):
+			case pool != "" && !InPools(map[string][]netaddr.Range{pool: ps[pool]}, ip):
 				problems = append(problems, fmt.Sprintf("%s has %s, outside its pool %q", s.Key(), ip, pool))
-			case pool == "" && !inPools(ps, ip):
+			case pool == "" && !InPools(ps, ip):
 				problems = append(problems, fmt.Sprintf("%s has %s, outside every pool", s.Key(), ip))
 			}
 		}

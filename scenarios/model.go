@@ -57,6 +57,11 @@ type EndpointInfo struct {
 	Ports map[string]uint16 `json:"ports"`
 }
 
+// Target is "ip:port/proto" of the port on the LB IP ip.
+func (p PortInfo) Target(ip netip.Addr) string {
+	return netip.AddrPortFrom(ip, p.Port).String() + "/" + p.Protocol
+}
+
 // Key is "namespace/name".
 func (s ServiceInfo) Key() string { return s.Namespace + "/" + s.Name }
 

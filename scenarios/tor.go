@@ -3,7 +3,6 @@ package scenarios
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"slices"
 
@@ -11,6 +10,8 @@ import (
 	"github.com/lblab/lblab/internal/iproute"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/netaddr"
+	"github.com/lblab/lblab/internal/observe"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 var errNoTOR = errors.New("the lab has no TOR host")
@@ -29,11 +30,8 @@ func torSummary(ctx context.Context, env Env) (frr.Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := t.Command(ctx, "vtysh", "-c", "show bgp summary json")
-	if err != nil {
-		return nil, fmt.Errorf("failed to read the TOR's BGP summary: %w", err)
-	}
-	return frr.ParseSummary(out)
+	s, _, err := observe.TORSummary(ctx, t)
+	return s, err
 }
 
 // torRIB reads the TOR's BGP table of one family.
@@ -42,15 +40,8 @@ func torRIB(ctx context.Context, env Env, v6 bool) (*frr.RIB, error) {
 	if err != nil {
 		return nil, err
 	}
-	fam := "ipv4"
-	if v6 {
-		fam = "ipv6"
-	}
-	out, err := t.Command(ctx, "vtysh", "-c", "show bgp "+fam+" unicast json")
-	if err != nil {
-		return nil, fmt.Errorf("failed to read the TOR's %s BGP table: %w", fam, err)
-	}
-	return frr.ParseRIB(out)
+	r, _, err := observe.TORRIB(ctx, t, v6)
+	return r, err
 }
 
 // torRoutes reads the TOR's kernel routes of one family.
@@ -59,15 +50,8 @@ func torRoutes(ctx context.Context, env Env, v6 bool) ([]iproute.Route, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"-j", "route", "show"}
-	if v6 {
-		args = []string{"-j", "-6", "route", "show"}
-	}
-	out, err := t.Command(ctx, "ip", args...)
-	if err != nil {
-		return nil, fmt.Errorf("failed to read the TOR's routes: %w", err)
-	}
-	return iproute.Parse(out)
+	rs, _, err := observe.TORRoutes(ctx, t, v6)
+	return rs, err
 }
 
 // torNeighbors reads the TOR's `show bgp neighbors json`.
@@ -76,17 +60,18 @@ func torNeighbors(ctx context.Context, env Env) ([]frr.Neighbor, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := t.Command(ctx, "vtysh", "-c", "show bgp neighbors json")
-	if err != nil {
-		return nil, fmt.Errorf("failed to read the TOR's BGP neighbours: %w", err)
-	}
-	return frr.ParseNeighbors(out)
+	n, _, err := observe.TORNeighbors(ctx, t)
+	return n, err
 }
 
-// pools returns the topology's pools as ranges, by name.
-func pools(env Env) map[string][]netaddr.Range {
+// pools returns the lab topology's pools as ranges, by name.
+func pools(env Env) map[string][]netaddr.Range { return Pools(env.Topology()) }
+
+// Pools returns a topology's pools as ranges, by name (addresses that do
+// not parse are left out: validation has refused them already).
+func Pools(t *topology.Topology) map[string][]netaddr.Range {
 	out := map[string][]netaddr.Range{}
-	for _, p := range env.Topology().Controller.Pools {
+	for _, p := range t.Controller.Pools {
 		for _, a := range p.Addresses {
 			if r, err := netaddr.ParseRange(a); err == nil {
 				out[p.Name] = append(out[p.Name], r)
@@ -96,8 +81,8 @@ func pools(env Env) map[string][]netaddr.Range {
 	return out
 }
 
-// inPools reports whether a is inside any pool.
-func inPools(ps map[string][]netaddr.Range, a netip.Addr) bool {
+// InPools reports whether a is inside any pool.
+func InPools(ps map[string][]netaddr.Range, a netip.Addr) bool {
 	for _, rs := range ps {
 		for _, r := range rs {
 			if r.Contains(a) {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/observe"
 	"github.com/lblab/lblab/scenarios"
 )
 
@@ -55,7 +56,7 @@ limited to the LoadBalancer Services of the topology (or --service).`,
 	cmd.PersistentFlags().StringVar(&f.name, "name", "", "lab name (default: the only lab)")
 	cmd.PersistentFlags().StringVar(&f.node, "node", "", "only this node")
 	cmd.PersistentFlags().StringVar(&f.service, "service", "", "only this Service (NAMESPACE/NAME)")
-	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", "table", "table, json or raw (the tool's own output)")
+	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", "table", "table, json or raw (the tools' own output, as lblab read it)")
 	views := []inspectView{
 		{"ipt", "kube-proxy iptables chains for each LB IP:port, with packet counters", inspectIPT},
 		{"ipv", "IPVS virtual and real servers with scheduler and counters, and the KUBE-LOAD-BALANCER ipset", inspectIPVS},
@@ -157,7 +158,7 @@ func (iv *inspection) each(fn func(s scenarios.ServiceInfo, ip netip.Addr, p sce
 // error marks the run failed.
 func (iv *inspection) show(views *[]nodeView, node string, s scenarios.ServiceInfo, ip netip.Addr, p scenarios.PortInfo,
 	view any, err error, print func(w io.Writer)) {
-	v := nodeView{Node: node, Service: s.Key(), Target: target(ip, p)}
+	v := nodeView{Node: node, Service: s.Key(), Target: p.Target(ip)}
 	if err != nil {
 		v.Error, iv.failed = err.Error(), true
 	} else {
@@ -195,11 +196,15 @@ func (iv *inspection) json(v any) error {
 	return enc.Encode(v)
 }
 
-func (iv *inspection) raw(header string, data []byte) {
-	fmt.Fprintf(iv.g.stdout, "### %s\n", header)
-	_, _ = iv.g.stdout.Write(data)
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		fmt.Fprintln(iv.g.stdout)
+// raws prints what the readers read, each under a "### host: command"
+// line.
+func (iv *inspection) raws(outs ...observe.Output) {
+	for _, o := range outs {
+		fmt.Fprintf(iv.g.stdout, "### %s\n", o.Header())
+		_, _ = iv.g.stdout.Write(o.Data)
+		if len(o.Data) > 0 && o.Data[len(o.Data)-1] != '\n' {
+			fmt.Fprintln(iv.g.stdout)
+		}
 	}
 }
 

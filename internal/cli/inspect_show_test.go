@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -59,5 +60,38 @@ func TestInspectViewsOnCaptures(t *testing.T) {
 	iv, out := dualStackInspection("table", &run.Recorder{})
 	if err := inspectNFT(context.Background(), iv); err == nil && !iv.failed {
 		t.Errorf("no nft ruleset must fail:\n%s", out)
+	}
+}
+
+// TestInspectIPVSSources: inspect ipv shows, per LB IP:port, whether it is
+// in KUBE-LOAD-BALANCER and which sources kube-proxy's firewall sets let
+// in (here the captured sets of kube-proxy's shape).
+func TestInspectIPVSSources(t *testing.T) {
+	sets, err := os.ReadFile("../dataplane/ipvs/testdata/kube-proxy-sets.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &run.Recorder{}
+	rec.Respond("/lblab probe ipvs", `{"available": true, "virtualServers": [
+	  {"address": "198.51.100.0", "protocol": "tcp", "port": 80, "scheduler": "rr", "realServers": []},
+	  {"address": "198.51.100.2", "protocol": "tcp", "port": 80, "scheduler": "rr", "realServers": []},
+	  {"address": "198.51.100.3", "protocol": "tcp", "port": 80, "scheduler": "rr", "realServers": []}]}`)
+	rec.Respond("ipset list", string(sets))
+	iv, out := dualStackInspection("table", rec)
+	iv.services[0].LBIPs = []netip.Addr{netip.MustParseAddr("198.51.100.0"), netip.MustParseAddr("198.51.100.2"), netip.MustParseAddr("198.51.100.3")}
+	if err := inspectIPVS(context.Background(), iv); err != nil || iv.failed {
+		t.Fatalf("%v, failed %v\n%s", err, iv.failed, out)
+	}
+	rows := map[string]string{} // target → IN IPSET and SOURCES
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(line); len(f) >= 6 && f[0] == "default/web" {
+			rows[f[1]] = strings.Join(f[5:], " ")
+		}
+	}
+	for target, want := range map[string]string{"198.51.100.0:80/tcp": "yes all", "198.51.100.2:80/tcp": "yes 192.0.2.2/32",
+		"198.51.100.3:80/tcp": "yes 10.89.0.0/24 192.0.2.0/24"} {
+		if rows[target] != want {
+			t.Errorf("%s: %q, want %q:\n%s", target, rows[target], want, out)
+		}
 	}
 }

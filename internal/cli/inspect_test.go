@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/run"
+	"github.com/lblab/lblab/internal/topology"
 	"github.com/lblab/lblab/scenarios"
 )
 
@@ -56,8 +58,7 @@ func TestInspectFamilyOrder(t *testing.T) {
 
 		rec = &run.Recorder{}
 		rec.Respond("/lblab probe ipvs", `{"available": true, "virtualServers": []}`)
-		rec.Respond("ipset list KUBE-LOAD-BALANCER", string(v4set))
-		rec.Respond("ipset list KUBE-6-LOAD-BALANCER", string(v6set))
+		rec.Respond("ipset list", string(v6set)+"\n"+string(v4set)) // the order ipset lists them in does not matter
 		iv, out = dualStackInspection("json", rec)
 		if err := inspectIPVS(context.Background(), iv); err != nil {
 			t.Fatal(err)
@@ -70,6 +71,33 @@ func TestInspectFamilyOrder(t *testing.T) {
 		}
 		if len(views) != 1 || len(views[0].Sets) != 2 || views[0].Sets[0].Family != "inet" || views[0].Sets[1].Family != "inet6" {
 			t.Fatalf("inspect ipv -o json lists the ipsets as %+v, want inet then inet6", views)
+		}
+	}
+}
+
+// TestInspectReadsAsVerify: inspect's views and verify's dataplane-rules
+// read a node with the same readers, so they run the same commands.
+func TestInspectReadsAsVerify(t *testing.T) {
+	for _, tt := range []struct {
+		mode topology.Dataplane
+		view func(context.Context, *inspection) error
+	}{
+		{topology.DataplaneIPTables, inspectIPT},
+		{topology.DataplaneNFTables, inspectNFT},
+		{topology.DataplaneIPVS, inspectIPVS},
+	} {
+		answer := func(rec *run.Recorder) {
+			rec.Respond("/lblab probe ipvs", `{"available": true, "virtualServers": []}`)
+		}
+		inspected := &run.Recorder{}
+		answer(inspected)
+		iv, _ := dualStackInspection("table", inspected)
+		_ = tt.view(context.Background(), iv)
+		verified := &run.Recorder{}
+		answer(verified)
+		_, _ = scenarios.ReadPlane(context.Background(), iv.env, tt.mode, lab.Node{Name: "node1", Runner: verified}, true, true)
+		if got, want := inspected.Lines(), verified.Lines(); !slices.Equal(got, want) || len(got) == 0 {
+			t.Errorf("%s: inspect ran %q, verify %q", tt.mode, got, want)
 		}
 	}
 }

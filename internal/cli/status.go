@@ -11,6 +11,7 @@ import (
 
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/observe"
 	"github.com/lblab/lblab/internal/table"
 )
 
@@ -125,12 +126,7 @@ func torBGP(ctx context.Context, tor lab.Node) bgpStatus {
 			}
 		}
 	}
-	out, err = tor.Command(ctx, "vtysh", "-c", "show bgp summary json")
-	if err != nil {
-		s.Error = err.Error()
-		return s
-	}
-	sum, err := frr.ParseSummary(out)
+	sum, _, err := observe.TORSummary(ctx, tor)
 	if err != nil {
 		s.Error = err.Error()
 		return s

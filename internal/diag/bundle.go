@@ -58,7 +58,7 @@ func HostCommands(role lab.Role, mode topology.Dataplane, probe string) []Comman
 	case topology.DataplaneIPVS:
 		if probe != "" {
 			cmds = append(cmds, Command{"ipvs.json", []string{probe, "probe", "ipvs"}},
-				Command{"ipsets.json", []string{probe, "probe", "ipset", ipvs.LoadBalancerSet, ipvs.LoadBalancerSetV6}})
+				Command{"ipsets.json", append([]string{probe, "probe", "ipset"}, ipvs.LBSetNames()...)})
 		}
 		cmds = append(cmds, Command{"ipset.txt", []string{"ipset", "list"}},
 			Command{"iptables-save.txt", []string{"iptables-save", "-c"}})

@@ -63,8 +63,14 @@ func TestHostCommandsPerMode(t *testing.T) {
 	if !has(HostCommands(lab.RoleWorker, topology.DataplaneNFTables, ""), "nft") {
 		t.Error("nftables nodes must dump nft")
 	}
-	if ipvs := HostCommands(lab.RoleWorker, topology.DataplaneIPVS, "/usr/bin/lblab"); !has(ipvs, "/usr/bin/lblab") || !has(ipvs, "ipset") {
+	ipvsCmds := HostCommands(lab.RoleWorker, topology.DataplaneIPVS, "/usr/bin/lblab")
+	if !has(ipvsCmds, "/usr/bin/lblab") || !has(ipvsCmds, "ipset") {
 		t.Error("ipvs nodes must dump IPVS through the probe and the ipsets")
+	}
+	for _, c := range ipvsCmds {
+		if c.Argv[0] == "/usr/bin/lblab" && c.Argv[2] == "ipset" && !slices.Contains(c.Argv, "KUBE-6-LOAD-BALANCER-SOURCE-CID") {
+			t.Errorf("the probe's ipsets leave out the source-range sets: %v", c.Argv)
+		}
 	}
 	probes := map[string]bool{}
 	for _, c := range HostCommands(lab.RoleWorker, topology.DataplaneIPVS, "/usr/bin/lblab") {

@@ -132,9 +132,11 @@ func Lookup(fes []Frontend, addr netip.Addr, proto string, port uint16) (*Fronte
 	return nil, false
 }
 
-// Frontend is the mode-independent view. Its protocol stays empty when
-// this Cilium does not print one (the frontend then matches any).
-func (f *Frontend) Frontend() dataplane.Frontend {
+// Frontend is the mode-independent view, with the sources the frontend
+// lets in from ranges (the node's source-range maps; nil when not read).
+// Its protocol stays empty when this Cilium does not print one (the
+// frontend then matches any).
+func (f *Frontend) Frontend(ranges SourceRanges) dataplane.Frontend {
 	out := dataplane.Frontend{Address: f.Address, Port: f.Port, Protocol: f.Protocol, Backends: []netip.AddrPort{}}
 	out.Rules = append(out.Rules, fmt.Sprintf("%s (revnat %d) [%s]", netip.AddrPortFrom(f.Address, f.Port), f.RevNAT, strings.Join(f.Flags, ", ")))
 	for _, b := range f.Backends {
@@ -142,6 +144,11 @@ func (f *Frontend) Frontend() dataplane.Frontend {
 		out.Rules = append(out.Rules, fmt.Sprintf("  slot %d -> %s", b.Slot, b.Address))
 	}
 	out.Rules = append(out.Rules, f.Missing...)
+	allowed, checked, rules := f.allowed(ranges)
+	out.Rules = append(out.Rules, rules...)
+	if checked {
+		out.SourceRanges, out.Drop = allowed, len(allowed) == 0
+	}
 	dataplane.SortAddrPorts(out.Backends)
 	return out
 }

@@ -49,7 +49,7 @@ func TestLookup(t *testing.T) {
 			t.Fatalf("no frontend %s", tt.ip)
 		}
 		var got []string
-		for _, b := range f.Frontend().Backends {
+		for _, b := range f.Frontend(nil).Backends {
 			got = append(got, b.String())
 		}
 		if !slices.Equal(got, tt.want) || !slices.Contains(f.Flags, tt.flag) {
@@ -83,7 +83,7 @@ func TestFrontendProtocol(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: no frontend 198.51.100.0:80", file)
 		}
-		if got := f.Frontend().Protocol; got != want {
+		if got := f.Frontend(nil).Protocol; got != want {
 			t.Errorf("%s: protocol %q, want %q", file, got, want)
 		}
 	}

@@ -38,13 +38,29 @@ func TestIntegrationReadSetsNetlink(t *testing.T) {
 	sh("ipset", "add", LoadBalancerSet, "198.51.100.7,tcp:80", "comment", "default/web:tcp-80")
 	sh("ipset", "add", LoadBalancerSet, "198.51.100.8,udp:53")
 	sh("ipset", "add", LoadBalancerSetV6, "2001:db8:100::7,sctp:9000", "comment", "default/web6:sctp")
+	// The source-range sets, as kube-proxy makes them (capture-sets.sh).
+	cidr6 := SetName(SourceCIDRSet, true)
+	sh("ipset", "create", SourceCIDRSet, "hash:ip,port,net", "family", "inet", "hashsize", "1024", "maxelem", "65536")
+	sh("ipset", "create", cidr6, "hash:ip,port,net", "family", "inet6", "hashsize", "1024", "maxelem", "65536")
+	sh("ipset", "create", SourceIPSet, "hash:ip,port,ip", "family", "inet", "hashsize", "1024", "maxelem", "65536")
+	sh("ipset", "add", SourceCIDRSet, "198.51.100.2,tcp:80,192.0.2.2/32")
+	sh("ipset", "add", SourceCIDRSet, "198.51.100.3,tcp:80,10.89.0.0/24")
+	sh("ipset", "add", cidr6, "2001:db8:100::2,tcp:80,2001:db8:c::/64")
+	sh("ipset", "add", SourceIPSet, "198.51.100.3,tcp:80,198.51.100.3")
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "exec", ns, "ipset", "destroy").Run() })
-	want, err := ParseSets([]byte(sh("ipset", "list", LoadBalancerSet) + sh("ipset", "list", LoadBalancerSetV6)))
+	names := []string{LoadBalancerSet, "KUBE-ABSENT", LoadBalancerSetV6, SourceCIDRSet, cidr6, SourceIPSet}
+	var listed string
+	for _, n := range names {
+		if n != "KUBE-ABSENT" {
+			listed += sh("ipset", "list", n)
+		}
+	}
+	want, err := ParseSets([]byte(listed))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	got, err := inNetns(t, ns, func() ([]Set, error) { return ReadSetsNetlink(LoadBalancerSet, "KUBE-ABSENT", LoadBalancerSetV6) })
+	got, err := inNetns(t, ns, func() ([]Set, error) { return ReadSetsNetlink(names...) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +72,8 @@ func TestIntegrationReadSetsNetlink(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("netlink:\n%+v\nipset list:\n%+v", got, want)
 	}
-	if len(got) != 2 || len(got[0].Entries) != 2 || !got[0].Has(netip.MustParseAddr("198.51.100.7"), "tcp", 80) ||
+	if len(got) != 5 || len(got[0].Entries) != 2 || got[3].Entries[0].Net.String() != "2001:db8:c::/64" ||
+		LBSetsOf(got, false).Access(netip.MustParseAddr("198.51.100.3"), "tcp", 80).SourceIPs[0].String() != "198.51.100.3/32" || !got[0].Has(netip.MustParseAddr("198.51.100.7"), "tcp", 80) ||
 		got[1].Family != "inet6" || got[1].Entries[0].Comment != "default/web6:sctp" {
 		t.Errorf("sets = %+v", got)
 	}

@@ -3,6 +3,7 @@ package ipvs
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -42,6 +43,13 @@ func setOf(r *netlink.IPSetResult) Set {
 		}
 		if e.Port != nil {
 			m.Port = *e.Port
+		}
+		if a := addrOf(e.IP2); a.IsValid() { // hash:ip,port,net or hash:ip,port,ip
+			bits := a.BitLen()
+			if e.CIDR2 != 0 && int(e.CIDR2) < bits {
+				bits = int(e.CIDR2)
+			}
+			m.Net = netip.PrefixFrom(a, bits).Masked()
 		}
 		s.Entries = append(s.Entries, m)
 	}

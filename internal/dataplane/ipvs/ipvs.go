@@ -88,9 +88,12 @@ func (d *Dump) Lookup(addr netip.Addr, proto string, port uint16) (*VirtualServe
 	return nil, false
 }
 
-// Frontend is the mode-independent view of a virtual server; set is the
-// node's KUBE-LOAD-BALANCER set (of the address's family), if read.
-func (vs *VirtualServer) Frontend(set *Set) dataplane.Frontend {
+// Frontend is the mode-independent view of a virtual server, with what
+// the node's LB sets of its family (sets) do with traffic from outside:
+// the sources they let in (SourceRanges; every source when the address is
+// not in KUBE-LOAD-BALANCER-FW), and Drop when it is filtered and nothing
+// is let in.
+func (vs *VirtualServer) Frontend(sets LBSets) dataplane.Frontend {
 	f := dataplane.Frontend{Address: vs.Address, Port: vs.Port, Protocol: vs.Protocol, Backends: []netip.AddrPort{}}
 	f.Rules = append(f.Rules, fmt.Sprintf("%s %s %s (conns %d, in %d pkts / %d B)", strings.ToUpper(vs.Protocol),
 		netip.AddrPortFrom(vs.Address, vs.Port), vs.Scheduler, vs.Stats.Conns, vs.Stats.InPkts, vs.Stats.InBytes))
@@ -101,9 +104,10 @@ func (vs *VirtualServer) Frontend(set *Set) dataplane.Frontend {
 		f.Rules = append(f.Rules, fmt.Sprintf("  -> %s %s weight %d active %d inactive %d (conns %d)",
 			rs.Address, rs.Forward, rs.Weight, rs.ActiveConns, rs.InactiveConns, rs.Stats.Conns))
 	}
-	if set != nil {
-		member := set.Has(vs.Address, vs.Protocol, vs.Port)
-		f.Rules = append(f.Rules, fmt.Sprintf("ipset %s: %s,%s:%d member=%v", set.Name, vs.Address, vs.Protocol, vs.Port, member))
+	a := sets.Access(vs.Address, vs.Protocol, vs.Port)
+	f.Rules = append(f.Rules, a.lines(sets, vs.Address, vs.Protocol, vs.Port)...)
+	if allowed, filtered := a.Allowed(vs.Address); filtered {
+		f.SourceRanges, f.Drop = allowed, len(allowed) == 0
 	}
 	dataplane.SortAddrPorts(f.Backends)
 	return f

@@ -18,7 +18,7 @@ import (
 
 // ipset-*.txt were captured from the real ipset 7.17 tool; see testdata/README.md.
 func TestParseSetsGolden(t *testing.T) {
-	for _, name := range []string{"ipset-ipv4", "ipset-ipv6"} {
+	for _, name := range []string{"ipset-ipv4", "ipset-ipv6", "kube-proxy-sets"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", name+".txt"))
 			if err != nil {
@@ -61,7 +61,7 @@ func TestConvert(t *testing.T) {
 		t.Fatalf("converted: %+v", got)
 	}
 	set := &Set{Name: LoadBalancerSet, Entries: []Member{{Address: netip.MustParseAddr("198.51.100.0"), Protocol: "tcp", Port: 80}}}
-	f := got.Frontend(set)
+	f := got.Frontend(LBSets{LoadBalancer: set})
 	// A weight-0 real server is draining (kube-proxy's graceful termination): not a backend.
 	if !slices.Equal(f.Backends, []netip.AddrPort{netip.MustParseAddrPort("10.244.2.2:80")}) {
 		t.Errorf("backends %v", f.Backends)
