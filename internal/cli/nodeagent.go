@@ -21,6 +21,7 @@ type nodeAgentFlags struct {
 	lab        string
 	role       string
 	runDir     string
+	masquerade string
 	nodeIPs    []string
 	labels     []string
 	taints     []string
@@ -43,6 +44,7 @@ func newNodeAgentCommand(g *globals) *cobra.Command {
 	fl.StringVar(&f.lab, "lab", "", "lab name (prefix of the pod network namespaces)")
 	fl.StringVar(&f.role, "role", nodeagent.RoleWorker, "control-plane or worker")
 	fl.StringVar(&f.runDir, "run-dir", "", "directory for pod state, configs and logs")
+	fl.StringVar(&f.masquerade, "masquerade", nodeagent.MasqNFTables, "how pod egress is masqueraded: nftables, or iptables on kernels without nf_tables for ip and ip6")
 	fl.StringArrayVar(&f.nodeIPs, "node-ip", nil, "node InternalIP, once per family, primary first")
 	fl.StringArrayVar(&f.labels, "label", nil, "node label key=value (repeatable)")
 	fl.StringArrayVar(&f.taints, "register-with-taint", nil, "taint key[=value]:Effect to register with (repeatable)")
@@ -78,7 +80,7 @@ func runNodeAgent(ctx context.Context, g *globals, f *nodeAgentFlags) error {
 	if err != nil {
 		return fmt.Errorf("failed to create the API client: %w", err)
 	}
-	network, err := nodeagent.NewLinuxNetwork(f.lab, "")
+	network, err := nodeagent.NewLinuxNetwork(f.lab, "", f.masquerade)
 	if err != nil {
 		return err
 	}

@@ -91,11 +91,11 @@ func TestIntegrationPodNetworkAndNginx(t *testing.T) {
 		}
 	}
 	l := newITLab(t)
-	net1, err := NewLinuxNetwork(l.name, l.ns("n1"))
+	net1, err := NewLinuxNetwork(l.name, l.ns("n1"), MasqNFTables)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net2, err := NewLinuxNetwork(l.name, l.ns("n2"))
+	net2, err := NewLinuxNetwork(l.name, l.ns("n2"), MasqIPTables) // as on a uml node
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +127,15 @@ func TestIntegrationPodNetworkAndNginx(t *testing.T) {
 	}
 	if err := net1.SyncMasquerade(cidrs[:2], cidrs); err != nil {
 		t.Fatal(err)
+	}
+	for range 2 { // the jump from POSTROUTING is added once
+		if err := net2.SyncMasquerade(cidrs[2:], cidrs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, _ := l.in(l.ns("n2"), "iptables-save", "-t", "nat"); strings.Count(out, "-A POSTROUTING -j "+MasqChain) != 1 ||
+		!strings.Contains(out, "-A "+MasqChain+" -s 10.251.2.0/24 -j MASQUERADE") {
+		t.Errorf("n2's nat table:\n%s", out)
 	}
 	if got, _ := net1.PodNetworks(); len(got) != 1 || got[0].Netns != pod1.Netns {
 		t.Errorf("node1's pod networks = %v, want only %s", got, pod1.Netns)
@@ -205,10 +214,13 @@ func TestIntegrationPodNetworkAndNginx(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	// Egress: the TOR has no route to pod CIDRs; masquerading lets pods out.
-	for _, dst := range []string{"10.250.0.3", "fd00:250::3"} {
-		if out, err := l.in(pod1.Netns, "ping", "-c1", "-W2", dst); err != nil {
-			t.Errorf("ping %s from pod1: %v\n%s", dst, err, out)
+	// Egress: the TOR has no route to pod CIDRs; masquerading (nftables
+	// on n1, iptables on n2) lets pods out.
+	for _, pod := range []PodNetwork{pod1, pod2} {
+		for _, dst := range []string{"10.250.0.3", "fd00:250::3"} {
+			if out, err := l.in(pod.Netns, "ping", "-c1", "-W2", dst); err != nil {
+				t.Errorf("ping %s from %s: %v\n%s", dst, pod.Netns, err, out)
+			}
 		}
 	}
 
@@ -264,6 +276,12 @@ func TestIntegrationPodNetworkAndNginx(t *testing.T) {
 	}
 	if out, _ := l.in(l.ns("n1"), "nft", "list", "tables"); strings.Contains(out, MasqTable) {
 		t.Errorf("nft table left: %s", out)
+	}
+	if err := net2.SyncMasquerade(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := l.in(l.ns("n2"), "iptables-save", "-t", "nat"); strings.Contains(out, "MASQUERADE") {
+		t.Errorf("masquerading left on n2:\n%s", out)
 	}
 }
 

@@ -59,6 +59,9 @@ func masqRuleset(own, cluster []netip.Prefix) string {
 }
 
 func (n *linuxNetwork) SyncMasquerade(own, cluster []netip.Prefix) error {
+	if n.masq == MasqIPTables {
+		return n.syncMasqueradeIPTables(own, cluster)
+	}
 	argv := []string{"nft", "-f", "-"}
 	if n.nodeNS != "" {
 		argv = append([]string{"nsenter", "--net=" + filepath.Join(netnsDir, n.nodeNS), "--"}, argv...)

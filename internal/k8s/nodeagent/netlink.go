@@ -42,11 +42,18 @@ type linuxNetwork struct {
 	nodeNS string         // the node namespace's name; "" is the agent's own
 	ns     netns.NsHandle // the node namespace
 	node   *netlink.Handle
+	masq   string // MasqNFTables or MasqIPTables
 }
 
 // NewLinuxNetwork returns the real Network for the pods of lab. nodeNetns
 // names the node namespace; "" means the namespace the agent runs in.
-func NewLinuxNetwork(lab, nodeNetns string) (Network, error) {
+// masq is MasqNFTables or MasqIPTables ("" is nftables).
+func NewLinuxNetwork(lab, nodeNetns, masq string) (Network, error) {
+	switch masq {
+	case "", MasqNFTables, MasqIPTables:
+	default:
+		return nil, fmt.Errorf("--masquerade %q: want %s or %s", masq, MasqNFTables, MasqIPTables)
+	}
 	ns, err := netns.Get()
 	if nodeNetns != "" {
 		ns, err = netns.GetFromName(nodeNetns)
@@ -59,7 +66,7 @@ func NewLinuxNetwork(lab, nodeNetns string) (Network, error) {
 		ns.Close()
 		return nil, fmt.Errorf("failed to open netlink in the node's namespace: %w", err)
 	}
-	return &linuxNetwork{lab: lab, nodeNS: nodeNetns, ns: ns, node: h}, nil
+	return &linuxNetwork{lab: lab, nodeNS: nodeNetns, ns: ns, node: h, masq: masq}, nil
 }
 
 func (n *linuxNetwork) Init() error {

@@ -59,7 +59,7 @@ func (r *linuxRuntime) Start(p Proc, onExit func()) (int, error) {
 	defer ns.Close()
 	cmd := exec.Command(p.Argv[0], p.Argv[1:]...)
 	cmd.Dir = "/"
-	cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd.Env = podEnv()
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setsid:     true,
@@ -208,4 +208,21 @@ func killGroup(pgid int) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+}
+
+// inherited are the agent's environment variables its pod processes get
+// too: a user-mode Linux node sets them for every process, to keep
+// programs off the vector extensions whose state UML does not preserve
+// on hosts with AVX-512 (see internal/uml).
+var inherited = []string{"GLIBC_TUNABLES", "GODEBUG"}
+
+// podEnv is a pod process's environment.
+func podEnv() []string {
+	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	for _, k := range inherited {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }

@@ -3,6 +3,7 @@ package nodeagent
 import (
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,14 @@ func TestMasqueradeRuleset(t *testing.T) {
 	golden.Assert(t, filepath.Join("testdata", "masquerade-dual.nft"), []byte(masqRuleset(own, cluster)))
 	golden.Assert(t, filepath.Join("testdata", "masquerade-v4.nft"), []byte(masqRuleset(prefixes("10.244.1.0/24"), prefixes("10.244.1.0/24"))))
 	golden.Assert(t, filepath.Join("testdata", "masquerade-none.nft"), []byte(masqRuleset(nil, nil)))
+}
+
+func TestMasqueradeIPTables(t *testing.T) {
+	own := prefixes("10.244.1.0/24", "fd00:10:244:1::/64")
+	cluster := prefixes("10.244.0.0/24", "10.244.1.0/24", "fd00:10:244::/64", "fd00:10:244:1::/64")
+	golden.Assert(t, filepath.Join("testdata", "masquerade-v4.iptables"), []byte(masqRestore(own, cluster, false)))
+	golden.Assert(t, filepath.Join("testdata", "masquerade-v6.iptables"), []byte(masqRestore(own, cluster, true)))
+	golden.Assert(t, filepath.Join("testdata", "masquerade-none.iptables"), []byte(masqRestore(nil, nil, false)))
 }
 
 func TestIsNginxImage(t *testing.T) {
@@ -94,5 +103,16 @@ func TestReadinessSpec(t *testing.T) {
 		HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromString("nope")}}}}
 	if _, err := readinessSpec(bad, ips); err == nil {
 		t.Error("an unknown port name must be an error")
+	}
+}
+
+func TestPodEnvInheritsVectorSettings(t *testing.T) {
+	t.Setenv("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX2")
+	t.Setenv("GODEBUG", "cpu.avx2=off")
+	t.Setenv("SECRET_OF_THE_AGENT", "x")
+	got := strings.Join(podEnv(), " ")
+	want := "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2 GODEBUG=cpu.avx2=off"
+	if got != want {
+		t.Errorf("podEnv = %s, want %s", got, want)
 	}
 }
