@@ -30,6 +30,8 @@ type cluster struct {
 	apiRestarted bool
 	// procs runs the lab's processes.
 	procs *procs
+	// hostIPVS is set when the machine's kernel has IPVS.
+	hostIPVS bool
 }
 
 // stale says why a component using these files must restart, or "".

@@ -121,6 +121,9 @@ func (c *cluster) nodeAgent(self string, n k8sNode) daemon {
 		argv = append(argv, "--register-with-taint", t)
 	}
 	argv = append(argv, "--run-dir", c.y.nodeRunDir(n.name))
+	if n.guest {
+		argv = append(argv, "--masquerade", "iptables") // no nf_tables for ip and ip6 in the guest kernel
+	}
 	return daemon{name: "node agent on " + n.name, file: n.name + "-node-agent", ns: n.ns, guest: guestOf(n.host), argv: argv,
 		stale: c.stale(c.files.Nodes[n.name])}
 }
@@ -130,7 +133,7 @@ func (c *cluster) nodeAgent(self string, n k8sNode) daemon {
 func (c *cluster) kubeProxy(n k8sNode) (daemon, error) {
 	conf, err := kubeproxy.Render(kubeproxy.Config{
 		Mode: string(c.l.Topology.Dataplane), Kubeconfig: c.files.KubeProxy, NodeName: n.name,
-		NodeIPs: addrs(n.addrs), ClusterCIDRs: c.cfg.PodCIDRs,
+		NodeIPs: addrs(n.addrs), ClusterCIDRs: c.cfg.PodCIDRs, OwnKernel: n.guest,
 	})
 	if err != nil {
 		return daemon{}, err
@@ -158,11 +161,17 @@ func (c *cluster) startNodes(ctx context.Context, nodes []k8sNode) ([]daemon, er
 	}
 	var ds []daemon
 	for _, n := range nodes {
-		kp, err := c.kubeProxy(n)
-		if err != nil {
+		run := []daemon{c.nodeAgent(self, n)}
+		if c.runsDataplane(n.host) {
+			kp, err := c.kubeProxy(n)
+			if err != nil {
+				return nil, err
+			}
+			run = append(run, kp)
+		} else if err := c.procs.remove(ctx, c.l, daemon{name: "kube-proxy on " + n.name, file: n.name + "-kube-proxy"}); err != nil {
 			return nil, err
 		}
-		for _, d := range []daemon{c.nodeAgent(self, n), kp} {
+		for _, d := range run {
 			if err := c.ensureDaemon(ctx, d); err != nil {
 				return nil, err
 			}
@@ -263,6 +272,9 @@ func (c *cluster) waitKubeProxies(ctx context.Context, nodes []k8sNode, watch []
 	hc := &http.Client{Timeout: 2 * time.Second}
 	defer hc.CloseIdleConnections()
 	for _, n := range nodes {
+		if !c.runsDataplane(n.host) {
+			continue
+		}
 		url := fmt.Sprintf("http://%s/healthz", listenAddr(n.addrs[0].Addr(), kubeproxy.HealthzPort))
 		err := c.procs.waitUntil(ctx, "waiting for kube-proxy on "+n.name+" "+url, nodesReadyTimeout, watch,
 			func(ctx context.Context) error { return httpOK(ctx, hc, url) })
@@ -271,6 +283,14 @@ func (c *cluster) waitKubeProxies(ctx context.Context, nodes []k8sNode, watch []
 		}
 	}
 	return nil
+}
+
+// runsDataplane reports whether kube-proxy runs on a node: on every guest,
+// and on netns hosts whose kernel has what the data plane needs. In a lab
+// whose workers run on user-mode Linux for IPVS, the control-plane node
+// (excluded from load balancers) runs none.
+func (c *cluster) runsDataplane(h host) bool {
+	return h.guest || c.l.Topology.Dataplane != topology.DataplaneIPVS || c.hostIPVS
 }
 
 // guestOf names the guest a node's daemons run in, "" for a netns host.

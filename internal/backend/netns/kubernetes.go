@@ -16,7 +16,7 @@ func (b *backend) provisionKubernetes(ctx context.Context, l *lab.Lab, p *plan, 
 	if err != nil {
 		return err
 	}
-	c.procs = ps
+	c.procs, c.hostIPVS = ps, b.hostIPVS()
 	if err := c.resolveBinaries(ctx); err != nil {
 		return err
 	}

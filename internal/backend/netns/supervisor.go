@@ -123,6 +123,18 @@ func (ps *procs) ensure(ctx context.Context, l *lab.Lab, d daemon) (bool, error)
 	return true, nil
 }
 
+// remove stops d and forgets it, if its supervisor runs it.
+func (ps *procs) remove(ctx context.Context, l *lab.Lab, d daemon) error {
+	if _, ok, err := ps.status(ctx, d); err != nil || !ok {
+		return err
+	}
+	if err := ps.client(d).Remove(ctx, d.file); err != nil {
+		return fmt.Errorf("failed to stop %s: %w", d.name, err)
+	}
+	l.Changed("stopped %s", d.name)
+	return nil
+}
+
 // status returns d's state; ok is false when its supervisor has no such
 // unit.
 func (ps *procs) status(ctx context.Context, d daemon) (supervise.Status, bool, error) {

@@ -33,6 +33,10 @@ type Config struct {
 	NodeIPs []netip.Addr
 	// ClusterCIDRs are the pod subnets: traffic from them is local.
 	ClusterCIDRs []netip.Prefix
+	// OwnKernel is set for a node with a kernel of its own (a user-mode
+	// Linux guest), where kube-proxy sets nf_conntrack_max as on any
+	// machine; a namespace of a shared kernel cannot.
+	OwnKernel bool
 }
 
 // Render returns the KubeProxyConfiguration YAML.
@@ -73,12 +77,11 @@ func Render(c Config) ([]byte, error) {
 		"clusterCIDR":        strings.Join(cidrs, ","),
 		// NodePorts on the node's own addresses only.
 		"nodePortAddresses": nodePorts,
-		"conntrack": map[string]any{
-			// nf_conntrack_max is global and read-only inside a namespace:
-			// 0 leaves it alone.
-			"maxPerCore": 0,
-			"min":        0,
-		},
+	}
+	if !c.OwnKernel {
+		// nf_conntrack_max is global and read-only inside a namespace:
+		// 0 leaves it alone.
+		cfg["conntrack"] = map[string]any{"maxPerCore": 0, "min": 0}
 	}
 	if c.Mode == ModeIPVS {
 		cfg["ipvs"] = map[string]any{"scheduler": "rr", "strictARP": true}

@@ -22,6 +22,7 @@ func TestRender(t *testing.T) {
 		{"iptables", Config{Mode: ModeIPTables, NodeIPs: v4, ClusterCIDRs: pods}},
 		{"nftables", Config{Mode: ModeNFTables, NodeIPs: v4, ClusterCIDRs: pods}},
 		{"ipvs", Config{Mode: ModeIPVS, NodeIPs: v4, ClusterCIDRs: pods}},
+		{"ipvs-dual-uml", Config{Mode: ModeIPVS, NodeIPs: dual, ClusterCIDRs: dualPods, OwnKernel: true}},
 		{"iptables-dual", Config{Mode: ModeIPTables, NodeIPs: dual, ClusterCIDRs: dualPods}},
 		{"nftables-v6", Config{Mode: ModeNFTables, NodeIPs: dual[1:], ClusterCIDRs: dualPods[1:]}},
 	}
@@ -38,9 +39,11 @@ func TestRender(t *testing.T) {
 			if err := yaml.UnmarshalStrict(got, &cfg); err != nil {
 				t.Fatal(err)
 			}
-			if string(cfg.Mode) != tc.c.Mode || cfg.HostnameOverride != "node1" ||
-				cfg.Conntrack.MaxPerCore == nil || *cfg.Conntrack.MaxPerCore != 0 {
-				t.Errorf("mode %q hostname %q maxPerCore %v", cfg.Mode, cfg.HostnameOverride, cfg.Conntrack.MaxPerCore)
+			// In a namespace conntrack must be left alone; a guest's own
+			// kernel gets kube-proxy's defaults.
+			leftAlone := cfg.Conntrack.MaxPerCore != nil && *cfg.Conntrack.MaxPerCore == 0
+			if string(cfg.Mode) != tc.c.Mode || cfg.HostnameOverride != "node1" || leftAlone == tc.c.OwnKernel {
+				t.Errorf("mode %q hostname %q maxPerCore %v (own kernel %v)", cfg.Mode, cfg.HostnameOverride, cfg.Conntrack.MaxPerCore, tc.c.OwnKernel)
 			}
 			if cfg.BindAddress != tc.c.NodeIPs[0].String() || len(cfg.NodePortAddresses) != len(tc.c.NodeIPs) {
 				t.Errorf("bindAddress %q nodePortAddresses %v", cfg.BindAddress, cfg.NodePortAddresses)
