@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"slices"
 	"syscall"
 
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/proc"
+	"github.com/lblab/lblab/internal/run"
 )
 
 // Speakers lets node-failover freeze a node's speaker process in its
@@ -27,7 +29,10 @@ type speakers struct {
 }
 
 // StopSpeaker implements lab.SpeakerControl.
-func (s speakers) StopSpeaker(_ context.Context, node string) (func(context.Context) error, error) {
+func (s speakers) StopSpeaker(ctx context.Context, node string) (func(context.Context) error, error) {
+	if p, g, ok := s.guest(node); ok {
+		return stopGuestSpeaker(ctx, p, g)
+	}
 	ns := nsName(s.lab, node)
 	pids, err := proc.NetnsPIDs(ns)
 	if err != nil {
@@ -55,6 +60,51 @@ func (s speakers) StopSpeaker(_ context.Context, node string) (func(context.Cont
 		return nil, err
 	}
 	return func(context.Context) error { return signal(syscall.SIGCONT) }, nil
+}
+
+// guest returns the lab's plan and the node's host when the node is a
+// user-mode Linux guest.
+func (s speakers) guest(node string) (*plan, host, bool) {
+	t, err := lab.LoadTopology(s.lab)
+	if err != nil {
+		return nil, host{}, false
+	}
+	p, err := newPlan(t)
+	if err != nil {
+		return nil, host{}, false
+	}
+	for _, g := range p.guests() {
+		if g.name == node {
+			return p, g, true
+		}
+	}
+	return nil, host{}, false
+}
+
+// stopGuestSpeaker freezes the speaker inside a guest, found through the
+// guest's supervisor, with kill over the guest's SSH channel.
+func stopGuestSpeaker(ctx context.Context, p *plan, g host) (func(context.Context) error, error) {
+	ps := newProcs(p.lab, p)
+	defer ps.close()
+	d := daemon{name: "lblab speaker on " + g.name, file: g.name + "-lblab-speaker", guest: g.name}
+	st, ok, err := ps.status(ctx, d)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("failed to ask %s's supervisor for its speaker: %w", g.name, err)
+	case !ok || st.State != "running":
+		return nil, fmt.Errorf("no speaker runs on %s (its supervisor says %q)", g.name, st.State)
+	}
+	r := guestRunner(p.lab, g)
+	signal := func(ctx context.Context, sig string) error {
+		if _, err := r.Run(ctx, run.Cmd{Name: "kill", Args: []string{"-" + sig, strconv.Itoa(st.PID)}}); err != nil {
+			return fmt.Errorf("failed to send SIG%s to the speaker on %s: %w", sig, g.name, err)
+		}
+		return nil
+	}
+	if err := signal(ctx, "STOP"); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error { return signal(ctx, "CONT") }, nil
 }
 
 // speakerArgv reports whether argv is a speaker's: `<something>/lblab
