@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what lblab needs on Debian: FRR, nginx, iproute2, iptables,
-# nftables, and the gobgp v4 CLI (Debian's gobgp is v3 and cannot talk to
+# nftables, ipvsadm, user-mode Linux (the kernel of uml nodes, for IPVS on
+# machines whose kernel has none), and the gobgp v4 CLI (Debian's gobgp is v3 and cannot talk to
 # the speakers' GoBGP v4 API). Idempotent and quick when all is present.
 set -euo pipefail
 
 packages=(frr nginx-light iptables nftables iproute2 iputils-ping util-linux procps
-  tcpdump ipset conntrack wget curl ca-certificates)
+  tcpdump ipset ipvsadm conntrack wget curl ca-certificates user-mode-linux)
 gobgp_version=v4.8.0
 
 missing=()
