@@ -96,8 +96,11 @@ func observeNode(ctx context.Context, env Env, c *Cluster, n lab.Node) map[strin
 // for ETP=Local, where a node without one must drop the traffic), with the
 // Service's source ranges.
 func JudgeRules(c *Cluster, nodes []string, obs map[string]map[string]Observation, mode string) Outcome {
+	if len(nodes) == 0 {
+		return fail(nil, "the lab has no Kubernetes node to read the data plane of")
+	}
 	var ev []RuleEvidence
-	var problems []string
+	problems := ipProblems(c)
 	targets := 0
 	for _, s := range c.Services {
 		for _, ip := range s.LBIPs {

@@ -22,22 +22,70 @@ type RouteEvidence struct {
 	Problem  string       `json:"problem,omitempty"`
 }
 
-// Expectation is one LB IP and the next hops it must have.
+// Expectation is one LB IP and the next hops it must have. Problem says
+// why the route cannot be judged as the lab stands: the Service has no IP
+// of a family it asked for (IP is then invalid), or an eligible node has
+// no address of the IP's family to be a next hop.
 type Expectation struct {
 	Service  string
 	IP       netip.Addr
 	Eligible []string
 	Want     []netip.Addr
+	Problem  string
 }
 
 // Expectations derives, for every LB IP of the cluster's Services, the
-// exact set of next hops: the eligible nodes' addresses of that family.
+// exact set of next hops: the eligible nodes' addresses of that family;
+// and one failing expectation per family a Service asked for and holds no
+// IP of.
 func Expectations(c *Cluster) []Expectation {
 	var out []Expectation
 	for _, s := range c.Services {
 		el := EligibleNodes(c, s)
 		for _, ip := range s.LBIPs {
-			out = append(out, Expectation{Service: s.Key(), IP: ip, Eligible: el, Want: NodeAddrs(c, el, ip)})
+			e := Expectation{Service: s.Key(), IP: ip, Eligible: el, Want: NodeAddrs(c, el, ip)}
+			if bare := unaddressed(c, el, ip.Is6()); len(bare) > 0 {
+				e.Problem = fmt.Sprintf("eligible node %s has no %s address to be a next hop", strings.Join(bare, ", "), familyName(ip.Is6()))
+			}
+			out = append(out, e)
+		}
+		for _, fam := range missingFamilies(s) {
+			out = append(out, Expectation{Service: s.Key(), Eligible: el, Problem: "no " + fam + " external IP to route"})
+		}
+	}
+	return out
+}
+
+// missingFamilies returns the families a Service asked for (spec.ipFamilies)
+// and holds no LB IP of.
+func missingFamilies(s ServiceInfo) []string {
+	var out []string
+	for _, fam := range s.Families {
+		if !hasFamily(s.LBIPs, fam == "IPv6") {
+			out = append(out, fam)
+		}
+	}
+	return out
+}
+
+// ipProblems names, for every Service, the families it asked for and
+// holds no LB IP of: what a check of its LB IPs cannot look at.
+func ipProblems(c *Cluster) []string {
+	var out []string
+	for _, s := range c.Services {
+		for _, fam := range missingFamilies(s) {
+			out = append(out, fmt.Sprintf("%s has no %s external IP", s.Key(), fam))
+		}
+	}
+	return out
+}
+
+// unaddressed returns the named nodes without an address of one family.
+func unaddressed(c *Cluster, names []string, v6 bool) []string {
+	var out []string
+	for _, name := range names {
+		if n, ok := c.Node(name); !ok || !hasFamily(n.Addrs, v6) {
+			out = append(out, name)
 		}
 	}
 	return out
@@ -111,7 +159,14 @@ func JudgeRIB(exp []Expectation, ribs map[bool]*frr.RIB, held []netip.Addr, ps m
 	var ev []RouteEvidence
 	var problems []string
 	for _, e := range exp {
-		re := RouteEvidence{Service: e.Service, Prefix: hostPrefix(e.IP), Want: e.Want, Eligible: e.Eligible, Nexthops: []netip.Addr{}}
+		re := RouteEvidence{Service: e.Service, Want: e.Want, Eligible: e.Eligible, Nexthops: []netip.Addr{}}
+		if !e.IP.IsValid() {
+			problems = append(problems, fmt.Sprintf("%s: %s", e.Service, e.Problem))
+			re.Problem = e.Problem
+			ev = append(ev, re)
+			continue
+		}
+		re.Prefix = hostPrefix(e.IP)
 		rib := ribs[e.IP.Is6()]
 		var rt frr.Route
 		ok := false
@@ -143,6 +198,7 @@ func JudgeRIB(exp []Expectation, ribs map[bool]*frr.RIB, held []netip.Addr, ps m
 				re.Problem = p
 			}
 		}
+		re.Problem = joinProblems(re.Problem, e.Problem)
 		if re.Problem != "" {
 			problems = append(problems, fmt.Sprintf("%s (%s): %s", re.Prefix, e.Service, re.Problem))
 		}
@@ -173,7 +229,14 @@ func JudgeFIB(exp []Expectation, routes []iproute.Route, held []netip.Addr, ps m
 	var ev []RouteEvidence
 	var problems []string
 	for _, e := range exp {
-		re := RouteEvidence{Service: e.Service, Prefix: hostPrefix(e.IP), Want: e.Want, Eligible: e.Eligible, Nexthops: []netip.Addr{}}
+		re := RouteEvidence{Service: e.Service, Want: e.Want, Eligible: e.Eligible, Nexthops: []netip.Addr{}}
+		if !e.IP.IsValid() {
+			problems = append(problems, fmt.Sprintf("%s: %s", e.Service, e.Problem))
+			re.Problem = e.Problem
+			ev = append(ev, re)
+			continue
+		}
+		re.Prefix = hostPrefix(e.IP)
 		rt, ok := iproute.Lookup(routes, re.Prefix)
 		switch {
 		case !ok && len(e.Want) == 0:
@@ -188,8 +251,12 @@ func JudgeFIB(exp []Expectation, routes []iproute.Route, held []netip.Addr, ps m
 			if p := nexthopProblem(e.Want, re.Nexthops); p != "" {
 				parts = append(parts, p)
 			}
+			if bad := rt.Unusable(); len(bad) > 0 {
+				parts = append(parts, "next hop "+strings.Join(bad, ", "))
+			}
 			re.Problem = strings.Join(parts, "; ")
 		}
+		re.Problem = joinProblems(re.Problem, e.Problem)
 		if re.Problem != "" {
 			problems = append(problems, fmt.Sprintf("%s (%s): %s", re.Prefix, e.Service, re.Problem))
 		}
@@ -205,6 +272,17 @@ func JudgeFIB(exp []Expectation, routes []iproute.Route, held []netip.Addr, ps m
 		return fail(ev, "%s", strings.Join(problems, "; "))
 	}
 	return pass(ev, "%s", routeSummary(ev))
+}
+
+// joinProblems joins the non-empty problems with "; ".
+func joinProblems(ps ...string) string {
+	var out []string
+	for _, p := range ps {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func countRoutes(routes []iproute.Route, p netip.Prefix) int {

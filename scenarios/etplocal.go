@@ -278,17 +278,31 @@ func JudgeETPLocal(ev ETPEvidence) Outcome {
 	if ev.Step != "" {
 		return fail(ev, "step %q: %s", ev.Step, ev.Err)
 	}
+	if int(ev.Replicas) >= ev.Nodes {
+		return skip("etp-local needs more eligible nodes than pods: %d pods on %d nodes cannot show next hops shrinking", ev.Replicas, ev.Nodes)
+	}
 	for ip, want := range ev.Want {
+		if len(want) == 0 {
+			return fail(ev, "%s has no next hop to expect under ETP=Local: no node holds a ready endpoint", ip)
+		}
 		if p := nexthopProblem(want, ev.After[ip]); p != "" {
 			return fail(ev, "%s under ETP=Local: %s", ip, p)
 		}
-		if len(ev.After[ip]) >= len(ev.Before[ip]) && int(ev.Replicas) < ev.Nodes {
+		if len(ev.After[ip]) >= len(ev.Before[ip]) {
 			return fail(ev, "%s: next hops did not shrink (%d under Cluster, %d under Local) with %d pods on %d nodes",
 				ip, len(ev.Before[ip]), len(ev.After[ip]), ev.Replicas, ev.Nodes)
 		}
 	}
 	if len(ev.Want) == 0 {
 		return fail(ev, "no LB IP observed")
+	}
+	if ev.Answered == 0 {
+		return fail(ev, "none of the client's %d requests was answered under ETP=Local", ev.Requests)
+	}
+	for ip := range ev.Want {
+		if !hasFamily(ev.ClientIPs, ip.Is6()) {
+			return fail(ev, "the client has no %s address to show its own address in nginx's log for %s", familyName(ip.Is6()), ip)
+		}
 	}
 	if miss := missingSources(ev); len(miss) > 0 {
 		return fail(ev, "nginx did not log the client's address %s (source NAT?)", joinAddrs(miss))

@@ -65,11 +65,11 @@ func failoverTarget(ctx context.Context, env Env, ev *FailoverEvidence) (*Cluste
 	if err != nil {
 		return nil, "read the cluster", err
 	}
-	exp := Expectations(c)
-	if len(exp) == 0 {
+	i := slices.IndexFunc(Expectations(c), func(e Expectation) bool { return e.IP.IsValid() })
+	if i < 0 {
 		return nil, "find an LB IP", fmt.Errorf("no LoadBalancer Service has an external IP")
 	}
-	e := exp[0]
+	e := Expectations(c)[i]
 	ev.Service, ev.IP = e.Service, e.IP
 	fib, err := fibNexthops(ctx, env, []netip.Addr{e.IP})
 	if err != nil {
@@ -264,6 +264,11 @@ func holdTime(ctx context.Context, env Env, addr netip.Addr) time.Duration {
 func JudgeFailover(ev FailoverEvidence) Outcome {
 	if ev.Step != "" {
 		return fail(ev, "step %q: %s", ev.Step, ev.Err)
+	}
+	if rest := slices.DeleteFunc(slices.Clone(ev.Before), func(a netip.Addr) bool { return a == ev.Nexthop }); len(rest) == len(ev.Before) {
+		return fail(ev, "the stopped node's next hop %s was not in the route before (%s)", ev.Nexthop, orNone(ev.Before))
+	} else if p := nexthopProblem(rest, ev.After); p != "" {
+		return fail(ev, "%s without %s's speaker: %s", ev.IP, ev.Node, p)
 	}
 	if ev.Withdrawn > ev.HoldTime+ev.Slack {
 		return fail(ev, "%s left %s's route after %s, more than the hold time %s + %s slack", ev.Nexthop, ev.IP, ms(ev.Withdrawn), ev.HoldTime, ev.Slack)

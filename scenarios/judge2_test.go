@@ -50,7 +50,7 @@ func TestJudgeRulesIPTables(t *testing.T) {
 	// node1's capture holds an endpoint of "local"; node3's does not (and drops).
 	node1 := observeIPT(t, c, "kube-proxy-ipv4.txt", "kube-proxy-ipv6.txt")
 	c.Services = c.Services[:1] // node3's capture has no IPv6 ruleset: judge web on IPv4 only
-	c.Services[0].LBIPs = addrs("198.51.100.0")
+	c.Services[0].LBIPs, c.Services[0].Families = addrs("198.51.100.0"), []string{"IPv4"}
 	obs := map[string]map[string]Observation{"node1": node1, "node3": observeIPT(t, c, "kube-proxy-ipv4-no-local.txt")}
 	if out := JudgeRules(c, []string{"node1", "node3"}, obs, "iptables"); out.Status != Passed {
 		t.Fatalf("captured rules: %s", out.Summary)
@@ -161,7 +161,8 @@ func TestParseBatchAndJudgeReachability(t *testing.T) {
 
 func TestJudgeTimelines(t *testing.T) {
 	ip := netip.MustParseAddr("198.51.100.7")
-	good := WithdrawEvidence{IPs: []netip.Addr{ip}, Routed: 80 * time.Millisecond, Withdrawn: 40 * time.Millisecond, Freed: true}
+	good := WithdrawEvidence{IPs: []netip.Addr{ip}, Routed: 80 * time.Millisecond, Withdrawn: 40 * time.Millisecond, Freed: true,
+		Nexthops: map[netip.Addr][]netip.Addr{ip: addrs("10.89.0.11", "10.89.0.12")}}
 	if out := JudgeWithdraw(good); out.Status != Passed || !strings.Contains(out.Summary, "withdrawn 40ms after delete") {
 		t.Errorf("withdraw: %q", out.Summary)
 	}
@@ -174,7 +175,7 @@ func TestJudgeTimelines(t *testing.T) {
 	n := addrs("10.89.0.11", "10.89.0.12", "10.89.0.13")
 	etp := ETPEvidence{Replicas: 2, Nodes: 3, Before: map[netip.Addr][]netip.Addr{ip: n},
 		After: map[netip.Addr][]netip.Addr{ip: n[:2]}, Want: map[netip.Addr][]netip.Addr{ip: n[:2]},
-		ClientIPs: addrs("192.0.2.2"), Logged: []string{`192.0.2.2 - - [25/Nov/2026:21:00:00 +0000] "GET / HTTP/1.1" 200 615`}}
+		ClientIPs: addrs("192.0.2.2"), Requests: 2, Answered: 2, Logged: []string{`192.0.2.2 - - [25/Nov/2026:21:00:00 +0000] "GET / HTTP/1.1" 200 615`}}
 	if out := JudgeETPLocal(etp); out.Status != Passed || !strings.Contains(out.Summary, "3→2 next hops") {
 		t.Errorf("etp: %q", out.Summary)
 	}
@@ -199,7 +200,7 @@ func TestJudgeTimelines(t *testing.T) {
 		t.Errorf("MatchClientLines: %v", lines)
 	}
 
-	ranges := RangesEvidence{Client: []Batch{{Sent: 3, OK: 3}}, TOR: []Batch{{Sent: 2, Failures: map[string]int{"network failure": 2}}}}
+	ranges := RangesEvidence{Client: []Batch{{Sent: 3, OK: 3}}, TOR: []Batch{{Sent: 2, Failures: map[string]int{wgetExit[4]: 2}}}}
 	if out := JudgeRanges(ranges); out.Status != Passed {
 		t.Errorf("ranges: %q", out.Summary)
 	}
@@ -214,7 +215,7 @@ func TestJudgeTimelines(t *testing.T) {
 		t.Errorf("client blocked: %q", out.Summary)
 	}
 
-	fo := FailoverEvidence{IP: ip, Node: "node3", Nexthop: n[2], HoldTime: 9 * time.Second, Slack: holdSlack, ChangeWindow: changeWindow,
+	fo := FailoverEvidence{IP: ip, Node: "node3", Nexthop: n[2], Before: n, After: n[:2], HoldTime: 9 * time.Second, Slack: holdSlack, ChangeWindow: changeWindow,
 		Withdrawn: 7 * time.Second, Requests: 40, AfterWithdraw: 10}
 	if out := JudgeFailover(fo); out.Status != Passed || !strings.Contains(out.Summary, "hold time 9s + 1s slack") {
 		t.Errorf("failover: %q", out.Summary)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/lblab/lblab/internal/netaddr"
@@ -40,8 +41,9 @@ func checkLBIPAllocated() Check {
 		}}
 }
 
-// JudgeAllocation passes when each wanted Service has one LB IP per
-// requested family, inside its pool (or any pool when none is named).
+// JudgeAllocation passes when each wanted Service has exactly one LB IP
+// per requested family and none of another, inside its pool (or any pool
+// when none is named).
 func JudgeAllocation(c *Cluster, want map[string]string, ps map[string][]netaddr.Range) Outcome {
 	var ev []AllocationEvidence
 	var problems []string
@@ -55,11 +57,7 @@ func JudgeAllocation(c *Cluster, want map[string]string, ps map[string][]netaddr
 			problems = append(problems, s.Key()+" has no external IP")
 			continue
 		}
-		for _, fam := range s.Families {
-			if !hasFamily(s.LBIPs, fam == "IPv6") {
-				problems = append(problems, fmt.Sprintf("%s has no %s external IP (has %s)", s.Key(), fam, joinAddrs(s.LBIPs)))
-			}
-		}
+		problems = append(problems, familyProblems(s)...)
 		for _, ip := range s.LBIPs {
 			switch {
 			case pool != "" && !InPools(map[string][]netaddr.Range{pool: ps[pool]}, ip):
@@ -80,4 +78,30 @@ func JudgeAllocation(c *Cluster, want map[string]string, ps map[string][]netaddr
 		parts = append(parts, e.Service+" "+joinAddrs(e.IPs))
 	}
 	return pass(ev, "%s", strings.Join(parts, "; "))
+}
+
+// familyProblems checks a Service's LB IPs against spec.ipFamilies: one of
+// each family it asked for, none of another (when it says which it asked
+// for).
+func familyProblems(s ServiceInfo) []string {
+	var out []string
+	for _, v6 := range []bool{false, true} {
+		fam := familyName(v6)
+		var of []netip.Addr
+		for _, ip := range s.LBIPs {
+			if ip.Is6() == v6 {
+				of = append(of, ip)
+			}
+		}
+		asked := slices.Contains(s.Families, fam)
+		switch {
+		case asked && len(of) == 0:
+			out = append(out, fmt.Sprintf("%s has no %s external IP (has %s)", s.Key(), fam, joinAddrs(s.LBIPs)))
+		case !asked && len(of) > 0 && len(s.Families) > 0:
+			out = append(out, fmt.Sprintf("%s has %s external IP %s but asked for %s only", s.Key(), fam, joinAddrs(of), strings.Join(s.Families, ", ")))
+		case len(of) > 1:
+			out = append(out, fmt.Sprintf("%s has %d %s external IPs (%s), want one", s.Key(), len(of), fam, joinAddrs(of)))
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 
@@ -34,6 +35,7 @@ func checkReachability() Check {
 				if len(targets) == 0 {
 					return fail(nil, "no LoadBalancer Service of the topology has an external IP yet")
 				}
+				unreached := append(ipProblems(c), Unreached(targets)...)
 				var mu sync.Mutex
 				var wg sync.WaitGroup
 				var batches []Batch
@@ -55,9 +57,9 @@ func checkReachability() Check {
 				}
 				wg.Wait()
 				if len(errs) > 0 {
-					return fail(batches, "%s", strings.Join(errs, "; "))
+					return fail(batches, "%s", strings.Join(append(unreached, errs...), "; "))
 				}
-				return JudgeReachability(batches)
+				return JudgeReachability(batches, unreached...)
 			})
 		}}
 }
@@ -103,9 +105,29 @@ func allowed(ranges []netip.Prefix, a netip.Addr) bool {
 	return false
 }
 
-// JudgeReachability passes when every request of every batch succeeded.
-func JudgeReachability(batches []Batch) Outcome {
-	var problems, parts []string
+// Unreached names the targets no source host may send to (none has an
+// address of the LB IP's family, or none is inside the Service's
+// loadBalancerSourceRanges): reachability cannot show them reachable.
+func Unreached(targets []Target) []string {
+	var out []string
+	for _, t := range targets {
+		if len(t.Sources) > 0 {
+			continue
+		}
+		why := "no source host has an " + familyName(t.IP.Is6()) + " address"
+		if len(t.Skipped) > 0 {
+			why = "every source host (" + strings.Join(t.Skipped, ", ") + ") is outside its loadBalancerSourceRanges"
+		}
+		out = append(out, fmt.Sprintf("%s (%s) is not tested: %s", URL(t.IP, t.Port), t.Service, why))
+	}
+	return out
+}
+
+// JudgeReachability passes when every request of every batch succeeded
+// and nothing kept a target from being tested (unreached).
+func JudgeReachability(batches []Batch, unreached ...string) Outcome {
+	problems := slices.Clone(unreached)
+	var parts []string
 	for _, b := range batches {
 		line := fmt.Sprintf("%s→%s %d/%d", b.Source, strings.TrimSuffix(strings.TrimPrefix(b.URL, "http://"), "/"), b.OK, b.Sent)
 		if len(b.Nodes) > 0 {
@@ -117,7 +139,7 @@ func JudgeReachability(batches []Batch) Outcome {
 		}
 	}
 	if len(batches) == 0 {
-		return fail(nil, "no requests were sent (no source host can reach any LB IP)")
+		return fail(nil, "%s", strings.Join(append(problems, "no requests were sent (no source host can reach any LB IP)"), "; "))
 	}
 	if len(problems) > 0 {
 		return fail(batches, "%s", strings.Join(problems, "; "))

@@ -18,8 +18,10 @@ type RangesEvidence struct {
 	Ranges  []netip.Prefix `json:"ranges"`
 	Client  []Batch        `json:"client"` // must get through
 	TOR     []Batch        `json:"tor"`    // must be dropped
-	Step    string         `json:"step,omitempty"`
-	Err     string         `json:"error,omitempty"`
+	// Untested are LB IPs of a family the client has no address of.
+	Untested []netip.Addr `json:"untested,omitempty"`
+	Step     string       `json:"step,omitempty"`
+	Err      string       `json:"error,omitempty"`
 }
 
 func checkSourceRanges() Check {
@@ -61,6 +63,7 @@ func runRanges(ctx context.Context, env Env) (ev RangesEvidence) {
 	var wg sync.WaitGroup
 	for i, ip := range si.LBIPs {
 		if _, ok := client.Addr(ip.Is6()); !ok {
+			ev.Untested = append(ev.Untested, ip)
 			continue
 		}
 		wg.Add(1)
@@ -116,8 +119,8 @@ func testRanges(ctx context.Context, client, tor lab.Node, url string) rangesTes
 	return r
 }
 
-// JudgeRanges passes when every client request got through and every TOR
-// request was dropped.
+// JudgeRanges passes when every LB IP was tested, every client request
+// got through and every TOR request was dropped at the network.
 func JudgeRanges(ev RangesEvidence) Outcome {
 	if ev.Step != "" {
 		return fail(ev, "step %q: %s", ev.Step, ev.Err)
@@ -130,9 +133,20 @@ func JudgeRanges(ev RangesEvidence) Outcome {
 			return fail(ev, "client (inside %v) → %s: %d of %d got through", ev.Ranges, b.URL, b.OK, b.Sent)
 		}
 	}
+	if len(ev.Untested) > 0 {
+		return fail(ev, "%s not tested: the client has no address of its family", joinAddrs(ev.Untested))
+	}
+	if len(ev.TOR) < len(ev.Client) {
+		return fail(ev, "the TOR sent requests to %d of the %d LB IPs", len(ev.TOR), len(ev.Client))
+	}
 	for _, b := range ev.TOR {
 		if b.OK > 0 {
 			return fail(ev, "TOR (outside %v) → %s: %d of %d got through; they must be dropped", ev.Ranges, b.URL, b.OK, b.Sent)
+		}
+		// Dropped (or rejected) requests fail at the network; any other
+		// failure (no wget, a bad URL, an HTTP error) shows no drop.
+		if b.Sent == 0 || b.Failures[wgetExit[4]] != b.Sent {
+			return fail(ev, "TOR (outside %v) → %s: %d requests, failed as %s; want every one to time out or be refused", ev.Ranges, b.URL, b.Sent, Spread(b.Failures))
 		}
 	}
 	return pass(ev, "client %d/%d through, TOR %d dropped (%s)", sumOK(ev.Client), sumSent(ev.Client), sumSent(ev.TOR), Spread(mergeFailures(ev.TOR)))

@@ -228,8 +228,8 @@ type fibState struct {
 }
 
 // waitNexthops waits until the TOR's FIB next hops for every IP of si equal
-// the eligible nodes' addresses; it returns the observation that matched
-// (the last one on failure).
+// the eligible nodes' addresses, and there is at least one; it returns the
+// observation that matched (the last one on failure).
 func waitNexthops(ctx context.Context, env Env, si *ServiceInfo) (fibState, time.Duration, error) {
 	var st fibState
 	d, err := waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
@@ -252,11 +252,13 @@ func waitNexthops(ctx context.Context, env Env, si *ServiceInfo) (fibState, time
 			return false, err
 		}
 		for ip, w := range st.Want {
-			if joinAddrs(w) != joinAddrs(st.Got[ip]) {
+			// No eligible node (no ready endpoint yet): nothing is routed,
+			// and an absent route would match; wait for one.
+			if len(w) == 0 || joinAddrs(w) != joinAddrs(st.Got[ip]) {
 				return false, nil
 			}
 		}
-		return true, nil
+		return len(st.Want) > 0, nil
 	})
 	if err != nil {
 		return st, d, fmt.Errorf("the TOR's routes for %s did not reach the eligible next hops (want %v, have %v): %w", si.Key(), st.Want, st.Got, err)

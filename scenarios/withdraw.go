@@ -102,13 +102,19 @@ func routesGone(ctx context.Context, env Env, ips []netip.Addr) (bool, error) {
 	return true, nil
 }
 
-// JudgeWithdraw passes when every step of the timeline completed.
+// JudgeWithdraw passes when every step of the timeline completed and every
+// IP had a route to withdraw.
 func JudgeWithdraw(ev WithdrawEvidence) Outcome {
 	if ev.Step != "" {
 		return fail(ev, "step %q: %s", ev.Step, ev.Err)
 	}
 	if len(ev.IPs) == 0 || !ev.Freed {
 		return fail(ev, "incomplete run: IPs %v freed=%v", ev.IPs, ev.Freed)
+	}
+	for _, ip := range ev.IPs {
+		if len(ev.Nexthops[ip]) == 0 {
+			return fail(ev, "%s was never routed before the delete: nothing was withdrawn", ip)
+		}
 	}
 	return pass(ev, "%s: routed %s after allocation, withdrawn %s after delete, IP free",
 		joinAddrs(ev.IPs), ms(ev.Routed), ms(ev.Withdrawn))

@@ -27,10 +27,27 @@ type Nexthop struct {
 	// Weight is the multipath weight ip printed; 0 for a single-path
 	// route, which has none.
 	Weight int `json:"weight,omitempty"`
+	// Flags are the next hop's flags as ip prints them: "onlink", and
+	// "dead" or "linkdown" for one the kernel does not forward over.
+	Flags []string `json:"flags,omitempty"`
 }
 
 // Multipath reports whether the route spreads over more than one next hop.
 func (r Route) Multipath() bool { return len(r.Nexthops) > 1 }
+
+// Unusable returns the next hops flagged dead or linkdown, as "GATEWAY
+// (flag)": installed, but not forwarded over.
+func (r Route) Unusable() []string {
+	var out []string
+	for _, nh := range r.Nexthops {
+		for _, f := range nh.Flags {
+			if f == "dead" || f == "linkdown" {
+				out = append(out, fmt.Sprintf("%s (%s)", nh.Gateway, f))
+			}
+		}
+	}
+	return out
+}
 
 // Gateways returns the route's next-hop addresses, sorted.
 func (r Route) Gateways() []netip.Addr {
@@ -48,8 +65,9 @@ type rawNexthop struct {
 		Family string `json:"family"`
 		Host   string `json:"host"`
 	} `json:"via"` // IPv4 routes with IPv6 next hops (RFC 5549)
-	Dev    string `json:"dev"`
-	Weight int    `json:"weight"`
+	Dev    string   `json:"dev"`
+	Weight int      `json:"weight"`
+	Flags  []string `json:"flags"`
 }
 
 type rawRoute struct {
@@ -88,7 +106,11 @@ func Parse(data []byte) ([]Route, error) {
 			if err != nil {
 				return nil, fmt.Errorf("failed to parse gateway %q of route %s: %w", gw, r.Dst, err)
 			}
-			rt.Nexthops = append(rt.Nexthops, Nexthop{Gateway: a, Dev: nh.Dev, Weight: nh.Weight})
+			var flags []string
+			if len(nh.Flags) > 0 {
+				flags = nh.Flags
+			}
+			rt.Nexthops = append(rt.Nexthops, Nexthop{Gateway: a, Dev: nh.Dev, Weight: nh.Weight, Flags: flags})
 		}
 		if rt.Nexthops == nil {
 			rt.Nexthops = []Nexthop{}

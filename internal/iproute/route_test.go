@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lblab/lblab/internal/testutil/golden"
@@ -70,5 +71,25 @@ func TestParseErrors(t *testing.T) {
 	rs, err := Parse([]byte(`[{"dst":"default","gateway":"fd00::1","dev":"eth0"}]`))
 	if err != nil || rs[0].Dst.String() != "::/0" {
 		t.Errorf("default v6: %v %v", rs, err)
+	}
+}
+
+// TestUnusableNexthops: a next hop ip flags dead or linkdown is installed
+// but not forwarded over (single-path routes carry the flags on the route).
+func TestUnusableNexthops(t *testing.T) {
+	rs, err := Parse([]byte(`[
+	  {"dst":"198.51.100.0","protocol":"bgp","metric":20,"flags":[],"nexthops":[
+	    {"gateway":"10.89.0.11","dev":"eth0","weight":1,"flags":[]},
+	    {"gateway":"10.89.0.12","dev":"eth0","weight":1,"flags":["linkdown"]},
+	    {"gateway":"10.89.0.13","dev":"eth0","weight":1,"flags":["dead","linkdown"]}]},
+	  {"dst":"198.51.100.1","gateway":"10.89.0.11","dev":"eth0","protocol":"bgp","metric":20,"flags":["onlink"]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rs[0].Unusable(), ", "); got != "10.89.0.12 (linkdown), 10.89.0.13 (dead), 10.89.0.13 (linkdown)" {
+		t.Errorf("multipath: %q", got)
+	}
+	if len(rs[1].Unusable()) != 0 || len(rs[1].Nexthops[0].Flags) != 1 {
+		t.Errorf("single path onlink: %+v", rs[1])
 	}
 }
