@@ -37,7 +37,9 @@ func TestWrongPassAllocation(t *testing.T) {
 	}{
 		{"an IP of a family it did not ask for", func(c *Cluster) { c.Services[0].Families = []string{"IPv4"} },
 			"default/web has IPv6 external IP 2001:db8:100:: but asked for IPv4 only"},
-		{"two IPs of one family", func(c *Cluster) { c.Services[0].LBIPs = append(c.Services[0].LBIPs, netip.MustParseAddr("198.51.100.5")) },
+		{"two IPs of one family", func(c *Cluster) {
+			c.Services[0].LBIPs = append(c.Services[0].LBIPs, netip.MustParseAddr("198.51.100.5"))
+		},
 			"default/web has 2 IPv4 external IPs (198.51.100.0, 198.51.100.5), want one"},
 	} {
 		c := labCluster()
