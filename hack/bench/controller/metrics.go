@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"net/http"
+	"errors"
 	"net/netip"
-	"strconv"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/lblab/lblab/hack/bench/internal/promtext"
 )
 
 // controllerMetricsURL finds the controller's /metrics: port 7472 on the
@@ -33,33 +31,13 @@ func controllerMetricsURL(ctx context.Context, cs kubernetes.Interface) string {
 	return ""
 }
 
-// reconcileTotals returns the controller's cumulative Service reconcile
-// time and count (lblab_controller_reconcile_duration_seconds).
-func reconcileTotals(url string) (sum float64, count int, err error) {
+// reconcileTotals reads the controller's Service reconciles so far: their
+// total time and count (lblab_controller_reconcile_duration_seconds).
+func reconcileTotals(ctx context.Context, url string) (promtext.Histogram, error) {
 	if url == "" {
-		return 0, 0, fmt.Errorf("no metrics URL")
+		return promtext.Histogram{}, errors.New("no metrics URL")
 	}
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		name, val, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
-		}
-		switch name {
-		case `lblab_controller_reconcile_duration_seconds_sum{kind="service"}`:
-			sum, _ = strconv.ParseFloat(val, 64)
-		case `lblab_controller_reconcile_duration_seconds_count{kind="service"}`:
-			n, _ := strconv.ParseFloat(val, 64)
-			count = int(n)
-		}
-	}
-	return sum, count, sc.Err()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return promtext.Scrape(ctx, url, promtext.ControllerService)
 }

@@ -13,7 +13,7 @@ func (b *bench) latencyPhase(ctx context.Context, n int) error {
 	var names []string
 	var lat, rtt []time.Duration
 	url := controllerMetricsURL(ctx, b.cs)
-	sum0, n0, mErr := reconcileTotals(url)
+	before, mErr := reconcileTotals(ctx, url)
 	for i := range n {
 		name := fmt.Sprintf("lat-%04d", i)
 		names = append(names, name)
@@ -31,9 +31,10 @@ func (b *bench) latencyPhase(ctx context.Context, n int) error {
 	}
 	stats("create → status.loadBalancer seen by a watch", lat)
 	stats("create request round trip (API server)", rtt)
-	if sum1, n1, err := reconcileTotals(url); err == nil && mErr == nil && n1 > n0 {
+	if after, err := reconcileTotals(ctx, url); err == nil && mErr == nil && after.Count > before.Count {
+		d := after.Minus(before)
 		fmt.Printf("  %-44s %s on average over %d reconciles (half are no-ops after the status write)\n",
-			"controller reconcile, incl. the status patch", ms(time.Duration((sum1-sum0)/float64(n1-n0)*1e9)), n1-n0)
+			"controller reconcile, incl. the status patch", ms(time.Duration(d.Sum/float64(d.Count)*1e9)), d.Count)
 	}
 	return b.deleteAll(ctx, names, "latency")
 }
