@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +32,10 @@ type labStatus struct {
 	Kubeconfig string       `json:"kubeconfig,omitempty"`
 	Hosts      []hostStatus `json:"hosts"`
 	BGP        bgpStatus    `json:"bgp"`
+	// Processes are the lab's supervised processes (netns backend).
+	Processes []lab.Process `json:"processes,omitempty"`
+	// ProcessesError says why they could not be read.
+	ProcessesError string `json:"processesError,omitempty"`
 }
 
 type hostStatus struct {
@@ -100,6 +106,11 @@ func runStatus(ctx context.Context, g *globals, f *statusFlags) error {
 			s.BGP.ASN = t.TOR.ASN
 		}
 	}
+	if pb, ok := b.(lab.ProcessBackend); ok {
+		if s.Processes, err = pb.Processes(ctx, name); err != nil {
+			s.ProcessesError = err.Error()
+		}
+	}
 	if f.output == "json" {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
@@ -109,6 +120,7 @@ func runStatus(ctx context.Context, g *globals, f *statusFlags) error {
 	printNodeTable(g.stdout, nodes)
 	fmt.Fprintln(g.stdout)
 	printBGP(g.stdout, s.BGP)
+	printProcesses(g.stdout, s.Processes, s.ProcessesError)
 	if s.Kubeconfig != "" {
 		fmt.Fprintf(g.stdout, "\nexport KUBECONFIG=%s\n", s.Kubeconfig)
 	}
@@ -166,6 +178,34 @@ func printPeers(w io.Writer, peers []frr.Peer) {
 		rows = append(rows, []string{p.Address, fmt.Sprint(p.RemoteAS), p.State, strings.Join(p.Families, ",")})
 	}
 	_ = table.Write(w, []string{"PEER", "AS", "STATE", "FAMILIES"}, rows)
+}
+
+// printProcesses lists the supervised processes, restarts and how each
+// last ended, as `kubectl get pods` shows restarts.
+func printProcesses(w io.Writer, ps []lab.Process, readErr string) {
+	if readErr != "" {
+		fmt.Fprintf(w, "\nProcesses: %s\n", readErr)
+	}
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	rows := make([][]string, 0, len(ps))
+	for _, p := range ps {
+		pid, age := "-", "-"
+		if p.PID > 0 {
+			pid = strconv.Itoa(p.PID)
+		}
+		if !p.Since.IsZero() {
+			age = time.Since(p.Since).Round(time.Second).String()
+		}
+		last := p.LastExit
+		if last == "" {
+			last = "-"
+		}
+		rows = append(rows, []string{p.Host, p.Name, p.State, pid, age, strconv.Itoa(p.Restarts), last})
+	}
+	_ = table.Write(w, []string{"HOST", "PROCESS", "STATE", "PID", "FOR", "RESTARTS", "LAST EXIT"}, rows)
 }
 
 func printNodeTable(w io.Writer, nodes []lab.Node) {

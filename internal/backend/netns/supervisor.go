@@ -20,7 +20,9 @@ import (
 const supervisorFile = "supervisor"
 
 func (y k8sLayout) supervisorSocket() string { return filepath.Join(y.run, "supervisor.sock") }
-func (y k8sLayout) supervisorUnits() string  { return filepath.Join(y.state, "supervisor", "units.json") }
+func (y k8sLayout) supervisorUnits() string {
+	return filepath.Join(y.state, "supervisor", "units.json")
+}
 
 // guestSupervisor is where a guest's supervisor listens, inside the guest.
 const guestSupervisor = "/run/lblab-guest/supervisor.sock"
