@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Status is a check's verdict.
@@ -158,12 +160,12 @@ func runOne(ctx context.Context, env Env, c Check, o Options) Result {
 	return Result{Name: c.Name, Outcome: out, Duration: time.Since(start).Round(time.Millisecond), Attempts: attempts}
 }
 
-// poll observes with fn until it passes or is skipped, or ctx ends; it
-// returns the last outcome. A failure then says it held until the deadline.
+// poll observes with fn every Options.Interval until it passes or is
+// skipped, or ctx ends; it returns the last outcome. A failure then says it
+// held until the deadline.
 func poll(ctx context.Context, attempt *int, fn func(ctx context.Context) Outcome) Outcome {
-	interval := opts(ctx).Interval
 	var last Outcome
-	for {
+	err := wait.PollUntilContextCancel(ctx, opts(ctx).Interval, true, func(ctx context.Context) (bool, error) {
 		*attempt++
 		out := fn(ctx)
 		if ctx.Err() != nil && last.Status != "" {
@@ -172,16 +174,10 @@ func poll(ctx context.Context, attempt *int, fn func(ctx context.Context) Outcom
 			out = last
 		}
 		last = out
-		if last.Status != Failed {
-			return last
-		}
-		select {
-		case <-ctx.Done():
-			if last.Reason != "" {
-				last.Reason += fmt.Sprintf(" (still so after %d attempts)", *attempt)
-			}
-			return last
-		case <-time.After(interval):
-		}
+		return last.Status != Failed, nil
+	})
+	if err != nil && last.Reason != "" {
+		last.Reason += fmt.Sprintf(" (still so after %d attempts)", *attempt)
 	}
+	return last
 }

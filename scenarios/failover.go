@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/lblab/lblab/internal/lab"
 )
 
@@ -147,7 +149,8 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 	go func() {
 		defer wg.Done()
 		const batch = 5
-		for tctx.Err() == nil {
+		// A batch, then 50 ms after it ends, until the run stops it.
+		wait.UntilWithContext(tctx, func(tctx context.Context) {
 			from := time.Now()
 			b, err := Fetch(tctx, client, URL(ev.IP, port), batch, 2)
 			if tctx.Err() != nil {
@@ -162,8 +165,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 			windows = append(windows, window{from: from, to: time.Now(), failed: batch - b.OK, ok: b.OK})
 			requests += batch
 			failed += batch - b.OK
-			_ = sleep(tctx, 50*time.Millisecond)
-		}
+		}, 50*time.Millisecond)
 	}()
 	var changes []time.Time // when the TOR's ECMP set changed
 	defer func() {

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/lblab/lblab/internal/topology"
@@ -128,20 +129,19 @@ func createService(ctx context.Context, kc kubernetes.Interface, svc *corev1.Ser
 	}, nil
 }
 
-// waitGone waits until get returns NotFound.
+// waitGone waits until get returns NotFound; other errors end the wait,
+// but for API timeouts, which are retried.
 func waitGone(ctx context.Context, get func(context.Context) error) error {
-	for {
+	return wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		err := get(ctx)
-		if apierrors.IsNotFound(err) {
-			return nil
+		switch {
+		case apierrors.IsNotFound(err):
+			return true, nil
+		case err != nil && ctx.Err() == nil && !isTransient(err):
+			return false, err
 		}
-		if err != nil && !apierrors.IsNotFound(err) && ctx.Err() == nil && !isTransient(err) {
-			return err
-		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return err
-		}
-	}
+		return false, nil
+	})
 }
 
 func isTransient(err error) bool { return apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) }
@@ -159,18 +159,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 // error, or ctx ends; it returns how long it took.
 func waitFor(ctx context.Context, interval time.Duration, cond func(ctx context.Context) (bool, error)) (time.Duration, error) {
 	start := time.Now()
-	for {
-		done, err := cond(ctx)
-		if err != nil {
-			return time.Since(start), err
-		}
-		if done {
-			return time.Since(start), nil
-		}
-		if err := sleep(ctx, interval); err != nil {
-			return time.Since(start), err
-		}
-	}
+	err := wait.PollUntilContextCancel(ctx, interval, true, cond)
+	return time.Since(start), err
 }
 
 // waitIPs waits until the Service has an LB IP of every family it asked for.

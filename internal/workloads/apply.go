@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -48,31 +49,37 @@ func Wait(ctx context.Context, cs kubernetes.Interface, ws []topology.Workload, 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for _, w := range ws {
-		for {
-			d, err := cs.AppsV1().Deployments(w.Namespace).Get(ctx, w.Name, metav1.GetOptions{})
+		var d *appsv1.Deployment
+		var pods *corev1.PodList
+		var err, perr error
+		werr := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+			d, err = cs.AppsV1().Deployments(w.Namespace).Get(ctx, w.Name, metav1.GetOptions{})
 			if err == nil && rolledOut(d) {
-				break
+				return true, nil
 			}
-			pods, perr := cs.CoreV1().Pods(w.Namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelApp + "=" + w.Name})
+			pods, perr = cs.CoreV1().Pods(w.Namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelApp + "=" + w.Name})
 			if perr == nil {
 				if msg := hopeless(pods.Items); msg != "" {
-					return fmt.Errorf("workload %s/%s cannot start: %s", w.Namespace, w.Name, msg)
+					return false, fmt.Errorf("workload %s/%s cannot start: %s", w.Namespace, w.Name, msg)
 				}
 			}
-			select {
-			case <-ctx.Done():
-				state := "no pods"
-				if perr == nil && len(pods.Items) > 0 {
-					state = podStates(pods.Items)
-				}
-				if err != nil {
-					state += fmt.Sprintf("; the Deployment could not be read: %v", err)
-				}
-				return fmt.Errorf("workload %s/%s: %d of %d replicas Ready after %s; pods: %s",
-					w.Namespace, w.Name, readyReplicas(d), replicas(w), timeout, state)
-			case <-time.After(100 * time.Millisecond):
-			}
+			return false, nil
+		})
+		if werr == nil {
+			continue
 		}
+		if ctx.Err() == nil { // a pod that will not start
+			return werr
+		}
+		state := "no pods"
+		if perr == nil && pods != nil && len(pods.Items) > 0 {
+			state = podStates(pods.Items)
+		}
+		if err != nil {
+			state += fmt.Sprintf("; the Deployment could not be read: %v", err)
+		}
+		return fmt.Errorf("workload %s/%s: %d of %d replicas Ready after %s; pods: %s",
+			w.Namespace, w.Name, readyReplicas(d), replicas(w), timeout, state)
 	}
 	return nil
 }
