@@ -80,8 +80,8 @@ func deps(graph map[string][]string, pkg string) map[string]bool {
 }
 
 // TestLayers: imports run one way. cli → backends → lab and cli →
-// scenarios → lab: no backend reaches the checks, the checks reach no
-// backend, and lab reaches neither. (External test packages may drive a
+// scenarios → observe → lab: no backend reaches the checks, the checks
+// reach no backend, and lab and the readers (observe) reach neither. (External test packages may drive a
 // real backend; only non-test files count.)
 func TestLayers(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
@@ -110,9 +110,9 @@ func TestLayers(t *testing.T) {
 			}
 		}
 	}
-	for _, top := range []string{module + "/scenarios", module + "/internal/lab"} {
+	for _, top := range []string{module + "/scenarios", module + "/internal/lab", module + "/internal/observe"} {
 		for d := range deps(graph, top) {
-			if isBackend(d) || (top == module+"/internal/lab" && isScenarios(d)) {
+			if isBackend(d) || (top != module+"/scenarios" && isScenarios(d)) {
 				t.Errorf("%s reaches %s", top, d)
 			}
 		}
