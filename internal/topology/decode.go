@@ -52,7 +52,10 @@ func Load(nameOrPath string) (*Topology, error) {
 // validates it. Every problem is reported, each with its line and field path.
 func Decode(data []byte) (*Topology, error) { return decode(data, "") }
 
-// decode is Decode with a lab name to use when the file sets none.
+// decode is Decode with a lab name to use when the file sets none. Only a
+// file that is not YAML or not a mapping, or one whose aliases expand
+// beyond maxValues, stops early: every other problem, of decoding or of
+// validation, is collected and reported together, by line.
 func decode(data []byte, defaultName string) (*Topology, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -62,49 +65,35 @@ func decode(data []byte, defaultName string) (*Topology, error) {
 		}
 		return nil, &Errors{List: []error{err}}
 	}
+	var list []error
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, &Errors{List: []error{fmt.Errorf("line %d: a topology file holds one document; found another", extra.Line)}}
+		list = append(list, fmt.Errorf("line %d: a topology file holds one document; found another", extra.Line))
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, &Errors{List: []error{fmt.Errorf("line %d: a topology is a mapping with apiVersion, kind, name, nodes, ...", root.Line)}}
+		return nil, &Errors{List: append(list, fmt.Errorf("line %d: a topology is a mapping with apiVersion, kind, name, nodes, ...", root.Line))}
 	}
-	ln := lines{}
-	if list := checkKnown(root, reflect.TypeFor[Topology](), "", ln); len(list) > 0 {
-		return nil, &Errors{List: list}
-	}
+	d := newDecoder()
 	var t Topology
-	if err := root.Decode(&t); err != nil {
-		return nil, &Errors{List: typeErrors(err)}
+	d.decode(root, reflect.ValueOf(&t).Elem(), "")
+	if d.values > maxValues {
+		return nil, &Errors{List: append(list, d.errs...)} // what was decoded is not worth validating
 	}
-	if list := validateHeader(&t, ln); len(list) > 0 {
-		return nil, &Errors{List: list}
-	}
+	invalid := validateHeader(&t, d.lines)
 	if t.Name == "" {
 		t.Name = defaultName
 	}
 	SetDefaults(&t)
-	if list := validate(&t, ln); len(list) > 0 {
-		return nil, &Errors{List: list}
+	invalid = append(invalid, validate(&t, d.lines)...)
+	list = append(append(list, d.errs...), d.withoutFollowOns(invalid)...)
+	if len(list) > 0 {
+		return nil, &Errors{List: byLine(list)}
 	}
 	return &t, nil
-}
-
-// typeErrors splits yaml's aggregated type error into one error per line.
-func typeErrors(err error) []error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return []error{err}
-	}
-	out := make([]error, 0, len(te.Errors))
-	for _, e := range te.Errors {
-		out = append(out, errors.New(e))
-	}
-	return out
 }
 
 func validateHeader(t *Topology, ln lines) []error {

@@ -1,7 +1,10 @@
 package topology
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -68,4 +71,55 @@ func (e *errs) line(path string) int {
 		p = p[:i]
 	}
 	return 0
+}
+
+// withoutFollowOns drops validation errors that only restate a decoding
+// problem: errors on a field that failed to decode or inside it, and on a
+// field the file does not set in the same list element (a default, such
+// as a targetPort taken from a port that failed).
+func (d *decoder) withoutFollowOns(list []error) []error {
+	var out []error
+	for _, err := range list {
+		var fe *FieldError
+		if errors.As(err, &fe) && slices.ContainsFunc(d.bad, func(b string) bool { return d.follows(fe.Path, b) }) {
+			continue
+		}
+		out = append(out, err)
+	}
+	return out
+}
+
+// follows reports whether a validation error at path follows from the
+// decoding problem at bad.
+func (d *decoder) follows(path, bad string) bool {
+	if within(path, bad) {
+		return true
+	}
+	_, inFile := d.lines[path]
+	i := strings.LastIndexAny(bad, ".[")
+	return !inFile && i > 0 && strings.HasSuffix(bad[:i], "]") && within(path, bad[:i])
+}
+
+// within reports whether path is base or a field or element inside it.
+func within(path, base string) bool {
+	rest, ok := strings.CutPrefix(path, base)
+	return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
+}
+
+// byLine orders problems as they appear in the file: errors that are not
+// about one field first, then field errors by line, those of defaulted
+// fields (no line) last.
+func byLine(list []error) []error {
+	rank := func(err error) int {
+		var fe *FieldError
+		switch {
+		case !errors.As(err, &fe):
+			return -1
+		case fe.Line == 0:
+			return int(^uint(0) >> 1)
+		}
+		return fe.Line
+	}
+	slices.SortStableFunc(list, func(a, b error) int { return cmp.Compare(rank(a), rank(b)) })
+	return list
 }
