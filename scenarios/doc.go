@@ -2,7 +2,9 @@
 //
 // Each check is small and named (the names are topology.ScenarioNames). It
 // observes the lab through Env (hosts with a command interface, a
-// Kubernetes clientset, the topology, optional backend controls), judges
+// Kubernetes clientset, the topology, optional backend controls from
+// internal/lab) with the readers `lblab inspect` uses (internal/observe),
+// judges
 // what it saw with a pure function, retries until its deadline, and returns
 // a Result: the verdict, the evidence (next hops, rules, HTTP bodies,
 // counts) and how long it took. The judging functions take plain evidence
