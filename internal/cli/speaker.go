@@ -69,6 +69,10 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 	if f.node == "" {
 		return errors.New("no node name: pass --node NAME (or set NODE_NAME, e.g. from the downward API)")
 	}
+	// GoBGP tells peers the host name: make it the node's, so the TOR
+	// shows node1, node2, ... and not the machine's name for all of them.
+	// When it differs this re-executes the speaker in a UTS namespace.
+	hostErr := bgp.UseHostname(f.node)
 	cfg, err := restConfig(f.kubeconfig)
 	if err != nil {
 		return err
@@ -97,6 +101,9 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 		debug.SetGCPercent(25)
 	}
 	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: logLevel(g.verbosity)})).With("node", f.node)
+	if hostErr != nil {
+		log.Warn("BGP peers see the machine's host name, not the node's", "error", hostErr)
+	}
 	metrics := speaker.NewMetrics()
 	if f.metricsAddr != "" {
 		l, err := net.Listen("tcp", f.metricsAddr)
