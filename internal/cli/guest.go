@@ -1,27 +1,13 @@
 package cli
 
 import (
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lblab/lblab/internal/uml"
 )
-
-// newGuestKernelCommand is the hidden wrapper that boots a user-mode
-// Linux guest: it installs the seccomp filter that makes UML save FPU
-// state in a form every host accepts, then becomes the kernel.
-func newGuestKernelCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:    "guest-kernel -- LINUX.UML ARGS...",
-		Short:  "Boot a user-mode Linux guest (used by uml nodes)",
-		Hidden: true,
-		Args:   cobra.MinimumNArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			return uml.ExecKernel(args)
-		},
-	}
-}
 
 // newGuestInitCommand is a uml node's init, run by its kernel. The
 // kernel hands init its bare command-line words as arguments and its
@@ -34,7 +20,15 @@ func newGuestInitCommand() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return uml.Init(os.Getenv(uml.ConfigEnv))
+			// `lblab probe` runs inside the guest's SSH server: starting
+			// the lblab binary in a guest costs about a second of its one
+			// CPU, which kube-proxy needs.
+			return uml.Init(os.Getenv(uml.ConfigEnv), func(args []string) func(stdout, stderr io.Writer) int {
+				if len(args) == 0 || args[0] != "probe" {
+					return nil
+				}
+				return func(stdout, stderr io.Writer) int { return Run(args, stdout, stderr) }
+			})
 		},
 	}
 }

@@ -70,15 +70,19 @@ and nginx answering from outside.`,
 		newProbeCommand(g),
 		newSpeakerCommand(g),
 		newSuperviseCommand(),
-		newGuestKernelCommand(),
 		newGuestInitCommand(),
 	)
 	return cmd
 }
 
 // Main runs the CLI and returns the process exit code.
-func Main(args []string) int {
-	cmd := NewCommand(os.Stdout, os.Stderr)
+func Main(args []string) int { return Run(args, os.Stdout, os.Stderr) }
+
+// Run runs the CLI with args and the given output streams and returns the
+// exit code: Main, and the in-process `lblab probe` of a uml node's SSH
+// server.
+func Run(args []string, stdout, stderr io.Writer) int {
+	cmd := NewCommand(stdout, stderr)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
 	if err == nil {
@@ -87,10 +91,10 @@ func Main(args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "ERROR:", ee.err)
+			fmt.Fprintln(stderr, "ERROR:", ee.err)
 		}
 		return ee.code
 	}
-	fmt.Fprintln(os.Stderr, "ERROR:", err)
+	fmt.Fprintln(stderr, "ERROR:", err)
 	return 1
 }

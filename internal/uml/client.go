@@ -143,7 +143,7 @@ func (r Runner) Run(ctx context.Context, c run.Cmd) ([]byte, error) {
 func Quote(argv []string) string {
 	parts := make([]string, len(argv))
 	for i, a := range argv {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%") == "" {
+		if a != "" && strings.Trim(a, safeChars) == "" {
 			parts[i] = a
 			continue
 		}
@@ -151,6 +151,50 @@ func Quote(argv []string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// Unquote splits a command line made by Quote back into its words. It
+// reports false for anything else (shell syntax beyond quoting).
+func Unquote(line string) ([]string, bool) {
+	var out []string
+	var word strings.Builder
+	inWord, quoted := false, false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quoted && c == '\'':
+			quoted = false
+		case quoted:
+			word.WriteByte(c)
+		case c == '\'':
+			quoted, inWord = true, true
+		case c == ' ':
+			if inWord {
+				out = append(out, word.String())
+				word.Reset()
+				inWord = false
+			}
+		case c == '\\' && i+1 < len(line) && line[i+1] == '\'':
+			word.WriteByte('\'')
+			i++
+			inWord = true
+		case strings.IndexByte(safeChars, c) >= 0:
+			word.WriteByte(c)
+			inWord = true
+		default:
+			return nil, false
+		}
+	}
+	if quoted {
+		return nil, false
+	}
+	if inWord {
+		out = append(out, word.String())
+	}
+	return out, true
+}
+
+// safeChars need no quoting.
+const safeChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%"
 
 // Dial opens a connection to a Unix socket inside the guest.
 func (r Runner) Dial(ctx context.Context, path string) (net.Conn, error) {

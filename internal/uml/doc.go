@@ -34,14 +34,14 @@
 // serial line or UML's mconsole would carry no exit status or separate
 // stderr, and a bespoke TLS protocol would re-implement SSH's channels.
 //
-// One quirk of the host is handled here: UML 6.1 saves a guest's FPU state
-// with PTRACE_SETREGSET and a buffer sized for AVX (832 bytes); hosts with
-// AVX-512 or AMX refuse that size (EFAULT, "ptrace set fp regs failed") and
-// the guest dies at its first process. `lblab guest-kernel` starts the
-// kernel under a seccomp filter that answers ENODEV to that one ptrace
-// request, which is UML's own signal to fall back to the FXSAVE area (x87
-// and SSE). Threads of one guest process share a host process, so their
-// AVX upper halves would no longer be switched; the guest therefore tells
-// Go programs (GODEBUG=cpu.avx=off,…) and glibc (GLIBC_TUNABLES) not to use
-// AVX at all.
+// One quirk of the host is handled here: UML 6.1 moves a guest process's
+// FPU state with ptrace and a buffer sized for AVX (832 bytes). Hosts with
+// AVX-512 or AMX refuse such a short write (the guest dies at its first
+// process), and UML's fallback for hosts without the XSTATE regset loses
+// XMM registers across page faults on them (memcpy and nginx corrupting
+// data, measured). csrc/fpregs.c, preloaded into the kernel process,
+// passes every XSTATE read and write through a host-sized buffer, as
+// Linux 6.13 does itself. State beyond AVX stays with the host process, so
+// the threads of one guest process would share it: guests are told not to
+// use AVX-512 (GODEBUG, GLIBC_TUNABLES). EnsureShim builds it with gcc.
 package uml

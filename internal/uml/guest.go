@@ -25,6 +25,9 @@ type Guest struct {
 	Sysctls []string `json:"sysctls,omitempty"`
 	// StateDir is mounted read-write at the same path (logs, units).
 	StateDir string `json:"stateDir"`
+	// HostFiles are host files the guest's own /tmp, /run or /dev would
+	// hide (an lblab binary in /tmp), bound read-only at the same path.
+	HostFiles []string `json:"hostFiles,omitempty"`
 	// LegacyIPTables points iptables, ip6tables and their -save/-restore
 	// at the legacy (x_tables) binaries: the guest kernel has no
 	// nf_tables for the ip and ip6 families.

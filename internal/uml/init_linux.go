@@ -23,8 +23,10 @@ import (
 const stageEnv = "LBLAB_GUEST_STAGE"
 
 // Init is `lblab guest-init`: the guest's PID 1 (reaper) or its child
-// (everything else), depending on which process runs it.
-func Init(configPath string) error {
+// (everything else), depending on which process runs it. self, when not
+// nil, runs commands of this very binary in-process for the SSH server
+// (see Server.Self).
+func Init(configPath string, self SelfFunc) error {
 	if os.Getpid() == 1 && os.Getenv(stageEnv) == "" {
 		return reap()
 	}
@@ -32,7 +34,7 @@ func Init(configPath string) error {
 	if err != nil {
 		return err
 	}
-	return serve(g)
+	return serve(g, self)
 }
 
 // reap starts the second stage and reaps every process until it ends,
@@ -78,7 +80,7 @@ func poweroff() {
 
 // serve turns the guest into the lab node g describes, then runs its
 // supervisor and SSH server until SIGTERM.
-func serve(g Guest) error {
+func serve(g Guest, self SelfFunc) error {
 	t0 := time.Now()
 	if err := setup(g); err != nil {
 		return err
@@ -93,6 +95,9 @@ func serve(g Guest) error {
 		return err
 	}
 	srv.Env = append(os.Environ(), g.Env...)
+	if exe, err := os.Executable(); err == nil && self != nil {
+		srv.Self, srv.SelfPaths = self, append([]string{exe}, g.HostFiles...)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	errs := make(chan error, 2)
@@ -121,6 +126,7 @@ func setup(g Guest) error {
 		{"load kernel modules", loadGuestModules},
 		{"make the root file system", enterRoot},
 		{"mount the lab's state directory", mountState},
+		{"bind the host's files", bindHostFiles},
 		{"use the legacy iptables", legacyIPTables},
 		{"set the host name", func(g Guest) error { return unix.Sethostname([]byte(g.Node)) }},
 		{"set sysctls", func(g Guest) error { return writeSysctls(g.Sysctls) }},
@@ -202,6 +208,32 @@ func mountState(g Guest) error {
 		return err
 	}
 	return unix.Mount("none", g.StateDir, "hostfs", 0, g.StateDir)
+}
+
+// bindHostFiles binds each of g.HostFiles read-only at its own path: its
+// host directory is mounted through hostfs under /run/lblab-guest/host,
+// and the file alone is bound from there, so the guest's /tmp stays its
+// own.
+func bindHostFiles(g Guest) error {
+	for i, f := range g.HostFiles {
+		dir := fmt.Sprintf("/run/lblab-guest/host/%d", i)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := unix.Mount("none", dir, "hostfs", unix.MS_RDONLY, filepath.Dir(f)); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Dir(f), err)
+		}
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f, nil, 0o755); err != nil {
+			return err
+		}
+		if err := unix.Mount(filepath.Join(dir, filepath.Base(f)), f, "", unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+			return fmt.Errorf("bind %s: %w", f, err)
+		}
+	}
+	return nil
 }
 
 // legacyIPTables repoints Debian's iptables alternatives in the overlay.

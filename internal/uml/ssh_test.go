@@ -15,6 +15,9 @@ import (
 	"github.com/lblab/lblab/internal/run"
 )
 
+// srvSelf is the Server the last startServer started.
+var srvSelf *Server
+
 // startServer runs a Server on loopback with fresh keys; it returns a
 // Runner for it.
 func startServer(t *testing.T) Runner {
@@ -28,6 +31,7 @@ func startServer(t *testing.T) Runner {
 		t.Fatal(err)
 	}
 	srv.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FROM_SERVER=yes"}
+	srvSelf = srv
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -152,5 +156,53 @@ func TestQuote(t *testing.T) {
 	want := `ip -j route 'a b' 'it'\''s' '' x=1,y`
 	if got != want {
 		t.Errorf("Quote = %s, want %s", got, want)
+	}
+}
+
+func TestUnquote(t *testing.T) {
+	for _, argv := range [][]string{
+		{"ip", "-j", "route"},
+		{"/usr/bin/lblab", "probe", "ipset", "KUBE-LOAD-BALANCER"},
+		{"printf", "%s|", "a b", "it's", "", "$HOME", "x'y'z", "''"},
+	} {
+		got, ok := Unquote(Quote(argv))
+		if !ok || strings.Join(got, "\x00") != strings.Join(argv, "\x00") || len(got) != len(argv) {
+			t.Errorf("Unquote(Quote(%q)) = %q, %v", argv, got, ok)
+		}
+	}
+	for _, line := range []string{"ip route | grep x", "echo $HOME", `echo "x"`, "a; b", "'open"} {
+		if got, ok := Unquote(line); ok {
+			t.Errorf("Unquote(%q) = %q, want a refusal", line, got)
+		}
+	}
+}
+
+// A command line that starts the server's own binary runs in-process when
+// Self takes it; other command lines of that binary still run as processes.
+func TestServerSelf(t *testing.T) {
+	r := startServer(t)
+	var ran []string
+	srvSelf.Self = func(args []string) func(stdout, stderr io.Writer) int {
+		if len(args) == 0 || args[0] != "probe" {
+			return nil
+		}
+		return func(stdout, stderr io.Writer) int {
+			ran = append(ran, strings.Join(args, " "))
+			io.WriteString(stdout, "in-process\n")
+			io.WriteString(stderr, "warning\n")
+			return 3
+		}
+	}
+	srvSelf.SelfPaths = []string{"/opt/lblab"}
+	out, err := r.Run(context.Background(), run.Cmd{Name: "/opt/lblab", Args: []string{"probe", "ipvs"}})
+	var re *run.Error
+	if string(out) != "in-process\n" || !errors.As(err, &re) || re.ExitCode != 3 || re.Stderr != "warning\n" {
+		t.Fatalf("out %q err %#v", out, err)
+	}
+	if len(ran) != 1 || ran[0] != "probe ipvs" {
+		t.Errorf("ran %q", ran)
+	}
+	if _, err := r.Run(context.Background(), run.Cmd{Name: "/opt/lblab", Args: []string{"speaker"}}); !errors.As(err, &re) || re.ExitCode != 127 {
+		t.Errorf("a command Self refuses must run as a process (here: not found), got %v", err)
 	}
 }

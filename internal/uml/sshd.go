@@ -9,6 +9,7 @@ import (
 	"log"
 	"net"
 	"os/exec"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -24,7 +25,16 @@ type Server struct {
 	// Env is the environment of every command, before the client's own.
 	Env []string
 	Log *log.Logger
+	// Self runs a command of this binary (one of SelfPaths, with its
+	// arguments) in-process instead of starting it, when it says so.
+	Self      SelfFunc
+	SelfPaths []string
 }
+
+// SelfFunc returns how to run the binary's own command line args
+// in-process (writing to stdout and stderr, returning the exit code), or
+// nil when args must run as a process.
+type SelfFunc func(args []string) func(stdout, stderr io.Writer) int
 
 // NewServer reads the host key and the authorized client key.
 func NewServer(hostKeyPath, authorizedKeyPath string) (*Server, error) {
@@ -147,6 +157,15 @@ func (s *Server) session(nc ssh.NewChannel) {
 				_ = req.Reply(false, nil)
 				continue
 			}
+			if run := s.self(cmd.Command); run != nil {
+				_ = req.Reply(true, nil)
+				go func() {
+					status := struct{ Status uint32 }{uint32(run(ch, ch.Stderr()))}
+					_, _ = ch.SendRequest("exit-status", false, ssh.Marshal(&status))
+					_ = ch.Close()
+				}()
+				continue
+			}
 			proc = exec.Command("/bin/sh", "-c", cmd.Command)
 			if err := s.start(ch, proc, env); err != nil {
 				fmt.Fprintf(ch.Stderr(), "lblab guest: %v\n", err)
@@ -234,6 +253,19 @@ func wait(ch ssh.Channel, proc *exec.Cmd, done chan struct{}) {
 	}
 	_, _ = ch.SendRequest("exit-status", false, ssh.Marshal(&status))
 	_ = ch.Close()
+}
+
+// self returns the in-process runner of a command line that starts this
+// binary, or nil.
+func (s *Server) self(command string) func(stdout, stderr io.Writer) int {
+	if s.Self == nil {
+		return nil
+	}
+	argv, ok := Unquote(command)
+	if !ok || len(argv) == 0 || !slices.Contains(s.SelfPaths, argv[0]) {
+		return nil
+	}
+	return s.Self(argv[1:])
 }
 
 func signalName(sig syscall.Signal) string {
