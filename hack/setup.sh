@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(frr nginx-light iptables nftables iproute2 iputils-ping util-linux procps
-  tcpdump ipset ipvsadm conntrack wget curl ca-certificates user-mode-linux)
+  tcpdump ipset ipvsadm conntrack wget curl ca-certificates user-mode-linux gcc libc6-dev)
 gobgp_version=v4.8.0
 
 missing=()

@@ -11,6 +11,7 @@ import (
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
+	"github.com/lblab/lblab/internal/uml"
 )
 
 // prereq is one program the backend needs, and the Debian package with it.
@@ -110,6 +111,9 @@ func (b *backend) dataplaneSupported(l *lab.Lab) error {
 	if t.NodeKernel == topology.NodeKernelUML {
 		if _, err := b.findUML(""); err != nil {
 			return fmt.Errorf("nodeKernel uml: %w", err)
+		}
+		if _, err := b.lookPath("gcc"); err != nil {
+			return fmt.Errorf("nodeKernel uml: %s", uml.NeedsCompiler)
 		}
 		switch t.Dataplane {
 		case topology.DataplaneNFTables:

@@ -56,18 +56,18 @@ func TestUMLPlan(t *testing.T) {
 }
 
 // A guest's kernel command line and its init's configuration are the
-// contract with `lblab guest-kernel` and `lblab guest-init`.
+// contract with UML and `lblab guest-init`.
 func TestGuestBoot(t *testing.T) {
 	l, p := umlLab(t, true)
 	k := uml.Kernel{Binary: "/usr/bin/linux.uml", Version: "6.1.176", ModulesDir: "/usr/lib/uml/modules/6.1.176"}
 	g := p.guests()[0]
-	d := kernelDaemon(l, p, k, "/usr/bin/lblab", g)
-	cfg, err := json.MarshalIndent(guestConfig(l, k, g), "", "  ")
+	d := kernelDaemon(l, p, k, "/usr/bin/lblab", "/cache/uml/fpregs.so", g)
+	cfg, err := json.MarshalIndent(guestConfig(l, k, "/tmp/go-build1/b001/lblab", g), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	y := newK8sLayout(l.Name)
-	out := d.ns + ": " + strings.Join(d.argv, " ") + "\n" + string(cfg) + "\n"
+	out := d.ns + ": " + strings.Join(d.env, " ") + " " + strings.Join(d.argv, " ") + "\n" + string(cfg) + "\n"
 	out = strings.NewReplacer(y.state, "$STATE", y.run, "$RUN").Replace(out)
 	golden.Assert(t, filepath.Join("testdata", "guest-node1-dual.golden"), []byte(out))
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -43,21 +44,26 @@ func masqRestore(own, cluster []netip.Prefix, v6 bool) string {
 }
 
 // syncMasqueradeIPTables fills MasqChain in both families and makes sure
-// POSTROUTING jumps to it once.
+// POSTROUTING jumps to it once. A family without pod CIDRs only has the
+// chain emptied, and may lack its tables altogether (a guest of a
+// single-stack lab loads only its family's).
 func (n *linuxNetwork) syncMasqueradeIPTables(own, cluster []netip.Prefix) error {
 	for _, fam := range []struct {
 		bin string
 		v6  bool
 	}{{"iptables", false}, {"ip6tables", true}} {
-		if err := n.run(fam.bin+"-restore", masqRestore(own, cluster, fam.v6), "-w", "--noflush"); err != nil {
-			return err
-		}
-		jump := []string{"-w", "-t", "nat", "POSTROUTING", "-j", MasqChain}
-		check := append([]string{"-C"}, jump...)
-		if n.run(fam.bin, "", check...) == nil {
+		restore := n.run(fam.bin+"-restore", masqRestore(own, cluster, fam.v6), "-w", "--noflush")
+		if !slices.ContainsFunc(append(slices.Clone(own), cluster...), func(p netip.Prefix) bool { return p.Addr().Is6() == fam.v6 }) {
 			continue
 		}
-		if err := n.run(fam.bin, "", append([]string{"-A"}, jump...)...); err != nil {
+		if restore != nil {
+			return restore
+		}
+		jump := func(op string) []string { return []string{"-w", "-t", "nat", op, "POSTROUTING", "-j", MasqChain} }
+		if n.run(fam.bin, "", jump("-C")...) == nil {
+			continue
+		}
+		if err := n.run(fam.bin, "", jump("-A")...); err != nil {
 			return err
 		}
 	}

@@ -61,7 +61,9 @@ func NewLinuxNetwork(lab, nodeNetns, masq string) (Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to open the node's network namespace: %w", err)
 	}
-	h, err := netlink.NewHandleAt(ns)
+	// Links, addresses and routes only: a kernel without XFRM (Debian's
+	// user-mode Linux) refuses the handle's other default families.
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		ns.Close()
 		return nil, fmt.Errorf("failed to open netlink in the node's namespace: %w", err)
@@ -94,7 +96,7 @@ func (n *linuxNetwork) Setup(p PodNetwork) error {
 		return err
 	}
 	defer ns.Close()
-	pod, err := netlink.NewHandleAt(ns)
+	pod, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("failed to open netlink in %s: %w", p.Netns, err)
 	}
