@@ -30,10 +30,10 @@ type Observation struct {
 }
 
 func checkDataplaneRules() Check {
-	return Check{Description: "on every node, the data plane leads each LB IP:port to every endpoint and lets in exactly the Service's loadBalancerSourceRanges (KUBE-SERVICES → KUBE-FW → KUBE-EXT → KUBE-SVC → KUBE-SEP; service-ips, firewall-ips → chains; IPVS + LB, FW and source ipsets; Cilium frontends and source-range map)",
+	return Check{Description: "on every node that runs a data plane, it leads each LB IP:port to every endpoint and lets in exactly the Service's loadBalancerSourceRanges (KUBE-SERVICES → KUBE-FW → KUBE-EXT → KUBE-SVC → KUBE-SEP; service-ips, firewall-ips → chains; IPVS + LB, FW and source ipsets; Cilium frontends and source-range map)",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			mode := env.Topology().Dataplane
-			nodes := hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker)
+			nodes := dataplaneNodes(hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker))
 			return poll(ctx, attempt, func(ctx context.Context) Outcome {
 				c, err := env.Cluster(ctx)
 				if err != nil {
@@ -56,6 +56,18 @@ func checkDataplaneRules() Check {
 				return JudgeRules(c, names(nodes), obs, string(mode))
 			})
 		}}
+}
+
+// dataplaneNodes are the Kubernetes nodes that run a data plane: all but
+// a node its backend marks NoDataplane.
+func dataplaneNodes(k8sNodes []lab.Node) []lab.Node {
+	var out []lab.Node
+	for _, n := range k8sNodes {
+		if !n.NoDataplane {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func names(ns []lab.Node) []string {

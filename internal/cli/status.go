@@ -41,6 +41,9 @@ type labStatus struct {
 type hostStatus struct {
 	Name string   `json:"name"`
 	Role lab.Role `json:"role"`
+	// Kernel is "uml" for a user-mode Linux guest.
+	Kernel      string `json:"kernel,omitempty"`
+	NoDataplane bool   `json:"noDataplane,omitempty"`
 	IPv4 string   `json:"ipv4,omitempty"`
 	IPv6 string   `json:"ipv6,omitempty"`
 }
@@ -89,7 +92,7 @@ func runStatus(ctx context.Context, g *globals, f *statusFlags) error {
 		s.Kubeconfig = lab.Kubeconfig(name)
 	}
 	for _, n := range nodes {
-		h := hostStatus{Name: n.Name, Role: n.Role}
+		h := hostStatus{Name: n.Name, Role: n.Role, Kernel: n.Kernel, NoDataplane: n.NoDataplane}
 		if a, ok := n.Addr(false); ok {
 			h.IPv4 = a.String()
 		}
@@ -218,7 +221,14 @@ func printNodeTable(w io.Writer, nodes []lab.Node) {
 		if a, ok := n.Addr(true); ok {
 			v6 = a.String()
 		}
-		rows = append(rows, []string{n.Name, string(n.Role), v4, v6})
+		kernel := "host"
+		if n.Kernel != "" {
+			kernel = n.Kernel
+		}
+		if n.NoDataplane {
+			kernel += " (no data plane)"
+		}
+		rows = append(rows, []string{n.Name, string(n.Role), kernel, v4, v6})
 	}
-	_ = table.Write(w, []string{"HOST", "ROLE", "IPV4", "IPV6"}, rows)
+	_ = table.Write(w, []string{"HOST", "ROLE", "KERNEL", "IPV4", "IPV6"}, rows)
 }

@@ -31,6 +31,14 @@ type Node struct {
 	Addrs []netip.Addr
 	// Runner runs a command inside the host.
 	Runner run.Runner `json:"-"`
+	// Kernel is "uml" for a host on a user-mode Linux kernel of its own,
+	// "" for one on the machine's (a netns host, a kind node).
+	Kernel string `json:"kernel,omitempty"`
+	// NoDataplane marks a Kubernetes node that runs no data plane: the
+	// control-plane node of a netns lab whose workers run on user-mode
+	// Linux for a data plane the machine's kernel lacks (IPVS). It takes
+	// no LoadBalancer traffic (it is excluded from load balancers).
+	NoDataplane bool `json:"noDataplane,omitempty"`
 }
 
 // Command runs name with args inside the node and returns its stdout.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/run"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // nsRunner runs commands inside a lab host with `ip netns exec`, which also
@@ -43,14 +44,16 @@ func (b *backend) Nodes(_ context.Context, name string) ([]lab.Node, error) {
 	var out []lab.Node
 	for _, h := range p.hosts() {
 		if h.guest {
-			out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), Runner: guestRunner(name, h)})
+			out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), Runner: guestRunner(name, h),
+				Kernel: string(topology.NodeKernelUML)})
 			continue
 		}
 		r := nsRunner{ns: h.ns, inner: b.runner}
 		if h.role == lab.RoleTOR {
 			r.vtyshTo = torInstance(name).VtyshArgs()
 		}
-		out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), Runner: r})
+		out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), Runner: r,
+			NoDataplane: h.role.IsKubernetes() && !runsDataplane(t, h, b.hostIPVS())})
 	}
 	return out, nil
 }
