@@ -20,6 +20,9 @@ type RangesEvidence struct {
 	TOR     []Batch        `json:"tor"`    // must be dropped
 	// Untested are LB IPs of a family the client has no address of.
 	Untested []netip.Addr `json:"untested,omitempty"`
+	// Programmed is how long after routing every node's data plane
+	// showed the source ranges; the requests are sent only then.
+	Programmed time.Duration `json:"programmed"`
 	Step     string       `json:"step,omitempty"`
 	Err      string       `json:"error,omitempty"`
 }
@@ -55,6 +58,9 @@ func runRanges(ctx context.Context, env Env) (ev RangesEvidence) {
 	if err != nil {
 		return failAt(step, err)
 	}
+	if ev.Programmed, err = waitProgrammed(ctx, env, lb.Info); err != nil {
+		return failAt("program the data plane", err)
+	}
 	si := lb.Info
 	port := si.Ports[0].Port
 	// One LB IP per family, tested side by side: most of the time goes to
@@ -84,6 +90,45 @@ func runRanges(ctx context.Context, env Env) (ev RangesEvidence) {
 		ev.TOR = append(ev.TOR, r.tor)
 	}
 	return ev
+}
+
+// waitProgrammed waits until every node that runs a data plane leads
+// the Service's LB IPs to its endpoints and filters them by its source
+// ranges, as dataplane-rules judges it. kube-proxy can route a new
+// Service before it filters it: its IPVS proxier adds the virtual server
+// before the firewall ipsets, a window of milliseconds on a netns node
+// and of seconds on a user-mode Linux one, whose execs are slow. The
+// requests test the filter once it is in place.
+func waitProgrammed(ctx context.Context, env Env, si ServiceInfo) (time.Duration, error) {
+	kc, err := env.Kube()
+	if err != nil {
+		return 0, err
+	}
+	nodes := dataplaneNodes(hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker))
+	mode := string(env.Topology().Dataplane)
+	var last Outcome
+	d, err := waitFor(ctx, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
+		full, err := env.Cluster(ctx)
+		if err != nil {
+			return false, err
+		}
+		cur, err := ReadService(ctx, kc, si.Namespace, si.Name)
+		if err != nil {
+			return false, err
+		}
+		c := *full
+		c.Services = []ServiceInfo{cur}
+		obs := map[string]map[string]Observation{}
+		for _, n := range nodes {
+			obs[n.Name] = observeNode(ctx, env, &c, n)
+		}
+		last = JudgeRules(&c, names(nodes), obs, mode)
+		return last.Status == Passed, nil
+	})
+	if err != nil {
+		return d, fmt.Errorf("%s: %w", last.Summary, err)
+	}
+	return d, nil
 }
 
 // rangesTest is what source-ranges saw for one LB IP.
@@ -149,7 +194,8 @@ func JudgeRanges(ev RangesEvidence) Outcome {
 			return fail(ev, "TOR (outside %v) → %s: %d requests, failed as %s; want every one to time out or be refused", ev.Ranges, b.URL, b.Sent, Spread(b.Failures))
 		}
 	}
-	return pass(ev, "client %d/%d through, TOR %d dropped (%s)", sumOK(ev.Client), sumSent(ev.Client), sumSent(ev.TOR), Spread(mergeFailures(ev.TOR)))
+	return pass(ev, "client %d/%d through, TOR %d dropped (%s); filter in place %s after routing", sumOK(ev.Client), sumSent(ev.Client),
+		sumSent(ev.TOR), Spread(mergeFailures(ev.TOR)), ev.Programmed.Round(time.Millisecond))
 }
 
 func sumOK(bs []Batch) (n int) {
