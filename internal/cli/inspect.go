@@ -85,10 +85,16 @@ func runInspect(ctx context.Context, g *globals, f *inspectFlags, v inspectView)
 		return err
 	}
 	iv := &inspection{g: g, f: f, env: env}
+	dataplane := slices.Contains([]string{"ipt", "ipv", "nft", "bpf"}, v.use)
 	for _, h := range env.HostList {
-		if h.Role.IsKubernetes() && (f.node == "" || h.Name == f.node) {
-			iv.nodes = append(iv.nodes, h)
+		if !h.Role.IsKubernetes() || (f.node != "" && h.Name != f.node) {
+			continue
 		}
+		if dataplane && h.NoDataplane && f.node == "" {
+			fmt.Fprintf(g.stderr, "%s runs no data plane (its kernel lacks the lab's); --node %s reads it anyway\n", h.Name, h.Name)
+			continue
+		}
+		iv.nodes = append(iv.nodes, h)
 	}
 	if f.node != "" && len(iv.nodes) == 0 {
 		var names []string

@@ -12,6 +12,10 @@ import (
 // DefaultBinary is where Debian's user-mode-linux package puts the kernel.
 const DefaultBinary = "/usr/bin/linux.uml"
 
+// EnvKernel names another UML kernel binary to boot guests with (one built
+// by hand, say); its modules must be in /usr/lib/uml/modules/<version>.
+const EnvKernel = "LBLAB_UML_KERNEL"
+
 // modulesRoot holds one directory of modules per UML kernel version.
 const modulesRoot = "/usr/lib/uml/modules"
 
@@ -29,6 +33,9 @@ type Kernel struct {
 // the modules directory of its version. The error names what is missing
 // and how to install it.
 func Find(binary string) (Kernel, error) {
+	if binary == "" {
+		binary = os.Getenv(EnvKernel)
+	}
 	if binary == "" {
 		binary = DefaultBinary
 	}

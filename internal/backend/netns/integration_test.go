@@ -21,10 +21,11 @@ import (
 type statusJSON struct {
 	Phase string `json:"phase"`
 	Hosts []struct {
-		Name string `json:"name"`
-		Role string `json:"role"`
-		IPv4 string `json:"ipv4"`
-		IPv6 string `json:"ipv6"`
+		Name   string `json:"name"`
+		Role   string `json:"role"`
+		Kernel string `json:"kernel"`
+		IPv4   string `json:"ipv4"`
+		IPv6   string `json:"ipv6"`
 	} `json:"hosts"`
 	BGP struct {
 		ASN       uint32   `json:"asn"`

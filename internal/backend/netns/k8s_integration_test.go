@@ -252,11 +252,11 @@ func TestIntegrationKubernetesIPVSRefused(t *testing.T) {
 	}
 	const name = "k8s-ipvs"
 	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
-	res := testutil.Run(t, "up", "--name", name, "--dataplane", "ipvs")
+	res := testutil.Run(t, "up", "--name", name, "--dataplane", "ipvs", "--node-kernel", "host")
 	if res.ExitCode == 0 {
-		t.Fatal("up --dataplane ipvs must fail on a kernel without IPVS")
+		t.Fatal("up --dataplane ipvs --node-kernel host must fail on a kernel without IPVS")
 	}
-	for _, want := range []string{"CONFIG_IP_VS", "--dataplane iptables or nftables", "kind backend"} {
+	for _, want := range []string{"CONFIG_IP_VS", "--node-kernel uml", "--dataplane iptables or nftables", "kind backend"} {
 		if !strings.Contains(res.Stderr, want) {
 			t.Errorf("error lacks %q:\n%s", want, res.Stderr)
 		}

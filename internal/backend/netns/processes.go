@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -63,6 +64,11 @@ func (b *backend) Processes(ctx context.Context, name string) ([]lab.Process, er
 		}
 		add(g.name, sts)
 	}
+	order := map[string]int{}
+	for i, h := range p.hosts() {
+		order[h.name] = i
+	}
+	slices.SortStableFunc(out, func(a, b lab.Process) int { return order[a.Host] - order[b.Host] })
 	return out, nil
 }
 
