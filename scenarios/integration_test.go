@@ -3,9 +3,7 @@ package scenarios_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,49 +44,72 @@ func failedChecks(v verifyJSON) []string {
 	return out
 }
 
-// TestIntegrationVerify brings up bgp-ecmp and bgp-ecmp-dual with each data
-// plane that runs here, expects every check to pass, then breaks the lab on
-// purpose and expects verify to name the right check and exit 1.
+// lanes are the labs TestIntegrationVerify proves: every data plane that
+// runs on this machine, in both families. ipvs runs on user-mode Linux
+// workers (this kernel has no IP_VS); iptables on uml proves the node kind
+// apart from IPVS.
+var lanes = []struct {
+	topo, dp, name string
+	extra          []string
+}{
+	{"bgp-ecmp", "iptables", "vfy-ecmp-ipt", nil},
+	{"bgp-ecmp", "nftables", "vfy-ecmp-nft", nil},
+	{"bgp-ecmp-dual", "iptables", "vfy-dual-ipt", nil},
+	{"bgp-ecmp-dual", "nftables", "vfy-dual-nft", nil},
+	{"bgp-ecmp", "ipvs", "vfy-ecmp-ipv", []string{"--node-kernel", "uml"}},
+	{"bgp-ecmp-dual", "ipvs", "vfy-dual-ipv", []string{"--node-kernel", "uml"}},
+	{"bgp-ecmp", "iptables", "vfy-ecmp-ipt-uml", []string{"--node-kernel", "uml"}},
+}
+
+// TestIntegrationVerify brings up each lane, expects every check to pass,
+// then breaks the lab on purpose and expects verify to name the right
+// check and exit 1.
 func TestIntegrationVerify(t *testing.T) {
 	testutil.Integration(t)
-	for _, topo := range []string{"bgp-ecmp", "bgp-ecmp-dual"} {
-		for _, dp := range []string{"iptables", "nftables"} {
-			name := fmt.Sprintf("vfy-%s-%s", strings.TrimPrefix(topo, "bgp-"), dp[:3])
-			t.Run(topo+"/"+dp, func(t *testing.T) {
-				testutil.MustRun(t, "up", "-t", topo, "--name", name, "--dataplane", dp)
-				t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	for _, ln := range lanes {
+		name, topo, dp := ln.name, ln.topo, ln.dp
+		t.Run(name, func(t *testing.T) {
+			testutil.MustRun(t, append([]string{"up", "-t", topo, "--name", name, "--dataplane", dp}, ln.extra...)...)
+			t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
 
-				if topo == "bgp-ecmp" && dp == "iptables" {
-					// Alone and straight after up, while the speakers may
-					// still be peering: node-failover waits for its route.
-					v, res := verify(t, "--name", name, "--scenario", "node-failover")
-					if res.ExitCode != 0 || v.Passed != 1 {
-						t.Fatalf("node-failover right after up: exit %d, failed: %v\nstderr:\n%s", res.ExitCode, failedChecks(v), res.Stderr)
+			if name == "vfy-ecmp-ipt" {
+				// Alone and straight after up, while the speakers may
+				// still be peering: node-failover waits for its route.
+				v, res := verify(t, "--name", name, "--scenario", "node-failover")
+				if res.ExitCode != 0 || v.Passed != 1 {
+					t.Fatalf("node-failover right after up: exit %d, failed: %v\nstderr:\n%s", res.ExitCode, failedChecks(v), res.Stderr)
+				}
+			}
+			v, res := verify(t, "--name", name)
+			if res.ExitCode != 0 || v.Failed != 0 || v.Passed < 9 {
+				t.Fatalf("verify: exit %d, %d passed, failed: %v\nstderr:\n%s", res.ExitCode, v.Passed, failedChecks(v), res.Stderr)
+			}
+			t.Logf("verify all green in %s", res.Duration)
+
+			switch dp {
+			case "iptables":
+				ipt := testutil.MustRun(t, "inspect", "ipt", "--name", name, "--service", "default/web")
+				for _, want := range []string{"-A KUBE-SERVICES", "KUBE-EXT-", "KUBE-SVC-", "KUBE-SEP-", "DNAT"} {
+					if !strings.Contains(ipt.Stdout, want) {
+						t.Errorf("inspect ipt misses %q:\n%s", want, ipt.Stdout)
 					}
 				}
-				v, res := verify(t, "--name", name)
-				if res.ExitCode != 0 || v.Failed != 0 || v.Passed < 9 {
-					t.Fatalf("verify: exit %d, %d passed, failed: %v\nstderr:\n%s", res.ExitCode, v.Passed, failedChecks(v), res.Stderr)
-				}
-				t.Logf("verify all green in %s", res.Duration)
-
-				if dp == "iptables" {
-					ipt := testutil.MustRun(t, "inspect", "ipt", "--name", name, "--service", "default/web")
-					for _, want := range []string{"-A KUBE-SERVICES", "KUBE-EXT-", "KUBE-SVC-", "KUBE-SEP-", "DNAT"} {
-						if !strings.Contains(ipt.Stdout, want) {
-							t.Errorf("inspect ipt misses %q:\n%s", want, ipt.Stdout)
-						}
+			case "ipvs":
+				ipv := testutil.MustRun(t, "inspect", "ipv", "--name", name, "--service", "default/web")
+				for _, want := range []string{"== node1", "198.51.100.0:80/tcp", "rr", "Masq", "yes"} {
+					if !strings.Contains(ipv.Stdout, want) {
+						t.Errorf("inspect ipv misses %q:\n%s", want, ipv.Stdout)
 					}
 				}
-				junit := testutil.Run(t, "verify", "--name", name, "--scenario", "bgp-sessions,ecmp-fib", "-o", "junit")
-				if junit.ExitCode != 0 || !strings.Contains(junit.Stdout, `<testsuites name="lblab verify" tests="2" failures="0"`) {
-					t.Errorf("junit: exit %d\n%s", junit.ExitCode, junit.Stdout)
-				}
+			}
+			junit := testutil.Run(t, "verify", "--name", name, "--scenario", "bgp-sessions,ecmp-fib", "-o", "junit")
+			if junit.ExitCode != 0 || !strings.Contains(junit.Stdout, `<testsuites name="lblab verify" tests="2" failures="0"`) {
+				t.Errorf("junit: exit %d\n%s", junit.ExitCode, junit.Stdout)
+			}
 
-				breakSpeaker(t, name)
-				breakNAT(t, name, dp)
-			})
-		}
+			breakSpeaker(t, name)
+			breakDataplane(t, name, dp)
+		})
 	}
 }
 
@@ -129,16 +150,16 @@ func breakSpeaker(t *testing.T, labName string) {
 	}
 }
 
-// breakNAT flushes node2's NAT rules: dataplane-rules must fail naming node2.
-func breakNAT(t *testing.T, lab, dp string) {
-	ns := lab + "_node2"
-	argv := []string{"netns", "exec", ns, "iptables", "-t", "nat", "-F"}
-	if dp == "nftables" {
-		argv = []string{"netns", "exec", ns, "nft", "flush", "table", "ip", "kube-proxy"}
-	}
-	if out, err := exec.Command("ip", argv...).CombinedOutput(); err != nil {
-		t.Fatalf("ip %v: %v: %s", argv, err, out)
-	}
+// breakDataplane removes node2's rules for Services (NAT rules, the
+// kube-proxy nftables table, or every IPVS virtual server), through
+// `lblab exec` as a user would: dataplane-rules must fail naming node2.
+func breakDataplane(t *testing.T, lab, dp string) {
+	argv := map[string][]string{
+		"iptables": {"iptables", "-t", "nat", "-F"},
+		"nftables": {"nft", "flush", "table", "ip", "kube-proxy"},
+		"ipvs":     {"ipvsadm", "-C"},
+	}[dp]
+	testutil.MustRun(t, append([]string{"exec", "--name", lab, "node2", "--"}, argv...)...)
 	v, res := verify(t, "--name", lab, "--scenario", "dataplane-rules", "--timeout", "2s", "--bundle-dir", t.TempDir())
 	if res.ExitCode != 1 {
 		t.Fatalf("verify with a flushed nat table: exit %d, want 1\n%s", res.ExitCode, res.Stdout)

@@ -23,8 +23,8 @@ type RangesEvidence struct {
 	// Programmed is how long after routing every node's data plane
 	// showed the source ranges; the requests are sent only then.
 	Programmed time.Duration `json:"programmed"`
-	Step     string       `json:"step,omitempty"`
-	Err      string       `json:"error,omitempty"`
+	Step       string        `json:"step,omitempty"`
+	Err        string        `json:"error,omitempty"`
 }
 
 func checkSourceRanges() Check {
