@@ -79,6 +79,10 @@ func TestLoadBalancerSemantics(t *testing.T) {
 	if ranged.Firewall == nil || len(ranged.SourceRanges) != 1 || ranged.SourceRanges[0].String() != "192.0.2.2/32" {
 		t.Errorf("ranged: firewall %v ranges %v", ranged.Firewall, ranged.SourceRanges)
 	}
+	// Past the firewall's source-restricted jump, to the endpoints.
+	if ranged.External == nil || ranged.Target == nil || !slices.Equal(backends(ranged), []string{"10.244.1.4:80", "10.244.2.4:80", "10.244.3.4:80"}) {
+		t.Errorf("ranged: external %v target %v backends %v, want its three endpoints past the firewall", ranged.External, ranged.Target, backends(ranged))
+	}
 	noLocal, _ := load(t, "kube-proxy-ipv4-no-local").LoadBalancer(netip.MustParseAddr("198.51.100.1"), "tcp", 80)
 	if noLocal.Drop == nil || len(noLocal.Endpoints) != 0 {
 		t.Errorf("no local endpoint: drop %v endpoints %v, want a drop rule and none", noLocal.Drop, noLocal.Endpoints)

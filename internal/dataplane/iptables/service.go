@@ -76,7 +76,9 @@ func (rs *Ruleset) LoadBalancer(addr netip.Addr, proto string, port uint16) (*Se
 				s.SourceRanges = append(s.SourceRanges, r.Source)
 			}
 		}
-		next = nat.Chain(lastJump(next, "KUBE-EXT-", "KUBE-SVC-", "KUBE-SVL-"))
+		// The firewall lets the source ranges on, so its jumps onward
+		// are conditional by design.
+		next = nat.Chain(rangesJump(next))
 	}
 	if next != nil && strings.HasPrefix(next.Name, "KUBE-EXT-") {
 		s.External = next
@@ -163,6 +165,20 @@ func findDest(c *Chain, addr netip.Addr, proto string, port uint16, targets ...s
 
 // lastJump returns the target of the chain's last unconditional jump to a
 // chain with one of the prefixes: where traffic from outside goes.
+// rangesJump is where a KUBE-FW chain sends the traffic it lets in: the
+// target of its source-restricted jumps (or of an unrestricted one, for a
+// 0.0.0.0/0 range).
+func rangesJump(fw *Chain) string {
+	for _, r := range fw.Rules {
+		for _, p := range []string{"KUBE-EXT-", "KUBE-SVC-", "KUBE-SVL-"} {
+			if strings.HasPrefix(r.Target, p) {
+				return r.Target
+			}
+		}
+	}
+	return ""
+}
+
 func lastJump(c *Chain, prefixes ...string) string {
 	target := ""
 	for _, r := range c.Rules {
