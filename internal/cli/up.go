@@ -6,12 +6,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
 	"github.com/lblab/lblab/internal/workloads"
+	"github.com/lblab/lblab/scenarios"
 )
 
 type upFlags struct {
@@ -124,6 +126,20 @@ func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) erro
 	return nil
 }
 
+// dataplaneWait bounds up's wait for kube-proxy (or Cilium) to program
+// the LoadBalancer IPs: well under a second on netns nodes, 5–20 s on
+// user-mode Linux ones.
+const dataplaneWait = 2 * time.Minute
+
+func hasLoadBalancer(ws []topology.Workload) bool {
+	for _, w := range ws {
+		if w.Service != nil && w.Service.Type == "LoadBalancer" {
+			return true
+		}
+	}
+	return false
+}
+
 // upActions are the steps after the backend has provisioned the cluster.
 func upActions(b lab.Backend, l *lab.Lab) []lab.Action {
 	actions := controllerActions(b, l)
@@ -133,6 +149,20 @@ func upActions(b lab.Backend, l *lab.Lab) []lab.Action {
 			Name: "Deploying workloads " + workloads.Describe(ws),
 			Run:  func(ctx context.Context, l *lab.Lab) error { return workloads.Deploy(ctx, l.Kubeconfig(), ws) },
 		})
+		// With lblab's controller the LoadBalancer IPs are assigned by
+		// now; up is done when traffic to them can flow.
+		if l.Topology.Controller.Type == topology.ControllerLBLab && hasLoadBalancer(ws) {
+			actions = append(actions, lab.Action{
+				Name: "Waiting for every node's data plane to program the LoadBalancer IPs",
+				Run: func(ctx context.Context, l *lab.Lab) error {
+					env, _, _, err := openLab(ctx, l.Name)
+					if err != nil {
+						return err
+					}
+					return scenarios.WaitDataplane(ctx, env, dataplaneWait)
+				},
+			})
+		}
 	}
 	return actions
 }
