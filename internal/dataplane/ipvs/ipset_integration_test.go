@@ -38,7 +38,7 @@ func TestIntegrationReadSetsNetlink(t *testing.T) {
 	sh("ipset", "add", LoadBalancerSet, "198.51.100.7,tcp:80", "comment", "default/web:tcp-80")
 	sh("ipset", "add", LoadBalancerSet, "198.51.100.8,udp:53")
 	sh("ipset", "add", LoadBalancerSetV6, "2001:db8:100::7,sctp:9000", "comment", "default/web6:sctp")
-	// The source-range sets, as kube-proxy makes them (capture-sets.sh).
+	// The source-range sets, as kube-proxy makes them (testdata/kube-proxy-sets.txt).
 	cidr6 := SetName(SourceCIDRSet, true)
 	sh("ipset", "create", SourceCIDRSet, "hash:ip,port,net", "family", "inet", "hashsize", "1024", "maxelem", "65536")
 	sh("ipset", "create", cidr6, "hash:ip,port,net", "family", "inet6", "hashsize", "1024", "maxelem", "65536")

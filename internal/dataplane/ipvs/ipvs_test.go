@@ -16,7 +16,7 @@ import (
 	mobyipvs "github.com/moby/ipvs"
 )
 
-// ipset-*.txt were captured from the real ipset 7.17 tool; see testdata/README.md.
+// The inputs are the real ipset 7.17 tool's output; see testdata/README.md.
 func TestParseSetsGolden(t *testing.T) {
 	for _, name := range []string{"ipset-ipv4", "ipset-ipv6", "kube-proxy-sets"} {
 		t.Run(name, func(t *testing.T) {
@@ -42,8 +42,9 @@ func TestParseSetsGolden(t *testing.T) {
 }
 
 // TestConvert feeds the values moby/ipvs decodes from netlink for a
-// kube-proxy LB virtual server (synthetic: IPVS cannot run on the machines
-// lblab is developed on).
+// kube-proxy LB virtual server, written by hand to reach every field; the
+// reader's output on a real node is checked against ipvsadm in
+// captured_test.go.
 func TestConvert(t *testing.T) {
 	svc := &mobyipvs.Service{Address: net.ParseIP("198.51.100.0").To4(), Protocol: syscall.IPPROTO_TCP, Port: 80,
 		SchedName: "rr", AddressFamily: syscall.AF_INET, Netmask: 0xffffffff,
