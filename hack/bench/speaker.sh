@@ -14,7 +14,9 @@
 # instead and measures from Service create. With
 # LBLAB_BENCH_CONTROLLER=metallb it brings up `--controller none`, installs
 # MetalLB (hack/metallb/install.sh: native BGP, pinned version) and measures
-# MetalLB the same way, from Service create. Needs root and tcpdump.
+# MetalLB the same way, from Service create. LBLAB_BENCH_UP_FLAGS adds up
+# flags to the controller's lab ("--node-kernel uml" measures speakers on
+# user-mode Linux workers). Needs root and tcpdump.
 set -euo pipefail
 services=${1:-100}
 churn=${2-1000,5000} # "" for none
@@ -26,7 +28,8 @@ go build -o /tmp/lblab-speaker-bench ./hack/bench/speaker
 "$bin" down -q --name "$name" || true
 trap '"$bin" down -q --name "$name"' EXIT
 if [ "${LBLAB_BENCH_CONTROLLER:-}" = 1 ]; then
-  "$bin" up -q --name "$name" --no-workloads
+  # shellcheck disable=SC2086 # LBLAB_BENCH_UP_FLAGS: e.g. "--node-kernel uml"
+  "$bin" up -q --name "$name" --no-workloads ${LBLAB_BENCH_UP_FLAGS:-}
   args=(-controller)
 elif [ "${LBLAB_BENCH_CONTROLLER:-}" = metallb ]; then
   "$bin" up -q --name "$name" --controller none --no-workloads
