@@ -2,9 +2,12 @@ package netns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/lblab/lblab/internal/proc"
 )
@@ -41,33 +44,31 @@ func (c *cluster) ensureDaemon(ctx context.Context, d daemon) error {
 // and the relevant logs when timeout passes.
 func (ps *procs) waitUntil(parent context.Context, what string, timeout time.Duration, watch []daemon,
 	check func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(parent, timeout)
-	defer cancel()
 	const interval = 50 * time.Millisecond
-	var last error
-	for {
-		cctx, ccancel := context.WithTimeout(ctx, 2*time.Second)
+	var last, died error
+	err := wait.PollUntilContextTimeout(parent, interval, timeout, true, func(ctx context.Context) (bool, error) {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		last = check(cctx)
-		ccancel()
+		cancel()
 		if last == nil {
-			return nil
+			return true, nil
 		}
-		if err := ps.died(ctx, watch...); err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			if parent.Err() != nil {
-				return fmt.Errorf("%s: %w", what, parent.Err())
-			}
-			msg := fmt.Sprintf("%s: not done after %s (last check: %v)", what, timeout, last)
-			for _, d := range watch {
-				msg += fmt.Sprintf("\nlast lines of %s:\n%s", ps.y.logFile(d.file), indent(proc.Tail(ps.y.logFile(d.file), 10)))
-			}
-			return fmt.Errorf("%s", msg)
-		case <-time.After(interval):
-		}
+		died = ps.died(ctx, watch...)
+		return false, died
+	})
+	switch {
+	case err == nil:
+		return nil
+	case died != nil:
+		return died
+	case parent.Err() != nil:
+		return fmt.Errorf("%s: %w", what, parent.Err())
 	}
+	msg := fmt.Sprintf("%s: not done after %s (last check: %v)", what, timeout, last)
+	for _, d := range watch {
+		msg += fmt.Sprintf("\nlast lines of %s:\n%s", ps.y.logFile(d.file), indent(proc.Tail(ps.y.logFile(d.file), 10)))
+	}
+	return errors.New(msg)
 }
 
 func indent(s string) string {

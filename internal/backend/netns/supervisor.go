@@ -2,10 +2,13 @@ package netns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/proc"
@@ -56,15 +59,19 @@ func ensureSupervisor(ctx context.Context, l *lab.Lab, p *plan) error {
 	c := supervise.UnixClient(y.supervisorSocket())
 	defer c.Close()
 	var last error
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+	err = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
 		if _, last = c.Status(ctx); last == nil {
-			return nil
+			return true, nil
 		}
 		if _, ok := proc.Alive(pidFile, "supervise"); !ok {
-			break
+			return false, errors.New("it exited")
 		}
+		return false, nil
+	})
+	if err == nil {
+		return nil
 	}
-	return fmt.Errorf("the lab's supervisor does not answer (%v); its log:\n%s", last, indent(proc.Tail(y.logFile(supervisorFile), 10)))
+	return fmt.Errorf("the lab's supervisor does not answer (%v, %v); its log:\n%s", last, err, indent(proc.Tail(y.logFile(supervisorFile), 10)))
 }
 
 // procs reaches the supervisors of one lab.

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/proc"
@@ -87,21 +89,20 @@ func (b *backend) startFRR(ctx context.Context, l *lab.Lab, p *plan) (err error)
 
 // waitBGP waits until bgpd answers vtysh, so the TOR is ready for peers.
 func (b *backend) waitBGP(ctx context.Context, p *plan, inst frr.Instance) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
 	args := append(append([]string{"netns", "exec", p.tor.ns, "vtysh"}, inst.VtyshArgs()...), "-c", "show bgp summary json")
-	for {
-		_, err := b.runner.Run(ctx, run.Cmd{Name: "ip", Args: args})
-		if err == nil {
-			return nil
+	var last error
+	err := wait.PollUntilContextTimeout(ctx, 25*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, last = b.runner.Run(ctx, run.Cmd{Name: "ip", Args: args})
+		return last == nil, nil
+	})
+	if err != nil {
+		if last == nil {
+			last = err
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("bgpd on tor did not answer vtysh: %w\nlast lines of %s:\n%s",
-				err, inst.LogPath(), proc.Tail(inst.LogPath(), 10))
-		case <-time.After(25 * time.Millisecond):
-		}
+		return fmt.Errorf("bgpd on tor did not answer vtysh: %w\nlast lines of %s:\n%s",
+			last, inst.LogPath(), proc.Tail(inst.LogPath(), 10))
 	}
+	return nil
 }
 
 func (b *backend) stopFRR(inst frr.Instance) {
