@@ -9,6 +9,16 @@
 // tested with a recorder. FRR is the distribution's, one instance per lab
 // with private sockets under the lab's run directory.
 //
+// Every long-running process of a lab (control plane, node agents,
+// kube-proxy, controller, speakers) runs under a supervisor that restarts
+// it (internal/supervise): the lab's own, `lblab supervise` in the fabric
+// namespace, for the namespaces' processes.
+//
+// With nodeKernel uml the workers are user-mode Linux guests instead of
+// namespaces (internal/uml): their kernels run under the lab's supervisor
+// in the fabric namespace, each on a tap of the bridge, and each guest's
+// own supervisor runs its node's processes. Their commands go over SSH.
+//
 // Everything a lab makes is found again from its name alone, which is how
 // Delete cleans up after an `up` that was killed halfway.
 package netns

@@ -22,7 +22,7 @@ type Netlink struct{}
 // kernel has no IP_VS.
 func (Netlink) Read(ctx context.Context) (*Dump, error) {
 	if _, err := os.Stat(ProcFile); errors.Is(err, os.ErrNotExist) {
-		return &Dump{Reason: "the kernel has no IP_VS (CONFIG_IP_VS is off: " + ProcFile + " is missing); kube-proxy's ipvs mode cannot run here: use the iptables or nftables data plane, or the kind backend on a kernel with IP_VS", VirtualServers: []VirtualServer{}}, nil
+		return &Dump{Reason: "the kernel has no IP_VS (CONFIG_IP_VS is off: " + ProcFile + " is missing); kube-proxy's ipvs mode cannot run here: run the lab with --node-kernel uml, the iptables or nftables data plane, or the kind backend on a kernel with IP_VS", VirtualServers: []VirtualServer{}}, nil
 	}
 	h, err := mobyipvs.New("")
 	if err != nil {
