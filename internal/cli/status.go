@@ -44,8 +44,8 @@ type hostStatus struct {
 	// Kernel is "uml" for a user-mode Linux guest.
 	Kernel      string `json:"kernel,omitempty"`
 	NoDataplane bool   `json:"noDataplane,omitempty"`
-	IPv4 string   `json:"ipv4,omitempty"`
-	IPv6 string   `json:"ipv6,omitempty"`
+	IPv4        string `json:"ipv4,omitempty"`
+	IPv6        string `json:"ipv6,omitempty"`
 }
 
 type bgpStatus struct {
