@@ -124,10 +124,10 @@ func TestEnsureKeepsOrRestarts(t *testing.T) {
 	}
 }
 
-// A new supervisor adopts the processes its predecessor left running.
-func TestAdoptsFromPIDFile(t *testing.T) {
-	dir := t.TempDir()
-	u := sleeper(dir, "d")
+// startOutside starts u's command as no supervisor would, with its pid
+// in u's pid file: a process a predecessor left running.
+func startOutside(t *testing.T, u Unit) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(u.Argv[0], u.Argv[1:]...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -137,6 +137,14 @@ func TestAdoptsFromPIDFile(t *testing.T) {
 	if err := os.WriteFile(u.PIDFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return cmd
+}
+
+// A new supervisor adopts the processes its predecessor left running.
+func TestAdoptsFromPIDFile(t *testing.T) {
+	dir := t.TempDir()
+	u := sleeper(dir, "d")
+	cmd := startOutside(t, u)
 	data, _ := json.Marshal([]Unit{u})
 	file := filepath.Join(dir, "units.json")
 	if err := os.WriteFile(file, data, 0o644); err != nil {
@@ -212,15 +220,7 @@ func TestBackoff(t *testing.T) {
 func TestEnsureAdopts(t *testing.T) {
 	dir := t.TempDir()
 	u := sleeper(dir, "g")
-	cmd := exec.Command(u.Argv[0], u.Argv[1:]...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	if err := os.WriteFile(u.PIDFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cmd := startOutside(t, u)
 	s, err := New("", fast)
 	if err != nil {
 		t.Fatal(err)

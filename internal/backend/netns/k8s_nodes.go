@@ -289,10 +289,10 @@ func (c *cluster) waitKubeProxies(ctx context.Context, nodes []k8sNode, watch []
 // and on netns hosts whose kernel has what the data plane needs. In a lab
 // whose workers run on user-mode Linux for IPVS, the control-plane node
 // (excluded from load balancers) runs none.
-func (c *cluster) runsDataplane(h host) bool { return runsDataplane(c.l.Topology, h, c.hostIPVS) }
+func (c *cluster) runsDataplane(h host) bool { return runsDataplane(c.p.dataplane, h, c.hostIPVS) }
 
-func runsDataplane(t *topology.Topology, h host, hostIPVS bool) bool {
-	return h.guest || t.Dataplane != topology.DataplaneIPVS || hostIPVS
+func runsDataplane(dp topology.Dataplane, h host, hostIPVS bool) bool {
+	return h.guest || dp != topology.DataplaneIPVS || hostIPVS
 }
 
 // guestOf names the guest a node's daemons run in, "" for a netns host.

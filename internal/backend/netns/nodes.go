@@ -2,7 +2,6 @@ package netns
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,11 +32,7 @@ func (r nsRunner) Run(ctx context.Context, c run.Cmd) ([]byte, error) {
 
 // Nodes returns the lab's hosts: tor, the Kubernetes nodes, and client.
 func (b *backend) Nodes(_ context.Context, name string) ([]lab.Node, error) {
-	t, err := lab.LoadTopology(name)
-	if err != nil {
-		return nil, fmt.Errorf("lab %q not found: %w", name, err)
-	}
-	p, err := newPlan(t)
+	p, err := loadPlan(name)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +48,7 @@ func (b *backend) Nodes(_ context.Context, name string) ([]lab.Node, error) {
 			r.vtyshTo = torInstance(name).VtyshArgs()
 		}
 		out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), Runner: r,
-			NoDataplane: h.role.IsKubernetes() && !runsDataplane(t, h, b.hostIPVS())})
+			NoDataplane: h.role.IsKubernetes() && !runsDataplane(p.dataplane, h, b.hostIPVS())})
 	}
 	return out, nil
 }

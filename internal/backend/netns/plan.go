@@ -48,6 +48,7 @@ type plan struct {
 	client    host
 	nodes     []host
 	routerID  netip.Addr
+	dataplane topology.Dataplane
 }
 
 // nsName is the namespace name of a lab host. Lab names are DNS labels, so
@@ -77,6 +78,7 @@ func newPlan(t *topology.Topology) (*plan, error) {
 		fabricNS:  nsName(t.Name, "fabric"),
 		hostLink:  hostLinkName(t.Name),
 		hostAlias: hostAlias(t.Name),
+		dataplane: t.Dataplane,
 	}
 	nth := func(pfx netip.Prefix, n int) (netip.Prefix, error) {
 		a, ok := netaddr.Nth(pfx, uint64(n))
@@ -129,6 +131,15 @@ func newPlan(t *topology.Topology) (*plan, error) {
 	}
 	p.routerID = t.RouterID(addrs(p.tor.addrs)...)
 	return p, nil
+}
+
+// loadPlan lays out a running lab from its saved topology.
+func loadPlan(name string) (*plan, error) {
+	t, err := lab.LoadTopology(name)
+	if err != nil {
+		return nil, fmt.Errorf("lab %q not found: %w", name, err)
+	}
+	return newPlan(t)
 }
 
 // portName names a host's bridge port after the host when it fits in an

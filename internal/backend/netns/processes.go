@@ -17,11 +17,7 @@ import (
 // Processes implements lab.ProcessBackend: every unit of the lab's
 // supervisor and of each guest's, by host.
 func (b *backend) Processes(ctx context.Context, name string) ([]lab.Process, error) {
-	t, err := lab.LoadTopology(name)
-	if err != nil {
-		return nil, fmt.Errorf("lab %q not found: %w", name, err)
-	}
-	p, err := newPlan(t)
+	p, err := loadPlan(name)
 	if err != nil {
 		return nil, err
 	}

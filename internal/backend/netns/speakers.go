@@ -65,11 +65,7 @@ func (s speakers) StopSpeaker(ctx context.Context, node string) (func(context.Co
 // guest returns the lab's plan and the node's host when the node is a
 // user-mode Linux guest.
 func (s speakers) guest(node string) (*plan, host, bool) {
-	t, err := lab.LoadTopology(s.lab)
-	if err != nil {
-		return nil, host{}, false
-	}
-	p, err := newPlan(t)
+	p, err := loadPlan(s.lab)
 	if err != nil {
 		return nil, host{}, false
 	}
