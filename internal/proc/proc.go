@@ -2,6 +2,7 @@ package proc
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Spec describes one long-running process.
@@ -124,17 +127,18 @@ const execWindow = 200 * time.Millisecond
 // that it succeeded, so a process that was just started can read empty:
 // readCmdline waits that instant out. Only kernel threads stay empty.
 func readCmdline(pid int) ([]byte, bool) {
-	deadline := time.Now().Add(execWindow)
-	for {
-		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if err != nil || zombie(pid) {
-			return nil, false
-		}
-		if len(cmdline) > 0 || time.Now().After(deadline) {
-			return cmdline, true
-		}
-		time.Sleep(time.Millisecond)
+	var cmdline []byte
+	alive := false
+	_ = wait.PollUntilContextTimeout(context.Background(), time.Millisecond, execWindow, true, func(context.Context) (bool, error) {
+		var err error
+		cmdline, err = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		alive = err == nil && !zombie(pid)
+		return !alive || len(cmdline) > 0, nil
+	})
+	if !alive {
+		return nil, false
 	}
+	return cmdline, true
 }
 
 // zombie reports whether pid has exited and waits to be reaped:
@@ -165,35 +169,24 @@ func Kill(pids []int, grace time.Duration) error {
 	for _, pid := range pids {
 		_ = syscall.Kill(pid, syscall.SIGTERM)
 	}
-	deadline := time.Now().Add(grace)
-	for {
-		var left []int
-		for _, pid := range pids {
-			if running(pid, "") {
-				left = append(left, pid)
-			}
-		}
-		if len(left) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			var errs []error
-			for _, pid := range left {
-				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-					errs = append(errs, fmt.Errorf("failed to kill pid %d: %w", pid, err))
-				}
-			}
-			// A killed process lingers while the kernel tears it down;
-			// callers (down) promise that nothing is left when they return.
-			for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-				if !slices.ContainsFunc(left, func(pid int) bool { return running(pid, "") }) {
-					break
-				}
-			}
-			return errors.Join(errs...)
-		}
-		time.Sleep(20 * time.Millisecond)
+	alive := func(pid int) bool { return running(pid, "") }
+	gone := func(context.Context) (bool, error) { return !slices.ContainsFunc(pids, alive), nil }
+	if wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, grace, true, gone) == nil {
+		return nil
 	}
+	var errs []error
+	for _, pid := range pids {
+		if !alive(pid) {
+			continue
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("failed to kill pid %d: %w", pid, err))
+		}
+	}
+	// A killed process lingers while the kernel tears it down; callers
+	// (down) promise that nothing is left when they return.
+	_ = wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 2*time.Second, true, gone)
+	return errors.Join(errs...)
 }
 
 // Tail returns the last n lines of a log file, for error messages.
