@@ -160,6 +160,16 @@ func runOne(ctx context.Context, env Env, c Check, o Options) Result {
 	return Result{Name: c.Name, Outcome: out, Duration: time.Since(start).Round(time.Millisecond), Attempts: attempts}
 }
 
+// deadlineNear reports whether ctx has ended, or ends too soon for an
+// observation to have finished.
+func deadlineNear(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && time.Until(d) < 100*time.Millisecond
+}
+
 // poll observes with fn every Options.Interval until it passes or is
 // skipped, or ctx ends; it returns the last outcome. A failure then says it
 // held until the deadline.
@@ -168,9 +178,10 @@ func poll(ctx context.Context, attempt *int, fn func(ctx context.Context) Outcom
 	err := wait.PollUntilContextCancel(ctx, opts(ctx).Interval, true, func(ctx context.Context) (bool, error) {
 		*attempt++
 		out := fn(ctx)
-		if ctx.Err() != nil && last.Status != "" {
+		if deadlineNear(ctx) && last.Status != "" {
 			// The deadline cut this observation short; the previous one
-			// says more than "context deadline exceeded".
+			// says more than "context deadline exceeded" (or client-go's
+			// rate limiter refusing to wait past it).
 			out = last
 		}
 		last = out

@@ -55,3 +55,24 @@ func TestWaitHelpers(t *testing.T) {
 		t.Errorf("waitFor at the deadline: %v", err)
 	}
 }
+
+// An observation that ends within the deadline's last moments (client-go's
+// rate limiter refusing to wait past it) does not replace what the
+// previous one saw.
+func TestPollKeepsTheLastFullObservation(t *testing.T) {
+	ctx := context.WithValue(context.Background(), optsKey{}, Options{Interval: 20 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	attempts := 0
+	out := poll(ctx, &attempts, func(ctx context.Context) Outcome {
+		d, _ := ctx.Deadline()
+		if time.Until(d) > 150*time.Millisecond {
+			return fail(nil, "node2: missing endpoint 10.244.2.2:80")
+		}
+		time.Sleep(time.Until(d) - 50*time.Millisecond)
+		return fail(nil, "failed to list nodes: client rate limiter Wait returned an error: rate: Wait(n=1) would exceed context deadline")
+	})
+	if out.Status != Failed || !strings.HasPrefix(out.Reason, "node2: missing endpoint") || attempts < 2 {
+		t.Errorf("poll = %s %q after %d attempts; want the last full observation's failure", out.Status, out.Reason, attempts)
+	}
+}
