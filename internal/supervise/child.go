@@ -138,11 +138,7 @@ func start(u Unit, env []string) (running, error) {
 	}
 	defer log.Close()
 	fmt.Fprintf(log, "==> %s: starting %s\n", time.Now().UTC().Format(time.RFC3339Nano), strings.Join(u.Argv, " "))
-	argv := u.Argv
-	if u.Nice != 0 { // nice execs the program: its threads all inherit the niceness
-		argv = append([]string{"nice", "-n", strconv.Itoa(u.Nice)}, argv...)
-	}
-	cmd := proc.Spec{Netns: u.Netns, Argv: argv, Env: env}.Command()
+	cmd := proc.Spec{Netns: u.Netns, Argv: u.Argv, Env: env}.Command()
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return running{}, fmt.Errorf("failed to start: %w", err)

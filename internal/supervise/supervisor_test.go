@@ -3,11 +3,9 @@ package supervise
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -232,31 +230,4 @@ func TestEnsureAdopts(t *testing.T) {
 		t.Fatalf("Ensure = %+v, %v; want kept (adopted)", res, err)
 	}
 	waitFor(t, "g adopted", func() bool { return unitStatus(s, "g").PID == cmd.Process.Pid })
-}
-
-// A unit's niceness applies to its process, whose command line stays the
-// unit's own (so a new supervisor adopts it).
-func TestNice(t *testing.T) {
-	dir := t.TempDir()
-	s, err := New("", fast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Shutdown)
-	u := sleeper(dir, "n")
-	u.Nice = 7
-	if _, err := s.Ensure(u, ""); err != nil {
-		t.Fatal(err)
-	}
-	var stat string
-	waitFor(t, "n running under nice", func() bool {
-		st := unitStatus(s, "n")
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", st.PID))
-		stat = string(data)
-		return err == nil && strings.Contains(stat, "(sleep)") && slices.Equal(proc.Cmdline(st.PID), u.Argv)
-	})
-	// Field 19 of /proc/PID/stat is the niceness.
-	if f := strings.Fields(stat[strings.LastIndexByte(stat, ')')+2:]); len(f) < 17 || f[16] != "7" {
-		t.Errorf("niceness field of %q, want 7", stat)
-	}
 }

@@ -17,14 +17,12 @@ type Unit struct {
 	Env     []string `json:"env,omitempty"`
 	LogFile string   `json:"logFile"`
 	PIDFile string   `json:"pidFile"`
-	// Nice is the process's scheduling niceness (0: the supervisor's).
-	Nice int `json:"nice,omitempty"`
 }
 
 // sameCommand reports whether u and o run the same process.
 func (u Unit) sameCommand(o Unit) bool {
 	return u.Netns == o.Netns && slices.Equal(u.Argv, o.Argv) && slices.Equal(u.Env, o.Env) &&
-		u.LogFile == o.LogFile && u.PIDFile == o.PIDFile && u.Nice == o.Nice
+		u.LogFile == o.LogFile && u.PIDFile == o.PIDFile
 }
 
 // Status is what a supervisor knows of one unit.

@@ -37,9 +37,6 @@ const (
 
 const nodesReadyTimeout = 90 * time.Second
 
-// guestKubeProxyNice is kube-proxy's niceness on a uml node.
-const guestKubeProxyNice = 10
-
 // selfBinary is the lblab binary that node agents run.
 func selfBinary() (string, error) {
 	if s := os.Getenv(envSelf); s != "" {
@@ -152,15 +149,8 @@ func (c *cluster) kubeProxy(n k8sNode) (daemon, error) {
 		}
 	}
 	argv := kubeproxy.Args(c.bins.Path(components.Proxy), path)
-	d := daemon{name: "kube-proxy on " + n.name, file: n.name + "-kube-proxy", ns: n.ns, guest: guestOf(n.host),
-		argv: argv, stale: stale}
-	if n.guest {
-		// A guest has one CPU, and kube-proxy's syncs take it for seconds
-		// (ipvs mode runs dozens of commands each): the speaker's BGP
-		// updates go first.
-		d.nice = guestKubeProxyNice
-	}
-	return d, nil
+	return daemon{name: "kube-proxy on " + n.name, file: n.name + "-kube-proxy", ns: n.ns, guest: guestOf(n.host),
+		argv: argv, stale: stale}, nil
 }
 
 // startNodes starts every node's agent and kube-proxy.

@@ -24,8 +24,6 @@ type daemon struct {
 	// stale, when set, is why a running instance must be restarted even
 	// with the same command line (e.g. its configuration file changed).
 	stale string
-	// nice is its scheduling niceness.
-	nice int
 }
 
 // noProxy clears the user's proxy settings for lab processes: everything

@@ -110,7 +110,7 @@ func (ps *procs) client(d daemon) *supervise.Client {
 
 func (ps *procs) unit(d daemon) supervise.Unit {
 	return supervise.Unit{ID: d.file, Name: d.name, Netns: d.ns, Argv: d.argv, Env: append(noProxy(), d.env...),
-		LogFile: ps.y.logFile(d.file), PIDFile: ps.y.pidFile(d.file), Nice: d.nice}
+		LogFile: ps.y.logFile(d.file), PIDFile: ps.y.pidFile(d.file)}
 }
 
 // ensure has d's supervisor run it, restarting it when d.stale says so,
