@@ -95,7 +95,10 @@ func TestShrinkUnderUse(t *testing.T) {
 	p := pool("p", "198.51.100.0/30")
 	h := newHarness(t, Options{}, []runtime.Object{p})
 	h.start()
+	// One after the other: the controller may take two creates in either
+	// order, and the test needs b on .1.
 	h.create(lb("a"))
+	h.waitIngress("default", "a", "198.51.100.0", "p")
 	h.create(lb("b"))
 	h.waitIngress("default", "b", "198.51.100.1", "p")
 	p.Spec.Addresses = []string{"198.51.100.0/32", "198.51.100.3/32"}
