@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/lblab/lblab/controller"
 	"github.com/lblab/lblab/controller/api/v1alpha1"
@@ -112,10 +113,19 @@ func TestIntegrationControllerRBAC(t *testing.T) {
 
 	// Another instance steals the Lease: this one stops, runs for leader
 	// again with fresh state once the thief's Lease expires, and works.
-	now := metav1.NewMicroTime(time.Now())
+	// The leader renews the Lease every 300 ms: steal it from a fresh read
+	// until no renewal comes in between.
 	thief := "thief"
-	lease.Spec.HolderIdentity, lease.Spec.RenewTime, lease.Spec.AcquireTime = &thief, &now, &now
-	if _, err := cs.CoordinationV1().Leases(v1alpha1.Namespace).Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		l, err := cs.CoordinationV1().Leases(v1alpha1.Namespace).Get(ctx, "lblab-controller", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		now := metav1.NewMicroTime(time.Now())
+		l.Spec.HolderIdentity, l.Spec.RenewTime, l.Spec.AcquireTime = &thief, &now, &now
+		_, err = cs.CoordinationV1().Leases(v1alpha1.Namespace).Update(ctx, l, metav1.UpdateOptions{})
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
