@@ -50,7 +50,7 @@ func ReadPlane(ctx context.Context, env Env, mode topology.Dataplane, node lab.N
 			return s.Frontend(), nil
 		}, nil
 	case topology.DataplaneIPVS:
-		return readIPVS(ctx, env, node)
+		return readIPVS(ctx, env, node, v4, v6)
 	case topology.DataplaneEBPF:
 		kc, err := env.Kube()
 		if err != nil {
@@ -71,7 +71,7 @@ func ReadPlane(ctx context.Context, env Env, mode topology.Dataplane, node lab.N
 	return nil, fmt.Errorf("unknown data plane %q", mode)
 }
 
-func readIPVS(ctx context.Context, env Env, node lab.Node) (Plane, error) {
+func readIPVS(ctx context.Context, env Env, node lab.Node, v4, v6 bool) (Plane, error) {
 	d, _, err := observe.IPVS(ctx, node, env.Probe())
 	if err != nil {
 		return nil, err
@@ -80,15 +80,23 @@ func readIPVS(ctx context.Context, env Env, node lab.Node) (Plane, error) {
 		return nil, fmt.Errorf("%s: %s", node.Name, d.Reason)
 	}
 	sets, _, setsErr := observe.IPSets(ctx, node, env.Probe())
+	rules, _, rulesErr := observe.IPVSFirewall(ctx, node, v4, v6)
 	return func(ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
-		return ipvsFrontend(d, ipvs.LBSetsOf(sets, ip.Is6()), setsErr, ip, proto, port)
+		l := ipvs.LBSetsOf(sets, ip.Is6())
+		l.Rules = rules[ip.Is6()]
+		err := setsErr
+		if err == nil {
+			err = rulesErr
+		}
+		return ipvsFrontend(d, l, err, ip, proto, port)
 	}, nil
 }
 
-// ipvsFrontend is what a node's IPVS table and its LB ipsets of ip's
-// family (or why they could not be read) do with ip:port/proto: the
-// virtual server must exist and its IP,proto:port be in
-// KUBE-LOAD-BALANCER; the firewall sets give the sources let in.
+// ipvsFrontend is what a node's IPVS table, its LB ipsets of ip's family
+// and the iptables rules that consult them (or why they could not be
+// read) do with ip:port/proto: the virtual server must exist and its
+// IP,proto:port be in KUBE-LOAD-BALANCER; the firewall sets and rules give
+// the sources let in.
 func ipvsFrontend(d *ipvs.Dump, sets ipvs.LBSets, setsErr error, ip netip.Addr, proto string, port uint16) (dataplane.Frontend, error) {
 	vs, ok := d.Lookup(ip, proto, port)
 	if !ok {

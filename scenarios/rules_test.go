@@ -44,6 +44,17 @@ func capturedSets(t *testing.T) []ipvs.Set {
 	return sets
 }
 
+// capturedFirewall is kube-proxy's firewall rules of one family, from the
+// uml node the ipsets were captured on.
+func capturedFirewall(t *testing.T, v6 bool) ipvs.FirewallRules {
+	t.Helper()
+	name := "iptables-save.txt"
+	if v6 {
+		name = "ip6tables-save.txt"
+	}
+	return ipvs.ParseFirewallRules(testdata(t, "dataplane/ipvs", name), v6)
+}
+
 // rangesCluster is one dual-stack Service, "ranges", at the addresses of
 // the captured ipsets and the Cilium inputs, with three endpoints per
 // family and loadBalancerSourceRanges to be set.
@@ -65,7 +76,13 @@ func rangesCluster(ranges ...string) *Cluster {
 
 // ipvsObservations is node1's ipvs data plane for the Service's IPs:
 // virtual servers with every endpoint, and the given ipsets.
-func ipvsObservations(c *Cluster, sets []ipvs.Set) map[string]Observation {
+func ipvsObservations(t *testing.T, c *Cluster, sets []ipvs.Set) map[string]Observation {
+	t.Helper()
+	return ipvsObservationsRules(c, sets, map[bool]ipvs.FirewallRules{false: capturedFirewall(t, false), true: capturedFirewall(t, true)})
+}
+
+// ipvsObservationsRules is ipvsObservations with the given firewall rules.
+func ipvsObservationsRules(c *Cluster, sets []ipvs.Set, rules map[bool]ipvs.FirewallRules) map[string]Observation {
 	s := c.Services[0]
 	d := &ipvs.Dump{Available: true}
 	for _, ip := range s.LBIPs {
@@ -77,7 +94,9 @@ func ipvsObservations(c *Cluster, sets []ipvs.Set) map[string]Observation {
 	}
 	out := map[string]Observation{}
 	for _, ip := range s.LBIPs {
-		f, err := ipvsFrontend(d, ipvs.LBSetsOf(sets, ip.Is6()), nil, ip, "tcp", 80)
+		l := ipvs.LBSetsOf(sets, ip.Is6())
+		l.Rules = rules[ip.Is6()]
+		f, err := ipvsFrontend(d, l, nil, ip, "tcp", 80)
 		out[targetKey(ip, s.Ports[0])] = Observation{Frontend: f, Err: err}
 	}
 	return out
@@ -131,15 +150,18 @@ func TestJudgeRulesSourceRanges(t *testing.T) {
 		msg    string
 	}{
 		{"ipvs: the captured sets", "ipvs", rangesCluster("192.0.2.2/32", "2001:db8:c::2/128"),
-			func(c *Cluster) map[string]Observation { return ipvsObservations(c, sets) }, Passed, ""},
+			func(c *Cluster) map[string]Observation { return ipvsObservations(t, c, sets) }, Passed, ""},
 		{"ipvs: ranges not in force (no FW entry)", "ipvs", rangesCluster("192.0.2.2/32", "2001:db8:c::2/128"),
-			func(c *Cluster) map[string]Observation { return ipvsObservations(c, noFW) }, Failed,
+			func(c *Cluster) map[string]Observation { return ipvsObservations(t, c, noFW) }, Failed,
+			"node1: 198.51.100.2:80/tcp (default/ranges): source ranges [], want [192.0.2.2/32]"},
+		{"ipvs: the sets filled, kube-proxy's firewall rules not yet written", "ipvs", rangesCluster("192.0.2.2/32", "2001:db8:c::2/128"),
+			func(c *Cluster) map[string]Observation { return ipvsObservationsRules(c, sets, nil) }, Failed,
 			"node1: 198.51.100.2:80/tcp (default/ranges): source ranges [], want [192.0.2.2/32]"},
 		{"ipvs: other ranges", "ipvs", rangesCluster("192.0.2.0/24", "2001:db8:c::2/128"),
-			func(c *Cluster) map[string]Observation { return ipvsObservations(c, sets) }, Failed,
+			func(c *Cluster) map[string]Observation { return ipvsObservations(t, c, sets) }, Failed,
 			"source ranges [192.0.2.2/32], want [192.0.2.0/24]"},
 		{"ipvs: filtered though the Service has no ranges", "ipvs", rangesCluster(),
-			func(c *Cluster) map[string]Observation { return ipvsObservations(c, sets) }, Failed,
+			func(c *Cluster) map[string]Observation { return ipvsObservations(t, c, sets) }, Failed,
 			"198.51.100.2:80/tcp (default/ranges): source ranges [192.0.2.2/32], want []"},
 		{"ipvs: FW entry without its ranges drops everything", "ipvs", rangesCluster(),
 			func(c *Cluster) map[string]Observation {
@@ -149,7 +171,7 @@ func TestJudgeRulesSourceRanges(t *testing.T) {
 						fwOnly = append(fwOnly, s)
 					}
 				}
-				return ipvsObservations(c, fwOnly)
+				return ipvsObservations(t, c, fwOnly)
 			}, Failed, "198.51.100.2:80/tcp (default/ranges): traffic from outside is dropped"},
 		{"ipvs: one family's ranges only, the other family open", "ipvs", rangesCluster("192.0.2.2/32"),
 			func(c *Cluster) map[string]Observation {
@@ -159,7 +181,7 @@ func TestJudgeRulesSourceRanges(t *testing.T) {
 						v4only = append(v4only, s)
 					}
 				}
-				return ipvsObservations(c, v4only)
+				return ipvsObservations(t, c, v4only)
 			}, Passed, ""},
 		{"ebpf: the source-range maps", "ebpf", rangesCluster("192.0.2.2/32", "10.89.0.0/24", "2001:db8:c::2/128"),
 			func(c *Cluster) map[string]Observation { return ciliumObservations(t, c, ranges) }, Passed, ""},

@@ -43,7 +43,15 @@ func inspectIPVS(ctx context.Context, iv *inspection) error {
 		if err != nil {
 			iv.problem(n.Name, err)
 		}
+		rules, _, err := observe.IPVSFirewall(ctx, n, true, true)
+		if err != nil {
+			iv.problem(n.Name, err)
+		}
 		lb := map[bool]ipvs.LBSets{false: ipvs.LBSetsOf(sets, false), true: ipvs.LBSetsOf(sets, true)}
+		for fam, l := range lb {
+			l.Rules = rules[fam]
+			lb[fam] = l
+		}
 		for _, fam := range []bool{false, true} { // IPv4 first, every time
 			l := lb[fam]
 			for _, s := range []*ipvs.Set{l.LoadBalancer, l.Firewall, l.SourceCIDR, l.SourceIP} {

@@ -77,6 +77,13 @@ func TestInspectIPVSSources(t *testing.T) {
 	  {"address": "198.51.100.2", "protocol": "tcp", "port": 80, "scheduler": "rr", "realServers": []},
 	  {"address": "198.51.100.3", "protocol": "tcp", "port": 80, "scheduler": "rr", "realServers": []}]}`)
 	rec.Respond("ipset list", string(sets))
+	for _, save := range []string{"iptables-save", "ip6tables-save"} {
+		data, err := os.ReadFile("../dataplane/ipvs/testdata/" + save + ".txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Respond(save, string(data))
+	}
 	iv, out := dualStackInspection("table", rec)
 	iv.services[0].LBIPs = []netip.Addr{netip.MustParseAddr("198.51.100.0"), netip.MustParseAddr("198.51.100.2"), netip.MustParseAddr("198.51.100.3")}
 	if err := inspectIPVS(context.Background(), iv); err != nil || iv.failed {

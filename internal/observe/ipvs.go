@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/lblab/lblab/internal/dataplane/iptables"
 	"github.com/lblab/lblab/internal/dataplane/ipvs"
 	"github.com/lblab/lblab/internal/lab"
 )
@@ -59,4 +60,24 @@ func probeIPSets(ctx context.Context, n lab.Node, probe string) ([]ipvs.Set, Out
 		return nil, o, fmt.Errorf("failed to decode lblab probe ipset: %w", err)
 	}
 	return sets, o, nil
+}
+
+// IPVSFirewall reads, for each family asked for, the iptables rules
+// through which kube-proxy's ipvs mode enforces source ranges
+// (iptables-save, ip6tables-save). A family whose command failed is
+// missing and err says why.
+func IPVSFirewall(ctx context.Context, n lab.Node, v4, v6 bool) (map[bool]ipvs.FirewallRules, []Output, error) {
+	out := map[bool]ipvs.FirewallRules{}
+	var outs []Output
+	var errs []error
+	for _, cmd := range iptables.SaveCommands(v4, v6) {
+		o, err := command(ctx, n, cmd.Name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		outs = append(outs, o)
+		out[cmd.V6] = ipvs.ParseFirewallRules(o.Data, cmd.V6)
+	}
+	return out, outs, errors.Join(errs...)
 }

@@ -102,9 +102,40 @@ func TestCapturedFrontends(t *testing.T) {
 			t.Errorf("%s: no virtual server", ip)
 			continue
 		}
-		f := vs.Frontend(LBSetsOf(sets, ip.Is6()))
+		l := LBSetsOf(sets, ip.Is6())
+		l.Rules = capturedRules(t, ip.Is6())
+		f := vs.Frontend(l)
 		if len(f.Backends) != 3 || fmt.Sprint(f.SourceRanges) != tt.ranges || f.Drop {
 			t.Errorf("%s: backends %v ranges %v drop %v; want 3 backends and ranges %s", ip, f.Backends, f.SourceRanges, f.Drop, tt.ranges)
+		}
+	}
+}
+
+// kube-proxy's firewall rules as read from the real iptables-save of each
+// family: IPv6 has no SOURCE-IP rule (its set is empty), and output
+// without them, or with a firewall chain that does not drop, filters
+// nothing.
+func TestParseFirewallRules(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		got  FirewallRules
+		want FirewallRules
+	}{
+		{"ipv4", capturedRules(t, false), FirewallRules{Drops: true, CIDRs: true, IPs: true}},
+		{"ipv6", capturedRules(t, true), FirewallRules{Drops: true, CIDRs: true}},
+		{"no rules", ParseFirewallRules([]byte("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"), false), FirewallRules{}},
+		{"a chain that does not drop", ParseFirewallRules([]byte("*filter\n"+
+			"-A KUBE-PROXY-FIREWALL -m set --match-set KUBE-LOAD-BALANCER-FW dst,dst -j KUBE-SOURCE-RANGES-FIREWALL\n"+
+			"-A KUBE-SOURCE-RANGES-FIREWALL -m set --match-set KUBE-LOAD-BALANCER-SOURCE-CIDR dst,dst,src -j RETURN\nCOMMIT\n"), false),
+			FirewallRules{CIDRs: true}},
+		{"a negated match is no match", ParseFirewallRules([]byte("*filter\n"+
+			"-A KUBE-PROXY-FIREWALL -m set ! --match-set KUBE-LOAD-BALANCER-FW dst,dst -j KUBE-SOURCE-RANGES-FIREWALL\n"+
+			"-A KUBE-SOURCE-RANGES-FIREWALL -j DROP\nCOMMIT\n"), false), FirewallRules{}},
+	} {
+		got := tt.got
+		if got.Drops != tt.want.Drops || got.CIDRs != tt.want.CIDRs || got.IPs != tt.want.IPs {
+			t.Errorf("%s: drops %v cidrs %v ips %v; want %v %v %v\n%s", tt.name, got.Drops, got.CIDRs, got.IPs,
+				tt.want.Drops, tt.want.CIDRs, tt.want.IPs, strings.Join(got.Lines, "\n"))
 		}
 	}
 }

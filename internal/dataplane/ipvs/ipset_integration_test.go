@@ -73,7 +73,7 @@ func TestIntegrationReadSetsNetlink(t *testing.T) {
 		t.Errorf("netlink:\n%+v\nipset list:\n%+v", got, want)
 	}
 	if len(got) != 5 || len(got[0].Entries) != 2 || got[3].Entries[0].Net.String() != "2001:db8:c::/64" ||
-		LBSetsOf(got, false).Access(netip.MustParseAddr("198.51.100.3"), "tcp", 80).SourceIPs[0].String() != "198.51.100.3/32" || !got[0].Has(netip.MustParseAddr("198.51.100.7"), "tcp", 80) ||
+		fmt.Sprint(LBSetsOf(got, false).SourceIP.Thirds(netip.MustParseAddr("198.51.100.3"), "tcp", 80)) != "[198.51.100.3/32]" || !got[0].Has(netip.MustParseAddr("198.51.100.7"), "tcp", 80) ||
 		got[1].Family != "inet6" || got[1].Entries[0].Comment != "default/web6:sctp" {
 		t.Errorf("sets = %+v", got)
 	}

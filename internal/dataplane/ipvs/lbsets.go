@@ -13,6 +13,9 @@ type LBSets struct {
 	Firewall     *Set `json:"firewall,omitempty"`
 	SourceCIDR   *Set `json:"sourceCIDR,omitempty"`
 	SourceIP     *Set `json:"sourceIP,omitempty"`
+	// Rules are the iptables rules that consult the firewall sets, read
+	// from the same node (ParseFirewallRules).
+	Rules FirewallRules `json:"rules"`
 }
 
 // LBSetsOf picks one family's LB sets out of sets (as ParseSets or
@@ -36,6 +39,9 @@ func LBSetsOf(sets []Set, v6 bool) LBSets {
 type Access struct {
 	// Served: the IP,proto:port is in KUBE-LOAD-BALANCER.
 	Served bool `json:"served"`
+	// InFirewallSet: it is in KUBE-LOAD-BALANCER-FW (whether or not the
+	// rules that drop by that set are in place yet).
+	InFirewallSet bool `json:"inFirewallSet"`
 	// Filtered: it is in KUBE-LOAD-BALANCER-FW, so only the sources of
 	// Ranges and SourceIPs get in; the rest is dropped.
 	Filtered bool `json:"filtered"`
@@ -45,14 +51,17 @@ type Access struct {
 	SourceIPs []netip.Prefix `json:"sourceIPs,omitempty"`
 }
 
-// Access looks addr,proto:port up in the sets.
+// Access looks addr,proto:port up in the sets: filtered when it is in
+// the firewall set and the rules drop what it lets through, letting in
+// the sources of the set entries the rules consult.
 func (l LBSets) Access(addr netip.Addr, proto string, port uint16) Access {
+	inFW := l.Firewall != nil && l.Firewall.Has(addr, proto, port)
 	a := Access{Served: l.LoadBalancer != nil && l.LoadBalancer.Has(addr, proto, port),
-		Filtered: l.Firewall != nil && l.Firewall.Has(addr, proto, port)}
-	if l.SourceCIDR != nil {
+		InFirewallSet: inFW, Filtered: inFW && l.Rules.Drops}
+	if l.SourceCIDR != nil && l.Rules.CIDRs {
 		a.Ranges = l.SourceCIDR.Thirds(addr, proto, port)
 	}
-	if l.SourceIP != nil {
+	if l.SourceIP != nil && l.Rules.IPs {
 		a.SourceIPs = l.SourceIP.Thirds(addr, proto, port)
 	}
 	return a
@@ -94,7 +103,13 @@ func (a Access) lines(l LBSets, addr netip.Addr, proto string, port uint16) []st
 	}
 	entry := fmt.Sprintf("%s,%s:%d", addr, proto, port)
 	out := []string{fmt.Sprintf("ipset %s: %s member=%v", name(l.LoadBalancer, LoadBalancerSet), entry, a.Served),
-		fmt.Sprintf("ipset %s: %s member=%v", name(l.Firewall, FirewallSet), entry, a.Filtered)}
+		fmt.Sprintf("ipset %s: %s member=%v", name(l.Firewall, FirewallSet), entry, a.InFirewallSet)}
+	for _, r := range l.Rules.Lines {
+		out = append(out, "iptables "+r)
+	}
+	if a.InFirewallSet && !l.Rules.Drops {
+		out = append(out, "not filtered yet: no iptables rule drops what "+name(l.Firewall, FirewallSet)+" does not let in")
+	}
 	for _, r := range a.Ranges {
 		out = append(out, fmt.Sprintf("ipset %s: %s,%s", name(l.SourceCIDR, SourceCIDRSet), entry, r))
 	}

@@ -28,6 +28,21 @@ func TestSetName(t *testing.T) {
 	}
 }
 
+// capturedRules reads the firewall rules of one family from the
+// iptables-save capture (see testdata/capture-uml.sh).
+func capturedRules(t *testing.T, v6 bool) FirewallRules {
+	t.Helper()
+	name := "iptables-save.txt"
+	if v6 {
+		name = "ip6tables-save.txt"
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ParseFirewallRules(data, v6)
+}
+
 // capturedSets reads kube-proxy-sets.txt (see testdata/capture-uml.sh).
 func capturedSets(t *testing.T) []Set {
 	t.Helper()
@@ -63,7 +78,9 @@ func TestLBSetsCaptured(t *testing.T) {
 		{"2001:db8:100::2", "[2001:db8:c::2/128]", true},
 	} {
 		a := netip.MustParseAddr(tt.addr)
-		acc := LBSetsOf(sets, a.Is6()).Access(a, "tcp", 80)
+		l := LBSetsOf(sets, a.Is6())
+		l.Rules = capturedRules(t, a.Is6())
+		acc := l.Access(a, "tcp", 80)
 		got, filtered := acc.Allowed(a)
 		if !acc.Served || filtered != tt.filtered || fmt.Sprint(got) != tt.allowed {
 			t.Errorf("%s: served %v, allowed %v filtered %v, want %s filtered %v", a, acc.Served, got, filtered, tt.allowed, tt.filtered)
@@ -88,6 +105,7 @@ func TestFrontendSourceRanges(t *testing.T) {
 		}
 		return s
 	}
+	rules := capturedRules(t, false) // the firewall rules as kube-proxy writes them
 	lb := set(LoadBalancerSet, "hash:ip,port", "198.51.100.2,tcp:80")
 	fw := set(FirewallSet, "hash:ip,port", "198.51.100.2,tcp:80")
 	cidr := set(SourceCIDRSet, "hash:ip,port,net", "198.51.100.2,tcp:80,192.0.2.2", "198.51.100.9,tcp:80,203.0.113.0/24")
@@ -98,13 +116,19 @@ func TestFrontendSourceRanges(t *testing.T) {
 		drop   bool
 		rule   string
 	}{
-		{"filtered", LBSets{LoadBalancer: lb, Firewall: fw, SourceCIDR: cidr}, "[192.0.2.2/32]", false, "KUBE-LOAD-BALANCER-SOURCE-CIDR: 198.51.100.2,tcp:80,192.0.2.2/32"},
-		{"not filtered", LBSets{LoadBalancer: lb}, "[]", false, "KUBE-LOAD-BALANCER-FW (absent): 198.51.100.2,tcp:80 member=false"},
-		{"ranges without the FW entry are not in force", LBSets{LoadBalancer: lb, SourceCIDR: cidr}, "[]", false, "source entries not in force"},
-		{"FW entry without ranges drops everything", LBSets{LoadBalancer: lb, Firewall: fw}, "[]", true, "KUBE-LOAD-BALANCER-FW: 198.51.100.2,tcp:80 member=true"},
-		{"a foreign single source is let in", LBSets{LoadBalancer: lb, Firewall: fw, SourceCIDR: cidr,
+		{"filtered", LBSets{LoadBalancer: lb, Firewall: fw, SourceCIDR: cidr, Rules: rules}, "[192.0.2.2/32]", false, "KUBE-LOAD-BALANCER-SOURCE-CIDR: 198.51.100.2,tcp:80,192.0.2.2/32"},
+		{"not filtered", LBSets{LoadBalancer: lb, Rules: rules}, "[]", false, "KUBE-LOAD-BALANCER-FW (absent): 198.51.100.2,tcp:80 member=false"},
+		{"ranges without the FW entry are not in force", LBSets{LoadBalancer: lb, SourceCIDR: cidr, Rules: rules}, "[]", false, "source entries not in force"},
+		{"FW entry without ranges drops everything", LBSets{LoadBalancer: lb, Firewall: fw, Rules: rules}, "[]", true, "KUBE-LOAD-BALANCER-FW: 198.51.100.2,tcp:80 member=true"},
+		{"a foreign single source is let in", LBSets{LoadBalancer: lb, Firewall: fw, SourceCIDR: cidr, Rules: rules,
 			SourceIP: set(SourceIPSet, "hash:ip,port,ip", "198.51.100.2,tcp:80,10.89.0.1", "198.51.100.2,tcp:80,198.51.100.2")},
 			"[10.89.0.1/32 192.0.2.2/32]", false, "KUBE-LOAD-BALANCER-SOURCE-IP: 198.51.100.2,tcp:80,198.51.100.2"},
+		// kube-proxy fills the sets before it writes the rules: between
+		// the two (seconds on a uml node) nothing is filtered.
+		{"FW entry before the rules that drop", LBSets{LoadBalancer: lb, Firewall: fw, SourceCIDR: cidr}, "[]", false,
+			"not filtered yet: no iptables rule drops what KUBE-LOAD-BALANCER-FW does not let in"},
+		{"source-range rule missing", LBSets{LoadBalancer: lb, Firewall: fw, SourceCIDR: cidr,
+			Rules: FirewallRules{Drops: true, Lines: rules.Lines[:1]}}, "[]", true, "KUBE-LOAD-BALANCER-FW: 198.51.100.2,tcp:80 member=true"},
 	} {
 		f := vs.Frontend(tt.sets)
 		if fmt.Sprint(f.SourceRanges) != tt.ranges || f.Drop != tt.drop || !strings.Contains(strings.Join(f.Rules, "\n"), tt.rule) ||

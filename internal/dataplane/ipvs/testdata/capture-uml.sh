@@ -9,6 +9,7 @@
 #   kube-proxy-sets.txt    `ipset list`
 #   ipvsadm.txt            `ipvsadm -Ln`
 #   probe-ipvs.json        `lblab probe ipvs`, the netlink reader
+#   iptables-save.txt, ip6tables-save.txt   the rules that consult the sets
 # Run as root from the repository, with lblab built (make build).
 set -eu
 cd "$(dirname "$0")"
@@ -53,4 +54,6 @@ self=$("$lblab" exec --name $lab node1 -- sh -c 'tr "\0" " " </proc/$(pgrep -f "
 "$lblab" exec --name $lab node1 -- ipset list >kube-proxy-sets.txt
 "$lblab" exec --name $lab node1 -- ipvsadm -Ln >ipvsadm.txt
 "$lblab" exec --name $lab node1 -- "$self" probe ipvs >probe-ipvs.json
+"$lblab" exec --name $lab node1 -- iptables-save >iptables-save.txt
+"$lblab" exec --name $lab node1 -- ip6tables-save >ip6tables-save.txt
 echo "captured from $lab node1"
