@@ -185,7 +185,15 @@ func Kill(pids []int, grace time.Duration) error {
 	}
 	// A killed process lingers while the kernel tears it down; callers
 	// (down) promise that nothing is left when they return.
-	_ = wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 2*time.Second, true, gone)
+	if err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 5*time.Second, true, gone); err != nil {
+		var left []string
+		for _, pid := range pids {
+			if alive(pid) {
+				left = append(left, fmt.Sprintf("%d (%s)", pid, strings.Join(Cmdline(pid), " ")))
+			}
+		}
+		errs = append(errs, fmt.Errorf("killed processes still run after 5s: %s", strings.Join(left, ", ")))
+	}
 	return errors.Join(errs...)
 }
 

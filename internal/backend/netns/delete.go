@@ -18,7 +18,7 @@ func (b *backend) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := b.deleteNamespaces(ctx, namespaces); err != nil {
+	if err := b.killAndDelete(ctx, name, namespaces); err != nil {
 		return err
 	}
 	// The management veth dies with its fabric end; this catches a host end

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/proc"
 	"github.com/lblab/lblab/internal/testutil"
 )
 
@@ -205,6 +206,30 @@ func TestIntegrationKilledUpThenDown(t *testing.T) {
 	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
 	killedUpThenDown(t, name, down,
 		[]time.Duration{10 * time.Millisecond, 40 * time.Millisecond, 90 * time.Millisecond, 140 * time.Millisecond}, "--fabric-only")
+}
+
+// A process the lab started that is still in the host's namespace (nsenter
+// on its way into the lab when `up` was killed) dies with the lab: down
+// finds it by the lab's mark in its environment.
+func TestIntegrationDownKillsMarkedProcess(t *testing.T) {
+	testutil.Integration(t)
+	const name = "lead-marked"
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	up(t, "--name", name)
+	cmd := exec.Command("sleep", "300")
+	cmd.Env = append(os.Environ(), proc.OwnerEnv+"="+name)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	down(t, name)
+	select {
+	case <-exited:
+	case <-time.After(time.Second):
+		_ = cmd.Process.Kill()
+		t.Error("down left a process that carries the lab's mark")
+	}
 }
 
 func TestIntegrationUpConverges(t *testing.T) {

@@ -30,10 +30,11 @@ type backend struct {
 	listNetns func() ([]string, error)
 	// hostRoutes lists the machine's routes, for subnet collision checks.
 	hostRoutes func(ownLink string) ([]inUse, error)
-	// netnsPIDs returns the pids in each of the named namespaces.
-	netnsPIDs func(names []string) (map[string][]int, error)
-	frrUser   func() (uid, gid int, err error)
-	ipvsProc  string
+	// labPIDs returns the pids of the lab's processes: those in its
+	// namespaces and those its mark names (proc.OwnerEnv).
+	labPIDs  func(lab string, namespaces []string) ([]int, error)
+	frrUser  func() (uid, gid int, err error)
+	ipvsProc string
 	// k8sCheck checks that the Kubernetes binaries can be provided.
 	k8sCheck func(components.Options) error
 	// findUML finds the user-mode Linux kernel for uml nodes.
@@ -49,7 +50,7 @@ func New(o Options) lab.Backend {
 		capEff:     capEff,
 		listNetns:  listNetns,
 		hostRoutes: usedByHost,
-		netnsPIDs:  proc.PIDsByNetns,
+		labPIDs:    labPIDs,
 		frrUser:    frrUser,
 		ipvsProc:   "/proc/net/ip_vs",
 		k8sCheck:   components.Check,
@@ -96,6 +97,11 @@ func (b *backend) labNamespaces(name string) ([]string, error) {
 // Provision creates or converges the lab: subnets, fabric, hosts, the TOR's
 // FRR and, unless the lab is fabric-only, Kubernetes.
 func (b *backend) Provision(ctx context.Context, l *lab.Lab) error {
+	// Everything this process starts from here on, and their children,
+	// carry the lab's mark: Delete finds them by it wherever they are.
+	if err := os.Setenv(proc.OwnerEnv, l.Name); err != nil {
+		return err
+	}
 	p, err := b.resolve(l)
 	if err != nil {
 		return err

@@ -31,7 +31,7 @@ func fakeBackend(t *testing.T, namespaces ...string) (*backend, *run.Recorder) {
 	b.stat = func(string) (os.FileInfo, error) { return nil, nil }
 	b.listNetns = func() ([]string, error) { return namespaces, nil }
 	b.hostRoutes = func(string) ([]inUse, error) { return nil, nil }
-	b.netnsPIDs = func([]string) (map[string][]int, error) { return nil, nil }
+	b.labPIDs = func(string, []string) ([]int, error) { return nil, nil }
 	b.frrUser = func() (int, int, error) { return os.Getuid(), os.Getgid(), nil }
 	return b, rec
 }

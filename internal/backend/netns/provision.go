@@ -147,40 +147,78 @@ func (b *backend) linkExists(ctx context.Context, ns, dev string) bool {
 // still inside a namespace when it is deleted would be lost to every later
 // `down`.
 func (b *backend) deleteNamespaces(ctx context.Context, names []string) error {
-	// Freeze every process first, so that none of them (a node agent
-	// restarting nginx, say) can start another while they die; keep
-	// freezing until a pass finds no new process, then kill them all.
+	return b.killAndDelete(ctx, "", names)
+}
+
+// killAndDelete is deleteNamespaces that also kills every process that
+// carries owner's mark (proc.OwnerEnv), wherever it is; owner "" kills
+// by namespace only.
+func (b *backend) killAndDelete(ctx context.Context, owner string, names []string) error {
+	if err := b.killAll(owner, names); err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		var lines []string
+		for _, ns := range names {
+			lines = append(lines, "netns del "+ns)
+		}
+		if err := b.ipBatch(ctx, "", lines); err != nil {
+			return fmt.Errorf("failed to delete namespaces: %w", err)
+		}
+	}
+	if owner == "" {
+		return nil
+	}
+	// A process that was on its way into a namespace (nsenter between its
+	// start and its setns) while the first sweep ran is inside one now.
+	return b.killAll(owner, nil)
+}
+
+// killAll freezes every process that labPIDs finds, sweeping until a pass
+// finds no new one (so that none of them, a node agent restarting nginx
+// say, can start another while they die), then kills them all.
+func (b *backend) killAll(owner string, names []string) error {
 	frozen := map[int]bool{}
 	var pids []int
 	for round := 0; round < 20; round++ {
-		byNS, err := b.netnsPIDs(names)
+		found, err := b.labPIDs(owner, names)
 		if err != nil {
-			break
+			return fmt.Errorf("failed to list the lab's processes: %w", err)
 		}
 		fresh := 0
-		for _, ns := range names {
-			for _, pid := range byNS[ns] {
-				if !frozen[pid] {
-					frozen[pid] = true
-					pids = append(pids, pid)
-					_ = syscall.Kill(pid, syscall.SIGSTOP)
-					fresh++
-				}
+		for _, pid := range found {
+			if !frozen[pid] {
+				frozen[pid] = true
+				pids = append(pids, pid)
+				_ = syscall.Kill(pid, syscall.SIGSTOP)
+				fresh++
 			}
 		}
 		if fresh == 0 {
 			break
 		}
 	}
-	if err := proc.Kill(pids, 0); err != nil {
-		return err
+	return proc.Kill(pids, 0)
+}
+
+// labPIDs returns the pids in the named namespaces and, unless owner is
+// "", those that carry owner's mark.
+func labPIDs(owner string, namespaces []string) ([]int, error) {
+	byNS, err := proc.PIDsByNetns(namespaces)
+	if err != nil {
+		return nil, err
 	}
-	var lines []string
-	for _, ns := range names {
-		lines = append(lines, "netns del "+ns)
+	var pids []int
+	for _, ns := range namespaces {
+		pids = append(pids, byNS[ns]...)
 	}
-	if err := b.ipBatch(ctx, "", lines); err != nil {
-		return fmt.Errorf("failed to delete namespaces: %w", err)
+	if owner != "" {
+		owned, err := proc.OwnedPIDs(owner)
+		if err != nil {
+			return nil, err
+		}
+		pids = append(pids, owned...)
 	}
-	return nil
+	slices.Sort(pids)
+	return slices.Compact(pids), nil
 }
