@@ -29,18 +29,7 @@ type SpeakerNode struct {
 func checkBGPSessions() Check {
 	return Check{Description: "the TOR has one Established session per speaker node and address family of the lab, and no others",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
-			var nodes []SpeakerNode
-			for _, h := range hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker) {
-				nodes = append(nodes, SpeakerNode{Name: h.Name, Addrs: h.Addrs})
-			}
-			f := env.Topology().Network.IPFamily
-			var v6s []bool
-			if f.HasV4() {
-				v6s = append(v6s, false)
-			}
-			if f.HasV6() {
-				v6s = append(v6s, true)
-			}
+			nodes, v6s := ExpectedSpeakers(env)
 			return poll(ctx, attempt, func(ctx context.Context) Outcome {
 				sum, err := torSummary(ctx, env)
 				if err != nil {
@@ -49,6 +38,24 @@ func checkBGPSessions() Check {
 				return JudgeSessions(nodes, v6s, sum.Peers())
 			})
 		}}
+}
+
+// ExpectedSpeakers returns the nodes expected to peer with the TOR (every
+// Kubernetes node) and the address families they peer in (false = IPv4).
+func ExpectedSpeakers(env Env) ([]SpeakerNode, []bool) {
+	var nodes []SpeakerNode
+	for _, h := range hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker) {
+		nodes = append(nodes, SpeakerNode{Name: h.Name, Addrs: h.Addrs})
+	}
+	f := env.Topology().Network.IPFamily
+	var v6s []bool
+	if f.HasV4() {
+		v6s = append(v6s, false)
+	}
+	if f.HasV6() {
+		v6s = append(v6s, true)
+	}
+	return nodes, v6s
 }
 
 func familyName(v6 bool) string {
@@ -67,6 +74,21 @@ func JudgeSessions(nodes []SpeakerNode, v6s []bool, peers []frr.Peer) Outcome {
 	if len(nodes) == 0 || len(v6s) == 0 {
 		return fail(nil, "nothing to expect: %d speaker nodes, %d address families", len(nodes), len(v6s))
 	}
+	ev, problems := Sessions(nodes, v6s, peers)
+	if len(problems) > 0 {
+		return fail(ev, "%s", strings.Join(problems, "; "))
+	}
+	fams := make([]string, 0, len(v6s))
+	for _, v6 := range v6s {
+		fams = append(fams, familyName(v6))
+	}
+	return pass(ev, "%d sessions Established: %d speaker nodes × %s", len(ev), len(nodes), strings.Join(fams, "+"))
+}
+
+// Sessions matches the TOR's peers against the sessions expected of the
+// speaker nodes: one entry per expected or seen session, with its state
+// and problem, and the problems in words.
+func Sessions(nodes []SpeakerNode, v6s []bool, peers []frr.Peer) ([]SessionEvidence, []string) {
 	var ev []SessionEvidence
 	var problems []string
 	want := map[netip.Addr]SessionEvidence{}
@@ -119,14 +141,7 @@ func JudgeSessions(nodes []SpeakerNode, v6s []bool, peers []frr.Peer) Outcome {
 		ev = append(ev, e)
 		problems = append(problems, fmt.Sprintf("no %s session with %s (%s)", e.Family, e.Node, a))
 	}
-	if len(problems) > 0 {
-		return fail(ev, "%s", strings.Join(problems, "; "))
-	}
-	fams := make([]string, 0, len(v6s))
-	for _, v6 := range v6s {
-		fams = append(fams, familyName(v6))
-	}
-	return pass(ev, "%d sessions Established: %d speaker nodes × %s", len(want), len(nodes), strings.Join(fams, "+"))
+	return ev, problems
 }
 
 // ownerOf names the node holding addr, or "".

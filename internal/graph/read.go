@@ -1,0 +1,145 @@
+package graph
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+
+	"github.com/lblab/lblab/internal/iproute"
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/observe"
+	"github.com/lblab/lblab/internal/topology"
+	"github.com/lblab/lblab/scenarios"
+)
+
+// Read draws the lab env reaches as it stands: the TOR's BGP neighbours
+// and FIB routes, and the cluster's Services and endpoints. A reader that
+// fails leaves its part out and is named in Problems; Read fails only when
+// it can read nothing of the lab at all (no hosts).
+func Read(ctx context.Context, env scenarios.Env, backend, segment string) (*Graph, error) {
+	t := env.Topology()
+	g := &Graph{Lab: env.Name(), Backend: backend, Dataplane: string(t.Dataplane), Segment: segment}
+	for _, h := range env.Hosts() {
+		g.Hosts = append(g.Hosts, host(t, h))
+	}
+	tor, ok := observe.TOR(env.Hosts())
+	if !ok {
+		g.Problems = append(g.Problems, "the lab has no TOR")
+		return g, nil
+	}
+	if sum, _, err := observe.TORSummary(ctx, tor); err != nil {
+		g.Problems = append(g.Problems, err.Error())
+	} else {
+		nodes, v6s := scenarios.ExpectedSpeakers(env)
+		ev, _ := scenarios.Sessions(nodes, v6s, sum.Peers())
+		for _, e := range ev {
+			g.Sessions = append(g.Sessions, Session{Node: e.Node, Peer: e.Peer, Family: e.Family, State: e.State, Problem: e.Problem})
+		}
+	}
+	c, err := env.Cluster(ctx)
+	if err != nil {
+		g.Problems = append(g.Problems, "failed to read the cluster: "+err.Error())
+		return g, nil
+	}
+	routes := map[bool][]iproute.Route{}
+	for _, v6 := range []bool{false, true} {
+		if !(v6 && t.Network.IPFamily.HasV6() || !v6 && t.Network.IPFamily.HasV4()) {
+			continue
+		}
+		rs, _, err := observe.TORRoutes(ctx, tor, v6)
+		if err != nil {
+			g.Problems = append(g.Problems, err.Error())
+			continue
+		}
+		routes[v6] = rs
+	}
+	g.LBIPs = FanOut(c, routes)
+	return g, nil
+}
+
+func host(t *topology.Topology, h lab.Node) Host {
+	out := Host{Name: h.Name, Role: string(h.Role), Addrs: h.Addrs, Kernel: h.Kernel}
+	switch h.Role {
+	case lab.RoleTOR:
+		out.ASN = t.TOR.ASN
+	case lab.RoleControlPlane, lab.RoleWorker:
+		if t.Controller.Type != topology.ControllerNone {
+			out.ASN = t.Controller.ASN
+		}
+		if !h.NoDataplane {
+			out.Dataplane = string(t.Dataplane)
+		}
+	}
+	return out
+}
+
+// FanOut draws every LB IP of the cluster's Services: the nodes in the
+// TOR's route for it (routes by family, true = IPv6), the nodes that should
+// be, and the pods of the IP's family on each.
+func FanOut(c *scenarios.Cluster, routes map[bool][]iproute.Route) []LBIP {
+	var out []LBIP
+	for _, s := range c.Services {
+		eligible := scenarios.EligibleNodes(c, s)
+		for _, ip := range s.LBIPs {
+			l := LBIP{Service: s.Key(), IP: ip, ETPLocal: s.ETPLocal}
+			fans := map[string]*Fan{}
+			fan := func(node string) *Fan {
+				if fans[node] == nil {
+					fans[node] = &Fan{Node: node, Eligible: slices.Contains(eligible, node)}
+				}
+				return fans[node]
+			}
+			for _, gw := range nexthops(routes[ip.Is6()], ip) {
+				if n, ok := nodeWith(c, gw); ok {
+					l.Nexthops = append(l.Nexthops, n)
+					fan(n).InRoute = true
+				} else {
+					l.Strangers = append(l.Strangers, gw)
+				}
+			}
+			for _, n := range eligible {
+				fan(n)
+			}
+			for _, ep := range s.Endpoints {
+				if ep.Node == "" || ep.Addr.Is6() != ip.Is6() {
+					continue
+				}
+				f := fan(ep.Node)
+				f.Pods = append(f.Pods, Pod{Name: ep.Pod, Addr: ep.Addr, Ready: ep.Ready})
+			}
+			for _, n := range c.Nodes { // in the cluster's order
+				if f := fans[n.Name]; f != nil {
+					slices.SortFunc(f.Pods, func(a, b Pod) int { return a.Addr.Compare(b.Addr) })
+					l.Nodes = append(l.Nodes, *f)
+				}
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// nexthops returns the gateways of the route for ip alone.
+func nexthops(routes []iproute.Route, ip netip.Addr) []netip.Addr {
+	want := netip.PrefixFrom(ip, ip.BitLen())
+	for _, r := range routes {
+		if r.Dst == want {
+			var out []netip.Addr
+			for _, nh := range r.Nexthops {
+				out = append(out, nh.Gateway)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// nodeWith names the node that has addr.
+func nodeWith(c *scenarios.Cluster, addr netip.Addr) (string, bool) {
+	for _, n := range c.Nodes {
+		if slices.Contains(n.Addrs, addr) {
+			return n.Name, true
+		}
+	}
+	return "", false
+}
