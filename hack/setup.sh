@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what lblab needs on Debian: FRR, nginx, iproute2, iptables,
 # nftables, ipvsadm, user-mode Linux (the kernel of uml nodes, for IPVS on
-# machines whose kernel has none), and the gobgp v4 CLI (Debian's gobgp is v3 and cannot talk to
-# the speakers' GoBGP v4 API). Idempotent and quick when all is present.
+# machines whose kernel has none), Graphviz (lblab graph), Chromium (the
+# tests open verify's HTML report in it), and the gobgp v4 CLI (Debian's
+# gobgp is v3 and cannot talk to the speakers' GoBGP v4 API). Idempotent and
+# quick when all is present.
 set -euo pipefail
 
 packages=(frr nginx-light iptables nftables iproute2 iputils-ping util-linux procps
-  tcpdump ipset ipvsadm conntrack wget curl ca-certificates user-mode-linux gcc libc6-dev)
+  tcpdump ipset ipvsadm conntrack wget curl ca-certificates user-mode-linux gcc libc6-dev
+  graphviz fonts-liberation2 chromium)
 gobgp_version=v4.8.0
 
 missing=()

@@ -85,6 +85,11 @@ func TestIntegrationVerify(t *testing.T) {
 				t.Fatalf("verify: exit %d, %d passed, failed: %v\nstderr:\n%s", res.ExitCode, v.Passed, failedChecks(v), res.Stderr)
 			}
 			t.Logf("verify all green in %s", res.Duration)
+			families := []string{"IPv4"}
+			if topo == "bgp-ecmp-dual" {
+				families = append(families, "IPv6")
+			}
+			checkGraph(t, name, families)
 
 			switch dp {
 			case "iptables":
@@ -129,6 +134,7 @@ func breakSpeaker(t *testing.T, labName string) {
 		}
 	}()
 	time.Sleep(10 * time.Second) // the hold time is 9 s
+	checkGraphBroken(t, labName)
 	bundle := t.TempDir()
 	v, res := verify(t, "--name", labName, "--scenario", "ecmp-rib,ecmp-fib,bgp-sessions", "--timeout", "3s", "--bundle-dir", bundle)
 	if res.ExitCode != 1 {

@@ -1,0 +1,77 @@
+package scenarios_test
+
+import (
+	"bytes"
+	"image/png"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/lblab/lblab/internal/testutil"
+)
+
+// dotEdges returns the attributes of every DOT edge from → to.
+func dotEdges(dot, from, to string) []string {
+	re := regexp.MustCompile(`(?m)^\s*"` + regexp.QuoteMeta(from) + `" -> "` + regexp.QuoteMeta(to) + `" \[(.*)\];$`)
+	var out []string
+	for _, m := range re.FindAllStringSubmatch(dot, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// checkGraph draws the live lab as a user would and expects the picture to
+// show what verify proved: an Established session per worker and family,
+// and every LB IP fanning out over ECMP to the three workers with their
+// pods; the PNG decodes at a size a lab's picture has.
+func checkGraph(t *testing.T, name string, families []string) {
+	t.Helper()
+	dot := testutil.MustRun(t, "graph", "--name", name, "-o", "dot").Stdout
+	for _, node := range []string{"node1", "node2", "node3"} {
+		edges := strings.Join(dotEdges(dot, "host/tor", "host/"+node), "\n")
+		for _, fam := range families {
+			if !strings.Contains(edges, `label="`+fam+` Established"`) {
+				t.Errorf("graph: no Established %s session with %s:\n%s", fam, node, edges)
+			}
+		}
+	}
+	lbips := regexp.MustCompile(`(?m)^\s*"(lbip/[^"]+)" \[`).FindAllStringSubmatch(dot, -1)
+	if len(lbips) < len(families) {
+		t.Fatalf("graph has %d LB IPs, want one per family at least:\n%s", len(lbips), dot)
+	}
+	for _, m := range lbips {
+		for _, node := range []string{"node1", "node2", "node3"} {
+			if e := dotEdges(dot, m[1], "host/"+node); len(e) != 1 || !strings.Contains(e[0], `label="ECMP 1/3"`) {
+				t.Errorf("graph: %s → %s is %q, want one ECMP 1/3 edge", m[1], node, e)
+			}
+		}
+	}
+	if n := strings.Count(dot, `"pod/`); n < 3 {
+		t.Errorf("graph draws %d pod references, want the three pods", n)
+	}
+	res := testutil.MustRun(t, "graph", "--name", name, "-o", "png")
+	img, err := png.Decode(bytes.NewReader([]byte(res.Stdout)))
+	if err != nil {
+		t.Fatalf("graph -o png does not decode: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() < 600 || b.Dx() > 5000 || b.Dy() < 250 || b.Dy() > 4000 {
+		t.Errorf("graph -o png is %dx%d, not the size of a lab's picture", b.Dx(), b.Dy())
+	}
+}
+
+// checkGraphBroken expects node1's stopped speaker in the picture: its
+// session drawn dashed and red with the TOR's state written, not
+// Established.
+func checkGraphBroken(t *testing.T, name string) {
+	t.Helper()
+	dot := testutil.MustRun(t, "graph", "--name", name, "-o", "dot").Stdout
+	edges := dotEdges(dot, "host/tor", "host/node1")
+	if len(edges) == 0 {
+		t.Fatalf("graph has no session edge for node1:\n%s", dot)
+	}
+	for _, e := range edges {
+		if strings.Contains(e, "Established") || !strings.Contains(e, "dashed") || !strings.Contains(e, `color="#c62828"`) {
+			t.Errorf("node1's session with its speaker stopped is drawn as %s", e)
+		}
+	}
+}
