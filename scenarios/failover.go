@@ -44,6 +44,22 @@ type FailoverEvidence struct {
 	Failures      map[string]int `json:"failures,omitempty"`
 	Step          string         `json:"step,omitempty"`
 	Err           string         `json:"error,omitempty"`
+	// RestoreAt is when the speaker was restored, from its stop (0 when
+	// the run did not get that far); the next hop came back Restored later.
+	RestoreAt time.Duration `json:"restoreAt,omitempty"`
+	// Timeline is the client's batches of requests in the order they ran,
+	// for plotting; they are not judged.
+	Timeline []FailoverBatch `json:"timeline,omitempty"`
+}
+
+// FailoverBatch is one batch of client requests during node-failover:
+// when it started and ended, as offsets from the speaker's stop (negative
+// before it), and how many of its requests succeeded and failed.
+type FailoverBatch struct {
+	Start  time.Duration `json:"start"`
+	End    time.Duration `json:"end"`
+	OK     int           `json:"ok"`
+	Failed int           `json:"failed"`
 }
 
 // The tolerances of node-failover, reported in its evidence: holdSlack
@@ -168,6 +184,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		}, 50*time.Millisecond)
 	}()
 	var changes []time.Time // when the TOR's ECMP set changed
+	var start time.Time     // when the speaker was stopped
 	defer func() {
 		stopTraffic()
 		wg.Wait()
@@ -176,6 +193,8 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 			ev.Failures = failures
 		}
 		for _, w := range windows {
+			ev.Timeline = append(ev.Timeline, FailoverBatch{Start: w.from.Sub(start).Round(time.Millisecond),
+				End: w.to.Sub(start).Round(time.Millisecond), OK: w.ok, Failed: w.failed})
 			for _, c := range changes {
 				if w.to.After(c.Add(-changeWindow)) && w.from.Before(c.Add(changeWindow)) {
 					ev.AtRouteChange += w.failed
@@ -188,7 +207,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		}
 	}()
 
-	start := time.Now()
+	start = time.Now()
 	restore, err := env.Speakers().StopSpeaker(ctx, ev.Node)
 	if err != nil {
 		return failAt("stop the speaker on "+ev.Node, err)
@@ -210,6 +229,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 	}
 	_ = sleep(ctx, time.Second) // traffic on the shrunk route
 	rstart := time.Now()
+	ev.RestoreAt = rstart.Sub(start).Round(time.Millisecond)
 	cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	err = restore(cctx)

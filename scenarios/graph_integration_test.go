@@ -3,9 +3,14 @@ package scenarios_test
 import (
 	"bytes"
 	"image/png"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 
 	"github.com/lblab/lblab/internal/testutil"
 )
@@ -74,4 +79,62 @@ func checkGraphBroken(t *testing.T, name string) {
 			t.Errorf("node1's session with its speaker stopped is drawn as %s", e)
 		}
 	}
+}
+
+// checkHTMLReport runs verify -o html for one passing check, as a user
+// would for a report to share, and opens the page in headless Chromium:
+// its title gives the verdict, it inlines the lab's graph and, for
+// node-failover, the timeline, and its screenshot is a drawn page.
+func checkHTMLReport(t *testing.T, name, check string) {
+	t.Helper()
+	res := testutil.Run(t, "verify", "--name", name, "--scenario", check, "-o", "html")
+	if res.ExitCode != 0 {
+		t.Fatalf("verify -o html --scenario %s: exit %d\n%s", check, res.ExitCode, res.Stderr)
+	}
+	page := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(page, []byte(res.Stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := testutil.Chromium(t)
+	dom := testutil.Headless(t, bin, "file://"+page, "--dump-dom")
+	doc, err := html.Parse(bytes.NewReader(dom))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var title string
+	var svgs, passed int
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		switch {
+		case n.Type == html.ElementNode && n.Data == "title" && n.FirstChild != nil && title == "": // the head's; SVGs have their own
+			title = n.FirstChild.Data
+		case n.Type == html.ElementNode && n.Data == "svg":
+			svgs++
+		case n.Type == html.ElementNode && n.Data == "article" && slices.Contains(strings.Fields(attrOf(n, "class")), "passed"):
+			passed++
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if want := "lblab verify: " + name + " — 1 passed, 0 failed"; title != want {
+		t.Errorf("the report's title in Chromium is %q, want %q", title, want)
+	}
+	if svgs != 2 || passed != 1 {
+		t.Errorf("the report has %d <svg> (want the graph and the timeline) and %d passed checks (want 1)", svgs, passed)
+	}
+	img := testutil.Screenshot(t, bin, "file://"+page)
+	if colours, share := testutil.Inked(img); colours <= 2 || share < 0.03 {
+		t.Errorf("the report's screenshot looks blank: %d colours, %.1f%% not white", colours, 100*share)
+	}
+}
+
+func attrOf(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
 }

@@ -75,10 +75,8 @@ func TestIntegrationVerify(t *testing.T) {
 			if name == "vfy-ecmp-ipt" {
 				// Alone and straight after up, while the speakers may
 				// still be peering: node-failover waits for its route.
-				v, res := verify(t, "--name", name, "--scenario", "node-failover")
-				if res.ExitCode != 0 || v.Passed != 1 {
-					t.Fatalf("node-failover right after up: exit %d, failed: %v\nstderr:\n%s", res.ExitCode, failedChecks(v), res.Stderr)
-				}
+				// As an HTML report, opened in Chromium.
+				checkHTMLReport(t, name, "node-failover")
 			}
 			v, res := verify(t, "--name", name)
 			if res.ExitCode != 0 || v.Failed != 0 || v.Passed < 9 {

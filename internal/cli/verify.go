@@ -49,6 +49,7 @@ Exit status: 0 all passed, 1 a check failed, 2 the lab is missing or nothing ran
 		Example: `  lblab verify
   lblab verify --scenario ecmp-rib,ecmp-fib -o json
   lblab verify -o junit > verify.xml
+  lblab verify -o html > report.html
   lblab verify --list`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runVerify(cmd.Context(), g, f) },
@@ -56,7 +57,7 @@ Exit status: 0 all passed, 1 a check failed, 2 the lab is missing or nothing ran
 	cmd.Flags().StringVar(&f.name, "name", "", "lab name (default: the only lab)")
 	cmd.Flags().StringSliceVar(&f.scenarios, "scenario", nil, "run only these checks (comma-separated; see --list)")
 	cmd.Flags().BoolVar(&f.list, "list", false, "list the checks and exit")
-	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "table, json or junit")
+	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "table, json, junit or html (one self-contained page)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 20*time.Second, "deadline of each read-only check (the checks that change the lab have their own)")
 	cmd.Flags().IntVar(&f.requests, "requests", 30, "requests per source and LB IP:port in reachability")
 	cmd.Flags().StringVar(&f.bundleDir, "bundle-dir", "", "where to write the diagnostics bundle on failure (default: $TMPDIR/lblab-diagnostics/<lab>-<time>)")
@@ -67,8 +68,8 @@ func runVerify(ctx context.Context, g *globals, f *verifyFlags) error {
 	if f.list {
 		return listChecks(g, f)
 	}
-	if !slices.Contains([]string{"table", "json", "junit"}, f.output) {
-		return &exitError{code: 2, err: fmt.Errorf("-o %q: want table, json or junit", f.output)}
+	if !slices.Contains([]string{"table", "json", "junit", "html"}, f.output) {
+		return &exitError{code: 2, err: fmt.Errorf("-o %q: want table, json, junit or html", f.output)}
 	}
 	name, err := resolveName(f.name, "")
 	if err != nil {
@@ -116,6 +117,8 @@ func runVerify(ctx context.Context, g *globals, f *verifyFlags) error {
 		err = report.JSON(g.stdout, run)
 	case "junit":
 		err = report.JUnit(g.stdout, run)
+	case "html":
+		err = report.HTML(g.stdout, run, htmlOptions(ctx, env, st.Backend))
 	default:
 		err = report.Table(g.stdout, run)
 	}

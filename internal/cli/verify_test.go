@@ -28,7 +28,8 @@ func TestVerifyExitCodes(t *testing.T) {
 		want string
 	}{
 		{"missing lab", []string{"verify", "--name", "nolab"}, 2, `lab "nolab" does not exist`},
-		{"bad output", []string{"verify", "--name", "nolab", "-o", "xml"}, 2, `-o "xml": want table, json or junit`},
+		{"bad output", []string{"verify", "--name", "nolab", "-o", "xml"}, 2, `-o "xml": want table, json, junit or html`},
+		{"html output", []string{"verify", "--name", "nolab", "-o", "html"}, 2, `lab "nolab" does not exist`},
 		{"list needs no lab", []string{"verify", "--list"}, 0, ""},
 	}
 	for _, tt := range tests {
