@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,9 +18,10 @@ type Options struct {
 	Service string
 }
 
-// Formats are the formats Render writes: DOT and Mermaid text, and SVG and
-// PNG laid out by Graphviz's dot.
-func Formats() []string { return []string{"dot", "mermaid", "svg", "png"} }
+// Formats are the formats Render writes: DOT and Mermaid text, SVG and PNG
+// laid out by Graphviz's dot, and the Graph itself as JSON (what the other
+// formats are drawn from; the tests' recorded lab states are such files).
+func Formats() []string { return []string{"dot", "mermaid", "svg", "png", "json"} }
 
 // ErrNoDot is returned by Render for svg and png when Graphviz's dot is
 // not in PATH.
@@ -34,6 +36,8 @@ func Render(ctx context.Context, w io.Writer, g *Graph, o Options, format string
 		return DOT(w, g, o)
 	case "mermaid":
 		return Mermaid(w, g, o)
+	case "json":
+		return JSON(w, g, o)
 	case "svg", "png":
 		var src bytes.Buffer
 		if err := DOT(&src, g, o); err != nil {
@@ -47,6 +51,28 @@ func Render(ctx context.Context, w io.Writer, g *Graph, o Options, format string
 		return err
 	}
 	return fmt.Errorf("unknown graph format %q: want one of %s", format, strings.Join(Formats(), ", "))
+}
+
+// JSON writes g, with only the LB IPs o selects, as indented JSON.
+func JSON(w io.Writer, g *Graph, o Options) error {
+	if g == nil {
+		return errors.New("no graph to draw")
+	}
+	sel := *g
+	if o.Service != "" {
+		sel.LBIPs = nil
+		for _, l := range g.LBIPs {
+			if l.Service == o.Service {
+				sel.LBIPs = append(sel.LBIPs, l)
+			}
+		}
+	}
+	data, err := json.MarshalIndent(&sel, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
 }
 
 // runDot lays out and renders the DOT in src with `dot -T<format>`.

@@ -181,14 +181,14 @@ func render(t *testing.T, g *graph.Graph, o graph.Options, format string) []byte
 }
 
 func TestRenderText(t *testing.T) {
-	if got, want := graph.Formats(), []string{"dot", "mermaid", "svg", "png"}; !slices.Equal(got, want) {
+	if got, want := graph.Formats(), []string{"dot", "mermaid", "svg", "png", "json"}; !slices.Equal(got, want) {
 		t.Errorf("Formats() = %v, want %v", got, want)
 	}
 	g := brokenLab()
 	tests := []struct {
 		format string
 		write  func(io.Writer, *graph.Graph, graph.Options) error
-	}{{"dot", graph.DOT}, {"mermaid", graph.Mermaid}}
+	}{{"dot", graph.DOT}, {"mermaid", graph.Mermaid}, {"json", graph.JSON}}
 	for _, tt := range tests {
 		var want bytes.Buffer
 		if err := tt.write(&want, g, graph.Options{}); err != nil {
@@ -208,7 +208,7 @@ func TestRenderErrors(t *testing.T) {
 		want         []string
 		is           error
 	}{
-		{name: "unknown format", format: "jpeg", want: []string{`"jpeg"`, "dot, mermaid, svg, png"}},
+		{name: "unknown format", format: "jpeg", want: []string{`"jpeg"`, "dot, mermaid, svg, png, json"}},
 		{name: "no dot", format: "svg", path: true, is: graph.ErrNoDot,
 			want: []string{"graphviz's dot is not installed", "make setup", "apt-get install graphviz"}},
 		{name: "canceled", format: "png", is: context.Canceled, want: []string{"dot -Tpng"},
