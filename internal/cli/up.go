@@ -126,10 +126,11 @@ func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) erro
 	return nil
 }
 
-// dataplaneWait bounds up's wait for kube-proxy (or Cilium) to program
-// the LoadBalancer IPs: well under a second on netns nodes, 5–20 s on
-// user-mode Linux ones.
-const dataplaneWait = 2 * time.Minute
+// readyWait bounds up's wait for the TOR's routes (the speakers peering
+// and announcing: a second or two) and for kube-proxy (or Cilium) to
+// program the LoadBalancer IPs (well under a second on netns nodes, 5–20 s
+// on user-mode Linux ones).
+const readyWait = 2 * time.Minute
 
 func hasLoadBalancer(ws []topology.Workload) bool {
 	for _, w := range ws {
@@ -150,16 +151,17 @@ func upActions(b lab.Backend, l *lab.Lab) []lab.Action {
 			Run:  func(ctx context.Context, l *lab.Lab) error { return workloads.Deploy(ctx, l.Kubeconfig(), ws) },
 		})
 		// With lblab's controller the LoadBalancer IPs are assigned by
-		// now; up is done when traffic to them can flow.
+		// now; up is done when traffic to them can flow: routed by the TOR
+		// and programmed on every node.
 		if l.Topology.Controller.Type == topology.ControllerLBLab && hasLoadBalancer(ws) {
 			actions = append(actions, lab.Action{
-				Name: "Waiting for every node's data plane to program the LoadBalancer IPs",
+				Name: "Waiting for the TOR's routes and every node's data plane for the LoadBalancer IPs",
 				Run: func(ctx context.Context, l *lab.Lab) error {
 					env, _, _, err := openLab(ctx, l.Name)
 					if err != nil {
 						return err
 					}
-					return scenarios.WaitDataplane(ctx, env, dataplaneWait)
+					return scenarios.WaitReady(ctx, env, readyWait)
 				},
 			})
 		}
