@@ -10,10 +10,11 @@ import (
 	"github.com/lblab/lblab/internal/testutil/golden"
 )
 
-// The inputs follow cilium-dbg's source format exactly but were not
-// captured from a live agent; see testdata/README.md.
+// The from-source inputs follow cilium-dbg's source format but were not
+// captured from a live agent; netns-dual was, from a Cilium 1.20.2 agent
+// on a netns node (see testdata/README.md).
 func TestParseGolden(t *testing.T) {
-	for _, name := range []string{"bpf-lb-list.from-source", "bpf-lb-list-noproto.from-source"} {
+	for _, name := range []string{"bpf-lb-list.from-source", "bpf-lb-list-noproto.from-source", "bpf-lb-list.netns-dual"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
 			if err != nil {
@@ -25,6 +26,39 @@ func TestParseGolden(t *testing.T) {
 			}
 			golden.AssertJSON(t, filepath.Join("testdata", name+".golden.json"), fes)
 		})
+	}
+}
+
+// A live agent's map: each LB IP of the dual-stack Service leads to its two
+// pods of that family, one slot per key.
+func TestLookupCaptured(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "bpf-lb-list.netns-dual.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fes, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		ip   string
+		want []string
+	}{
+		{"198.51.100.10", []string{"10.214.1.236:80", "10.214.2.158:80"}},
+		{"2001:db8:100::10", []string{"[fd00:10:244:1::fa92]:80", "[fd00:10:244:2::29b1]:80"}},
+	}
+	for _, tt := range tests {
+		f, ok := Lookup(fes, netip.MustParseAddr(tt.ip), "TCP", 80)
+		if !ok {
+			t.Fatalf("no frontend %s", tt.ip)
+		}
+		var got []string
+		for _, b := range f.Frontend(nil).Backends {
+			got = append(got, b.String())
+		}
+		if !slices.Equal(got, tt.want) || !slices.Contains(f.Flags, "LoadBalancer") {
+			t.Errorf("%s: backends %v flags %v, want %v, LoadBalancer", tt.ip, got, f.Flags, tt.want)
+		}
 	}
 }
 
