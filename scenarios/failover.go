@@ -10,7 +10,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/observe"
 )
 
 // FailoverEvidence is what node-failover measured.
@@ -20,6 +22,10 @@ type FailoverEvidence struct {
 	Node     string        `json:"node"`
 	Nexthop  netip.Addr    `json:"nexthop"`
 	HoldTime time.Duration `json:"holdTime"`
+	// BFDDetect is the TOR's BFD detection time for the speakers' sessions
+	// (tor.bfd: multiplier × the larger interval), 0 without BFD: with
+	// BFD, the next hop must go within it, not within the hold time.
+	BFDDetect time.Duration `json:"bfdDetect,omitempty"`
 	// Slack is the time allowed beyond the hold time for the withdraw
 	// (route installation and polling).
 	Slack  time.Duration `json:"slack"`
@@ -100,12 +106,41 @@ func failoverTarget(ctx context.Context, env Env, ev *FailoverEvidence) (*Cluste
 	if len(ev.Before) < 2 {
 		return nil, "pick a node", fmt.Errorf("%s has %d next hops; failover needs at least 2", e.IP, len(ev.Before))
 	}
+	if env.Topology().TOR.BFD != nil {
+		// The TOR's bfdd makes a node's BFD session only once its BGP
+		// session is up, and it comes up a second or two later: a node
+		// stopped before that is detected by the hold time.
+		if down, err := bfdNotUp(ctx, env, ev.Before); err != nil {
+			return nil, "read the TOR's BFD sessions", err
+		} else if len(down) > 0 {
+			return nil, "wait for BFD", fmt.Errorf("the TOR's BFD session with %s is not up", orNone(down))
+		}
+	}
 	return c, "", nil
+}
+
+// bfdNotUp returns the next hops whose BFD session on the TOR is not up.
+func bfdNotUp(ctx context.Context, env Env, nexthops []netip.Addr) ([]netip.Addr, error) {
+	t, err := needTOR(env)
+	if err != nil {
+		return nil, err
+	}
+	peers, _, err := observe.TORBFDPeers(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	var down []netip.Addr
+	for _, nh := range nexthops {
+		if !slices.ContainsFunc(peers, func(p frr.BFDPeer) bool { return p.Peer == nh && p.Up() }) {
+			down = append(down, nh)
+		}
+	}
+	return down, nil
 }
 
 func checkNodeFailover() Check {
 	return Check{Mutates: true, Timeout: 90 * time.Second,
-		Description: "stopping one node's speaker removes its next hop within the BGP hold time while client traffic keeps flowing",
+		Description: "stopping one node's speaker removes its next hop within the BGP hold time (the BFD detection time with tor.bfd) while client traffic keeps flowing",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			*attempt = 1
 			if env.Speakers() == nil {
@@ -141,6 +176,9 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		}
 	}
 	ev.HoldTime, ev.Slack, ev.ChangeWindow = holdTime(ctx, env, ev.Nexthop), holdSlack, changeWindow
+	if b := env.Topology().TOR.BFD; b != nil {
+		ev.BFDDetect = time.Duration(b.DetectMultiplier*max(b.TransmitInterval, b.ReceiveInterval)) * time.Millisecond
+	}
 	client, ok := firstHost(env, lab.RoleClient)
 	if !ok {
 		return failAt("find the client", fmt.Errorf("the lab has no client host to send traffic from"))
@@ -292,8 +330,12 @@ func JudgeFailover(ev FailoverEvidence) Outcome {
 	} else if p := nexthopProblem(rest, ev.After); p != "" {
 		return fail(ev, "%s without %s's speaker: %s", ev.IP, ev.Node, p)
 	}
-	if ev.Withdrawn > ev.HoldTime+ev.Slack {
-		return fail(ev, "%s left %s's route after %s, more than the hold time %s + %s slack", ev.Nexthop, ev.IP, ms(ev.Withdrawn), ev.HoldTime, ev.Slack)
+	limit, within := ev.HoldTime, "hold time"
+	if ev.BFDDetect > 0 {
+		limit, within = ev.BFDDetect, "BFD detection time"
+	}
+	if ev.Withdrawn > limit+ev.Slack {
+		return fail(ev, "%s left %s's route after %s, more than the %s %s + %s slack", ev.Nexthop, ev.IP, ms(ev.Withdrawn), within, limit, ev.Slack)
 	}
 	if ev.Requests == 0 {
 		return fail(ev, "the client sent no request while %s's speaker was stopped", ev.Node)
@@ -308,6 +350,6 @@ func JudgeFailover(ev FailoverEvidence) Outcome {
 	if ev.AtRouteChange > 0 {
 		rehashed = fmt.Sprintf(", %d failed as the ECMP set changed (within %s of it)", ev.AtRouteChange, ev.ChangeWindow)
 	}
-	return pass(ev, "%s (%s) withdrawn in %s (hold time %s + %s slack), restored in %s; client %d/%d requests ok%s",
-		ev.Node, ev.Nexthop, ms(ev.Withdrawn), ev.HoldTime, ev.Slack, ms(ev.Restored), ev.Requests-ev.Failed, ev.Requests, rehashed)
+	return pass(ev, "%s (%s) withdrawn in %s (%s %s + %s slack), restored in %s; client %d/%d requests ok%s",
+		ev.Node, ev.Nexthop, ms(ev.Withdrawn), within, limit, ev.Slack, ms(ev.Restored), ev.Requests-ev.Failed, ev.Requests, rehashed)
 }

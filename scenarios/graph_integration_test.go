@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -29,14 +30,23 @@ func dotEdges(dot, from, to string) []string {
 // show what verify proved: an Established session per worker and family,
 // and every LB IP fanning out over ECMP to the three workers with their
 // pods; the PNG decodes at a size a lab's picture has.
-func checkGraph(t *testing.T, name string, families []string) {
+func checkGraph(t *testing.T, name string, families []string, bfd bool) {
 	t.Helper()
 	dot := testutil.MustRun(t, "graph", "--name", name, "-o", "dot").Stdout
+	// A node-failover that just ran leaves its node's BFD session coming
+	// back up a second or two after its route: give it that long.
+	for deadline := time.Now().Add(15 * time.Second); bfd && strings.Count(dot, "BFD up") < 3 && time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond)
+		dot = testutil.MustRun(t, "graph", "--name", name, "-o", "dot").Stdout
+	}
 	for _, node := range []string{"node1", "node2", "node3"} {
 		edges := strings.Join(dotEdges(dot, "host/tor", "host/"+node), "\n")
 		for _, fam := range families {
-			if !strings.Contains(edges, `label="`+fam+` Established"`) {
+			if !strings.Contains(edges, `label="`+fam+` Established`) {
 				t.Errorf("graph: no Established %s session with %s:\n%s", fam, node, edges)
+			}
+			if bfd && !strings.Contains(edges, `BFD up`) {
+				t.Errorf("graph: %s's session does not show BFD up:\n%s", node, edges)
 			}
 		}
 	}

@@ -59,6 +59,9 @@ var lanes = []struct {
 	{"bgp-ecmp", "ipvs", "vfy-ecmp-ipv", []string{"--node-kernel", "uml"}},
 	{"bgp-ecmp-dual", "ipvs", "vfy-dual-ipv", []string{"--node-kernel", "uml"}},
 	{"bgp-ecmp", "iptables", "vfy-ecmp-ipt-uml", []string{"--node-kernel", "uml"}},
+	// BFD on every session: node-failover must withdraw within the BFD
+	// detection time, not the hold time.
+	{"bgp-ecmp-bfd", "iptables", "vfy-ecmp-bfd", nil},
 }
 
 // TestIntegrationVerify brings up each lane, expects every check to pass,
@@ -87,7 +90,7 @@ func TestIntegrationVerify(t *testing.T) {
 			if topo == "bgp-ecmp-dual" {
 				families = append(families, "IPv6")
 			}
-			checkGraph(t, name, families)
+			checkGraph(t, name, families, topo == "bgp-ecmp-bfd")
 
 			switch dp {
 			case "iptables":

@@ -249,6 +249,17 @@ func TestJudgeTimelines(t *testing.T) {
 	if out := JudgeFailover(rehash); out.Status != Passed || !strings.Contains(out.Summary, "2 failed as the ECMP set changed") {
 		t.Errorf("failures at the route change: %q", out.Summary)
 	}
+	// With BFD the next hop must go within the detection time: a withdraw
+	// at the hold time means BFD did nothing, and fails.
+	bfd := fo
+	bfd.BFDDetect, bfd.Withdrawn = 900*time.Millisecond, 1200*time.Millisecond
+	if out := JudgeFailover(bfd); out.Status != Passed || !strings.Contains(out.Summary, "BFD detection time 900ms + 1s slack") {
+		t.Errorf("failover with BFD: %q", out.Summary)
+	}
+	bfd.Withdrawn = 8 * time.Second
+	if out := JudgeFailover(bfd); out.Status != Failed || !strings.Contains(out.Summary, "more than the BFD detection time 900ms") {
+		t.Errorf("BFD configured, withdrawn at the hold time: %q", out.Summary)
+	}
 	stalled := fo
 	stalled.AfterWithdraw = 0
 	if out := JudgeFailover(stalled); out.Status != Failed || !strings.Contains(out.Summary, "no client request succeeded") {

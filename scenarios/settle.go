@@ -3,10 +3,14 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/lblab/lblab/internal/lab"
 )
 
 // WaitReady waits until LoadBalancer traffic can flow, or timeout passes:
@@ -28,13 +32,21 @@ func WaitReady(ctx context.Context, env Env, timeout time.Duration) error {
 		{"the TOR did not route the LoadBalancer IPs to the eligible nodes", checkECMPFIB()},
 		{"the data plane did not program the LoadBalancer IPs", checkDataplaneRules()},
 	}
-	problems := make([]string, len(checks))
+	problems := make([]string, len(checks)+1) // the last is the BFD wait's
 	var g errgroup.Group
 	for i, c := range checks {
 		g.Go(func() error {
 			attempts := 0
 			if out := c.check.Run(ctx, env, &attempts); out.Status != Passed {
 				problems[i] = fmt.Sprintf("%s within %s: %s", c.what, timeout, out.Summary)
+			}
+			return nil
+		})
+	}
+	if env.Topology().TOR.BFD != nil {
+		g.Go(func() error {
+			if err := waitBFD(ctx, env); err != nil {
+				problems[len(checks)] = fmt.Sprintf("the TOR's BFD sessions did not come up within %s: %v", timeout, err)
 			}
 			return nil
 		})
@@ -50,4 +62,35 @@ func WaitReady(ctx context.Context, env Env, timeout time.Duration) error {
 		return fmt.Errorf("%s", strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// waitBFD waits until the TOR's BFD session with every speaker node is up,
+// in each family the lab peers in.
+func waitBFD(ctx context.Context, env Env) error {
+	nodes, v6s := ExpectedSpeakers(env)
+	var addrs []netip.Addr
+	for _, n := range nodes {
+		for _, v6 := range v6s {
+			if a, ok := (lab.Node{Addrs: n.Addrs}).Addr(v6); ok {
+				addrs = append(addrs, a)
+			}
+		}
+	}
+	var last error
+	err := wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		down, err := bfdNotUp(ctx, env, addrs)
+		switch {
+		case err != nil:
+			last = err
+		case len(down) > 0:
+			last = fmt.Errorf("not up with %s", orNone(down))
+		default:
+			return true, nil
+		}
+		return false, nil
+	})
+	if err != nil && last != nil {
+		return last
+	}
+	return err
 }

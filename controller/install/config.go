@@ -67,7 +67,7 @@ func Config(t *topology.Topology, tor []netip.Addr) ([]unstructured.Unstructured
 			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "BGPPeer"},
 			ObjectMeta: meta(name),
 			Spec: v1alpha1.BGPPeerSpec{PeerAddress: a.Unmap().String(), PeerASN: t.TOR.ASN, MyASN: t.Controller.ASN,
-				Port: 179, HoldTime: hold, KeepaliveTime: keepalive},
+				Port: 179, HoldTime: hold, KeepaliveTime: keepalive, BFD: bfdSettings(t.TOR.BFD)},
 		})
 	}
 	objs = append(objs, &v1alpha1.BGPAdvertisement{
@@ -83,6 +83,17 @@ func Config(t *topology.Topology, tor []netip.Addr) ([]unstructured.Unstructured
 		out = append(out, u)
 	}
 	return out, nil
+}
+
+// bfdSettings are the BGPPeer's BFD timers from the topology's tor.bfd;
+// nil when the TOR runs no BFD.
+func bfdSettings(b *topology.BFD) *v1alpha1.BFDSettings {
+	if b == nil {
+		return nil
+	}
+	ms := func(n int) *metav1.Duration { return &metav1.Duration{Duration: time.Duration(n) * time.Millisecond} }
+	return &v1alpha1.BFDSettings{TransmitInterval: ms(b.TransmitInterval), ReceiveInterval: ms(b.ReceiveInterval),
+		DetectMultiplier: int32(b.DetectMultiplier)}
 }
 
 // torFromSubnets returns host 1 of each node subnet, where the netns

@@ -39,6 +39,13 @@ func selectorMatches(sel *metav1.LabelSelector, l map[string]string) (bool, erro
 	return s.Matches(labels.Set(l)), nil
 }
 
+// The BFD timers of a BGPPeer that asks for BFD without them (the CRD's
+// documented defaults).
+const (
+	defaultBFDInterval   = 300 * time.Millisecond
+	defaultBFDMultiplier = 3
+)
+
 // peerFor turns a BGPPeer into a session of this node, or says why not.
 // ok is false when the peer does not select the node.
 func peerFor(p *v1alpha1.BGPPeer, nodeLabels map[string]string, secrets map[string]*corev1.Secret) (peer bgp.Peer, ok bool, err error) {
@@ -67,6 +74,18 @@ func peerFor(p *v1alpha1.BGPPeer, nodeLabels map[string]string, secrets map[stri
 		// GoBGP's API reads a hold time of 0 as "default"; it cannot turn
 		// keepalives off. Say so rather than pretend.
 		return bgp.Peer{}, false, fmt.Errorf("BGPPeer %s: spec.holdTime 0 (no keepalives) is not supported by the GoBGP speaker; use 3s or more", p.Name)
+	}
+	if b := p.Spec.BFD; b != nil {
+		peer.BFD = bgp.BFDTimers{MinTx: defaultBFDInterval, MinRx: defaultBFDInterval, Multiplier: defaultBFDMultiplier}
+		if b.TransmitInterval != nil {
+			peer.BFD.MinTx = b.TransmitInterval.Duration
+		}
+		if b.ReceiveInterval != nil {
+			peer.BFD.MinRx = b.ReceiveInterval.Duration
+		}
+		if b.DetectMultiplier != 0 {
+			peer.BFD.Multiplier = uint8(b.DetectMultiplier)
+		}
 	}
 	if name := p.Spec.PasswordSecret; name != "" {
 		sec, found := secrets[name]

@@ -121,7 +121,7 @@ func routerID(ips []netip.Addr, node string) netip.Addr {
 const defaultASN = 64512
 
 func (s *Speaker) onSessionChange(st bgp.SessionState) {
-	s.log.Info("BGP session changed", "peer", st.Peer, "address", st.Address, "state", st.State)
+	s.log.Info("BGP session changed", "peer", st.Peer, "address", st.Address, "state", st.State, "bfd", st.BFD)
 	if s.cfg.Metrics != nil {
 		s.cfg.Metrics.session(st)
 	}

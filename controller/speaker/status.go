@@ -72,7 +72,7 @@ func (s *Speaker) statusNow(ctx context.Context) (v1alpha1.SpeakerStatusStatus, 
 		return st, err
 	}
 	for _, x := range sessions {
-		bs := v1alpha1.BGPSessionStatus{Peer: x.Peer, PeerAddress: x.Address.String(), State: x.State, PrefixesAdvertised: x.Advertised}
+		bs := v1alpha1.BGPSessionStatus{Peer: x.Peer, PeerAddress: x.Address.String(), State: x.State, PrefixesAdvertised: x.Advertised, BFD: x.BFD}
 		if !x.Since.IsZero() {
 			t := metav1.NewTime(x.Since.Truncate(time.Second))
 			bs.Since = &t

@@ -94,6 +94,7 @@ func inspectRoutes(ctx context.Context, iv *inspection) error {
 // bgpDoc is what inspect bgp shows.
 type bgpDoc struct {
 	Peers    []frr.Peer    `json:"torPeers"`
+	BFD      []frr.BFDPeer `json:"torBFDPeers,omitempty"` // with tor.bfd
 	Routes   []frr.Route   `json:"torRoutes"`
 	Speakers []speakerView `json:"speakers"`
 }
@@ -116,6 +117,14 @@ func inspectBGP(ctx context.Context, iv *inspection) error {
 	}
 	outs := []observe.Output{out}
 	doc.Peers = sum.Peers()
+	if iv.env.Topo.TOR.BFD != nil {
+		peers, out, err := observe.TORBFDPeers(ctx, t)
+		if err != nil {
+			return err
+		}
+		outs = append(outs, out)
+		doc.BFD = peers
+	}
 	for _, v6 := range []bool{false, true} {
 		rib, out, err := observe.TORRIB(ctx, t, v6)
 		if err != nil {
@@ -156,6 +165,15 @@ func printBGPDoc(iv *inspection, doc bgpDoc) {
 	w := iv.g.stdout
 	heading(w, "TOR sessions")
 	printPeers(w, doc.Peers)
+	if len(doc.BFD) > 0 {
+		heading(w, "TOR BFD sessions")
+		rows := [][]string{}
+		for _, p := range doc.BFD {
+			rows = append(rows, []string{p.Peer.String(), p.Status, p.Since.String(),
+				fmt.Sprintf("%s / %s × %d", p.TransmitInterval, p.ReceiveInterval, p.DetectMultiplier), orDash(p.Diagnostic)})
+		}
+		_ = table.Write(w, []string{"PEER", "STATUS", "FOR", "TX / RX × MULT", "DIAGNOSTIC"}, rows)
+	}
 	heading(w, "TOR routes")
 	rows := [][]string{}
 	for _, r := range doc.Routes {

@@ -7,6 +7,7 @@ import (
 	"text/template"
 
 	"github.com/lblab/lblab/fixtures"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // Config is what frr.conf is rendered from.
@@ -24,6 +25,21 @@ type Config struct {
 	MaximumPaths  int
 	KeepaliveTime int
 	HoldTime      int
+	// BFD, when set, runs BFD with these timers on every node session.
+	BFD *BFD
+}
+
+// BFD is bfdd's profile for the node sessions, in milliseconds.
+type BFD struct {
+	TransmitInterval, ReceiveInterval, DetectMultiplier int
+}
+
+// BFDOf is the profile of a topology's tor.bfd; nil when BFD is off.
+func BFDOf(b *topology.BFD) *BFD {
+	if b == nil {
+		return nil
+	}
+	return &BFD{TransmitInterval: b.TransmitInterval, ReceiveInterval: b.ReceiveInterval, DetectMultiplier: b.DetectMultiplier}
 }
 
 // Render renders frr.conf.

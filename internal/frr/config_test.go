@@ -21,6 +21,11 @@ func TestRender(t *testing.T) {
 			ASN: 64496, RouterID: netip.MustParseAddr("10.89.1.1"),
 			ListenRanges: []netip.Prefix{netip.MustParsePrefix("10.89.1.0/24"), netip.MustParsePrefix("fd00:89:1::/64")},
 			MaximumPaths: 16, KeepaliveTime: 1, HoldTime: 3}},
+		{"bfd", Config{Lab: "bgp-ecmp-bfd", Hostname: "tor", LogFile: "/run/lblab/bgp-ecmp-bfd/tor/frr.log",
+			ASN: 64496, NodeASN: 64500, RouterID: netip.MustParseAddr("10.89.2.1"),
+			ListenRanges: []netip.Prefix{netip.MustParsePrefix("10.89.2.0/24")},
+			MaximumPaths: 64, KeepaliveTime: 3, HoldTime: 9,
+			BFD: &BFD{TransmitInterval: 300, ReceiveInterval: 300, DetectMultiplier: 3}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

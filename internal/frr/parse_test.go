@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lblab/lblab/internal/testutil/golden"
 )
@@ -111,5 +112,28 @@ func TestParseSummaryDual(t *testing.T) {
 	est := s.Established()
 	if len(est) != 6 {
 		t.Errorf("established peers %v, want 6", est)
+	}
+}
+
+// bfd-peers.json is FRR 8.4's `show bfd peers json` on the TOR of a
+// bgp-ecmp-bfd lab: four node sessions up at 300 ms × 3.
+func TestParseBFDPeers(t *testing.T) {
+	peers, err := ParseBFDPeers(read(t, "bfd-peers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.AssertJSON(t, filepath.Join("testdata", "bfd-peers.golden.json"), peers)
+	if len(peers) != 4 {
+		t.Fatalf("%d peers, want the four nodes", len(peers))
+	}
+	for _, p := range peers {
+		if !p.Up() || p.TransmitInterval != 300*time.Millisecond || p.DetectMultiplier != 3 || !p.Local.IsValid() {
+			t.Errorf("peer %+v: want up at 300ms × 3 with a local address", p)
+		}
+	}
+	for _, bad := range []string{`{}`, `[{"peer":"nope"}]`} {
+		if _, err := ParseBFDPeers([]byte(bad)); err == nil {
+			t.Errorf("ParseBFDPeers(%s): no error", bad)
+		}
 	}
 }

@@ -50,7 +50,9 @@ type Session struct {
 	// State is the TOR's state for it ("Established", "Active", ...);
 	// "" when the TOR has no such neighbour.
 	State string `json:"state,omitempty"`
-	// BFD is the session's BFD state; "" when BFD is not configured.
+	// BFD is the TOR's BFD state for the session (bfdd's up, down, init,
+	// shutdown; "none" when BFD is configured and bfdd has no session with
+	// the peer); "" when BFD is not configured.
 	BFD string `json:"bfd,omitempty"`
 	// Problem is bgp-sessions' word for what is wrong: missing, down,
 	// unexpected, duplicate, no address.

@@ -91,8 +91,8 @@ func newScene(g *Graph, o Options) *scene {
 			continue
 		}
 		k := eEstablished
-		if !ss.Established() || ss.Problem != "" {
-			k = eDown
+		if !ss.Established() || ss.Problem != "" || ss.BFD != "" && ss.BFD != "up" {
+			k = eDown // BFD configured and not up counts as a failure too
 		}
 		s.edge(tor, to, k, sessionLabel(ss))
 	}

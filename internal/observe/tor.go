@@ -57,6 +57,16 @@ func TORNeighbors(ctx context.Context, tor lab.Node) ([]frr.Neighbor, Output, er
 	return n, o, err
 }
 
+// TORBFDPeers reads the TOR's `show bfd peers json` (empty without BFD).
+func TORBFDPeers(ctx context.Context, tor lab.Node) ([]frr.BFDPeer, Output, error) {
+	o, err := command(ctx, tor, "vtysh", "-c", "show bfd peers json")
+	if err != nil {
+		return nil, o, fmt.Errorf("failed to read the TOR's BFD peers: %w", err)
+	}
+	p, err := frr.ParseBFDPeers(o.Data)
+	return p, o, err
+}
+
 // TOR returns the TOR among hosts.
 func TOR(hosts []lab.Node) (lab.Node, bool) {
 	for _, h := range hosts {

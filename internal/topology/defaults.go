@@ -13,6 +13,8 @@ const (
 	DefaultMaximumPaths      = 64
 	DefaultKeepaliveTime     = 3
 	DefaultHoldTime          = 9
+	DefaultBFDInterval       = 300 // ms
+	DefaultBFDMultiplier     = 3
 	DefaultIPv4PodSubnet     = "10.244.0.0/16"
 	DefaultIPv6PodSubnet     = "fd00:10:244::/56"
 	DefaultIPv4ServiceSubnet = "10.96.0.0/16"
@@ -51,6 +53,11 @@ func SetDefaults(t *Topology) {
 	setIfZero(&r.MaximumPaths, DefaultMaximumPaths)
 	setIfZero(&r.KeepaliveTime, DefaultKeepaliveTime)
 	setIfZero(&r.HoldTime, DefaultHoldTime)
+	if b := r.BFD; b != nil {
+		setIfZero(&b.TransmitInterval, DefaultBFDInterval)
+		setIfZero(&b.ReceiveInterval, DefaultBFDInterval)
+		setIfZero(&b.DetectMultiplier, DefaultBFDMultiplier)
+	}
 
 	c := &t.Controller
 	if c.Type == "" {

@@ -78,6 +78,17 @@ type TOR struct {
 	MaximumPaths  int    `yaml:"maximumPaths,omitempty"`
 	KeepaliveTime int    `yaml:"keepaliveTime,omitempty"` // seconds
 	HoldTime      int    `yaml:"holdTime,omitempty"`      // seconds
+	// BFD, when set, runs BFD on every session between the TOR and the
+	// speakers: a dead node's routes go within the detection time
+	// (transmit interval × multiplier) instead of the hold time.
+	BFD *BFD `yaml:"bfd,omitempty"`
+}
+
+// BFD are the timers of BFD sessions (RFC 5880), in milliseconds.
+type BFD struct {
+	TransmitInterval int `yaml:"transmitInterval,omitempty"` // ms, default 300
+	ReceiveInterval  int `yaml:"receiveInterval,omitempty"`  // ms, default 300
+	DetectMultiplier int `yaml:"detectMultiplier,omitempty"` // default 3
 }
 
 // ControllerType names the load-balancer controller lblab installs.

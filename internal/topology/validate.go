@@ -166,6 +166,20 @@ func validateTOR(e *errs, r *TOR) {
 	if r.KeepaliveTime < 1 || r.KeepaliveTime >= r.HoldTime {
 		e.add("tor.keepaliveTime", "%ds must be at least 1s and below tor.holdTime (%ds)", r.KeepaliveTime, r.HoldTime)
 	}
+	if b := r.BFD; b != nil {
+		// FRR's bfdd takes 10-60000 ms and multipliers 2-255.
+		for _, f := range []struct {
+			field string
+			ms    int
+		}{{"tor.bfd.transmitInterval", b.TransmitInterval}, {"tor.bfd.receiveInterval", b.ReceiveInterval}} {
+			if f.ms < 10 || f.ms > 60000 {
+				e.add(f.field, "%dms is not between 10ms and 60000ms", f.ms)
+			}
+		}
+		if b.DetectMultiplier < 2 || b.DetectMultiplier > 255 {
+			e.add("tor.bfd.detectMultiplier", "%d is not between 2 and 255", b.DetectMultiplier)
+		}
+	}
 }
 
 func validateController(e *errs, c *Controller, fam IPFamily, torASN uint32) []subnet {

@@ -58,6 +58,36 @@ type BGPPeerSpec struct {
 	// EBGPMultiHop allows the neighbour to be more than one hop away.
 	// +optional
 	EBGPMultiHop bool `json:"ebgpMultiHop,omitempty"`
+	// BFD, when set, runs a BFD session (RFC 5880, single hop) beside the
+	// BGP session: when it goes down, the speaker takes the BGP session
+	// down at once instead of waiting for the hold time. The neighbour must
+	// run BFD too (FRR: `neighbor … bfd`).
+	// +optional
+	BFD *BFDSettings `json:"bfd,omitempty"`
+}
+
+// BFDSettings are the timers of a BFD session.
+type BFDSettings struct {
+	// TransmitInterval is the desired minimum interval between the BFD
+	// packets the speaker sends, 10ms to 60s. Default 300ms.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m))+$') && duration(self) >= duration('10ms') && duration(self) <= duration('60s')",message="transmitInterval must be a duration between 10ms and 60s, e.g. 300ms"
+	TransmitInterval *metav1.Duration `json:"transmitInterval,omitempty"`
+	// ReceiveInterval is the minimum interval between BFD packets the
+	// speaker asks the neighbour to keep, 10ms to 60s. Default 300ms.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m))+$') && duration(self) >= duration('10ms') && duration(self) <= duration('60s')",message="receiveInterval must be a duration between 10ms and 60s, e.g. 300ms"
+	ReceiveInterval *metav1.Duration `json:"receiveInterval,omitempty"`
+	// DetectMultiplier is how many intervals without a packet take the
+	// session down, 2 to 255. Default 3.
+	// +optional
+	// +kubebuilder:validation:Minimum=2
+	// +kubebuilder:validation:Maximum=255
+	DetectMultiplier int32 `json:"detectMultiplier,omitempty"`
 }
 
 // BGPPeerStatus reports cross-object problems CEL cannot see.

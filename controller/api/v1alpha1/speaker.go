@@ -30,6 +30,10 @@ type BGPSessionStatus struct {
 	Since *metav1.Time `json:"since,omitempty"`
 	// PrefixesAdvertised counts prefixes sent on this session.
 	PrefixesAdvertised int `json:"prefixesAdvertised"`
+	// BFD is the state of the BFD session beside it (AdminDown, Down,
+	// Init, Up), when its BGPPeer asks for BFD.
+	// +optional
+	BFD string `json:"bfd,omitempty"`
 }
 
 // SpeakerStatus is the state of one node's speaker, named after the node.

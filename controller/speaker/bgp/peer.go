@@ -30,6 +30,9 @@ type Peer struct {
 	// LocalAddress binds the session's source address; invalid means the
 	// kernel chooses it from the route to Address.
 	LocalAddress netip.Addr
+	// BFD runs a BFD session with the neighbour beside the BGP session;
+	// the zero value runs none.
+	BFD BFDTimers
 }
 
 // Timers the speaker uses for every session: try to connect every few

@@ -38,6 +38,12 @@ func (s *Server) repeer(sess *session) {
 	if !due {
 		return
 	}
+	s.readd(p, "a BGP session failed; re-added its peer to reconnect without GoBGP's 5 s idle")
+}
+
+// readd deletes p from GoBGP and adds it again: its session starts over
+// and connects within 1.5-2 s. Called with s.mu held.
+func (s *Server) readd(p Peer, why string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.bgp.DeletePeer(ctx, &api.DeletePeerRequest{Address: p.Address.String()}); err != nil {
@@ -54,7 +60,7 @@ func (s *Server) repeer(sess *session) {
 	}
 	s.repeers.Add(1)
 	if s.cfg.Logger != nil {
-		s.cfg.Logger.Info("a BGP session failed; re-added its peer to reconnect without GoBGP's 5 s idle", "peer", p.Name, "address", p.Address)
+		s.cfg.Logger.Info(why, "peer", p.Name, "address", p.Address)
 	}
 }
 

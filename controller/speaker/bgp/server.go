@@ -14,6 +14,8 @@ import (
 	"github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
 	"github.com/osrg/gobgp/v4/pkg/server"
+
+	"github.com/lblab/lblab/controller/speaker/bfd"
 )
 
 // Config configures the embedded GoBGP server.
@@ -62,6 +64,11 @@ type Server struct {
 	sessions map[netip.Addr]*session
 	repeers  atomic.Uint64
 
+	// bfdSrv holds the BFD sockets of every peer's BFD session (bfd.go);
+	// made with the first. Both are guarded by mu.
+	bfdSrv *bfd.Server
+	bfds   map[netip.Addr]*bfdRun
+
 	// onEstablishedEvent, if set by a test, runs when GoBGP reports a
 	// session Established, before the session is caught up.
 	onEstablishedEvent func(netip.Addr)
@@ -98,6 +105,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		peers:     map[string]Peer{},
 		announced: map[netip.Prefix]Advertisement{},
 		sessions:  map[netip.Addr]*session{},
+		bfds:      map[netip.Addr]*bfdRun{},
 	}
 	go s.bgp.Serve()
 	err := s.bgp.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{

@@ -30,6 +30,9 @@ type SessionState struct {
 	// by Sessions, not in OnSessionChange.
 	Advertised  int
 	UpdatesSent uint64
+	// BFD is the state of the BFD session beside it (AdminDown, Down,
+	// Init, Up); "" when the peer runs no BFD. Filled by Sessions.
+	BFD string
 }
 
 // Established is the FSM state of a working session.
@@ -154,6 +157,7 @@ func (s *Server) SetPeers(ctx context.Context, peers []Peer) error {
 			errs = append(errs, fmt.Errorf("failed to delete peer %s: %w", p.Name, err))
 		}
 		delete(s.peers, p.Name)
+		s.stopBFD(p)
 		s.sessMu.Lock()
 		delete(s.sessions, p.Address)
 		s.sessMu.Unlock()
@@ -174,7 +178,9 @@ func (s *Server) SetPeers(ctx context.Context, peers []Peer) error {
 			s.sessMu.Lock()
 			delete(s.sessions, p.Address)
 			s.sessMu.Unlock()
+			continue
 		}
+		s.startBFD(p)
 	}
 	return errors.Join(errs...)
 }
@@ -205,7 +211,7 @@ func (s *Server) Sessions(ctx context.Context) ([]SessionState, error) {
 	}
 	var out []SessionState
 	for _, p := range s.Peers() {
-		st := SessionState{Peer: p.Name, Address: p.Address, State: "Idle"}
+		st := SessionState{Peer: p.Name, Address: p.Address, State: "Idle", BFD: s.bfdState(p.Address)}
 		s.sessMu.Lock()
 		if cur, ok := s.sessions[p.Address]; ok {
 			st.State, st.Since, st.LocalAddress = cur.state, cur.since, cur.local

@@ -35,6 +35,7 @@ func torFiles(t *topology.Topology, subnets []netip.Prefix) ([]file, error) {
 		Lab: t.Name, Hostname: "tor", LogFile: frrLogFile,
 		ASN: t.TOR.ASN, NodeASN: t.Controller.ASN, RouterID: t.RouterID(), ListenRanges: subnets,
 		MaximumPaths: t.TOR.MaximumPaths, KeepaliveTime: t.TOR.KeepaliveTime, HoldTime: t.TOR.HoldTime,
+		BFD: frr.BFDOf(t.TOR.BFD),
 	})
 	if err != nil {
 		return nil, err

@@ -46,6 +46,7 @@ func (b *backend) startFRR(ctx context.Context, l *lab.Lab, p *plan) (err error)
 		Lab: p.lab, Hostname: "tor", LogFile: inst.LogPath(),
 		ASN: t.TOR.ASN, NodeASN: t.Controller.ASN, RouterID: p.routerID, ListenRanges: t.Network.Prefixes(),
 		MaximumPaths: t.TOR.MaximumPaths, KeepaliveTime: t.TOR.KeepaliveTime, HoldTime: t.TOR.HoldTime,
+		BFD: frr.BFDOf(t.TOR.BFD),
 	})
 	if err != nil {
 		return err
