@@ -2,10 +2,9 @@
 // in asynchronous mode over single-hop UDP (RFC 5881), for IPv4 and IPv6,
 // so that a speaker and the TOR's FRR bfdd notice a dead neighbour within
 // milliseconds instead of the BGP hold time. GoBGP has no BFD of its own;
-// the speaker is to run a Session per BGP peer and take the BGP session
-// down as soon as the Session leaves Up. That wiring (BGPPeer fields,
-// SpeakerStatus, the TOR's `neighbor … bfd`) is not built yet: today the
-// package is proven against itself and against FRR's bfdd, not in a lab.
+// the speaker runs a Session per BGP peer whose BGPPeer asks for BFD
+// (controller/speaker/bgp/bfd.go) and starts the BGP session over as soon
+// as the Session leaves Up.
 //
 // # Use
 //
