@@ -35,7 +35,8 @@ func checkGraph(t *testing.T, name string, families []string, bfd bool) {
 	dot := testutil.MustRun(t, "graph", "--name", name, "-o", "dot").Stdout
 	// A node-failover that just ran leaves its node's BFD session coming
 	// back up a second or two after its route: give it that long.
-	for deadline := time.Now().Add(15 * time.Second); bfd && strings.Count(dot, "BFD up") < 3 && time.Now().Before(deadline); {
+	bfdDown := func(dot string) bool { return strings.Count(dot, `\nBFD `) != strings.Count(dot, `\nBFD up`) }
+	for deadline := time.Now().Add(20 * time.Second); bfd && bfdDown(dot) && time.Now().Before(deadline); {
 		time.Sleep(500 * time.Millisecond)
 		dot = testutil.MustRun(t, "graph", "--name", name, "-o", "dot").Stdout
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/lblab/lblab/controller/speaker/bfd"
@@ -21,18 +22,15 @@ func (b BFDTimers) enabled() bool { return b.Multiplier > 0 }
 // bfdRun is the BFD session beside one peer's BGP session.
 type bfdRun struct {
 	cancel context.CancelFunc
-	sess   chan *bfd.Session // holds the session once it runs
+	sess   atomic.Pointer[bfd.Session] // the running session, once there is one
 }
 
 // state is the BFD session's state, "" before it runs.
 func (r *bfdRun) state() string {
-	select {
-	case s := <-r.sess:
-		r.sess <- s
+	if s := r.sess.Load(); s != nil {
 		return s.State().String()
-	default:
-		return ""
 	}
+	return ""
 }
 
 // bfdRetry is how long startBFD waits before it tries again to open a
@@ -40,9 +38,9 @@ func (r *bfdRun) state() string {
 const bfdRetry = time.Second
 
 // startBFD runs a BFD session with p beside its BGP session until stopBFD:
-// when the session leaves Up, the BGP session is reset at once, so a dead
-// neighbour costs the detection time instead of the hold time. Called with
-// s.mu held.
+// when the session leaves Up, the BGP session starts over at once (bfdDown),
+// so a dead neighbour costs the detection time instead of the hold time.
+// Called with s.mu held.
 func (s *Server) startBFD(p Peer) {
 	if !p.BFD.enabled() {
 		return
@@ -51,7 +49,7 @@ func (s *Server) startBFD(p Peer) {
 		s.bfdSrv = bfd.NewServer()
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	r := &bfdRun{cancel: cancel, sess: make(chan *bfd.Session, 1)}
+	r := &bfdRun{cancel: cancel}
 	s.bfds[p.Address] = r
 	srv := s.bfdSrv
 	go func() {
@@ -83,11 +81,7 @@ func (s *Server) runBFD(ctx context.Context, srv *bfd.Server, p Peer, r *bfdRun)
 	if err != nil {
 		return err
 	}
-	select { // the last session is the one state reports
-	case <-r.sess:
-	default:
-	}
-	r.sess <- sess
+	r.sess.Store(sess)
 	changes := sess.Subscribe()
 	go func() {
 		for c := range changes {
