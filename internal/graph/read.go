@@ -33,7 +33,7 @@ func Read(ctx context.Context, env scenarios.Env, backend, segment string) (*Gra
 		nodes, v6s := scenarios.ExpectedSpeakers(env)
 		ev, _ := scenarios.Sessions(nodes, v6s, sum.Peers())
 		bfd := map[netip.Addr]string{}
-		if env.Topology().TOR.BFD != nil {
+		if t.TOR.BFD != nil {
 			peers, _, err := observe.TORBFDPeers(ctx, tor)
 			if err != nil {
 				g.Problems = append(g.Problems, err.Error())
@@ -44,7 +44,7 @@ func Read(ctx context.Context, env scenarios.Env, backend, segment string) (*Gra
 		}
 		for _, e := range ev {
 			s := Session{Node: e.Node, Peer: e.Peer, Family: e.Family, State: e.State, Problem: e.Problem, BFD: bfd[e.Peer]}
-			if s.BFD == "" && env.Topology().TOR.BFD != nil && e.Peer.IsValid() {
+			if s.BFD == "" && t.TOR.BFD != nil && e.Peer.IsValid() {
 				s.BFD = "none" // configured, but bfdd has no session with it
 			}
 			g.Sessions = append(g.Sessions, s)
