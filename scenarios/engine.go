@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // Status is a check's verdict.
@@ -61,7 +63,9 @@ type Check struct {
 	// Mutates is true for checks that change the lab; they run one at a
 	// time after the read-only ones.
 	Mutates bool
-	// Timeout overrides Options.Timeout for this check.
+	// Timeout overrides Options.Timeout for this check. It is the budget
+	// on a lab of netns nodes; labs of user-mode Linux nodes stretch it
+	// (see budget).
 	Timeout time.Duration
 	// Run observes and judges until it passes or ctx ends; attempt counts
 	// the observations made.
@@ -137,12 +141,31 @@ func Run(ctx context.Context, env Env, checks []Check, o Options) []Result {
 	return results
 }
 
-func runOne(ctx context.Context, env Env, c Check, o Options) Result {
-	timeout := o.Timeout
-	if c.Timeout > 0 {
-		timeout = c.Timeout
+// umlSlowdown stretches the budgets checks set themselves on labs whose
+// workers are user-mode Linux guests. Each guest is one CPU shared with
+// its peers, every process it starts costs tens of milliseconds, and
+// kube-proxy's ipvs proxier starts dozens per sync: with three guests on
+// two cores one sync takes about 10 s
+// (kubeproxy_sync_proxy_rules_duration_seconds), and a new Service's
+// source-range filter is in place two syncs, some 22 s, after its route.
+// The evidence reports those durations; the budget only keeps a slower
+// machine from failing a lab that works.
+const umlSlowdown = 3
+
+// budget is check c's deadline: the user's --timeout unless the check sets
+// its own, which grows by umlSlowdown on user-mode Linux nodes.
+func budget(env Env, c Check, o Options) time.Duration {
+	if c.Timeout == 0 {
+		return o.Timeout
 	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
+	if env != nil && env.Topology() != nil && env.Topology().NodeKernel == topology.NodeKernelUML {
+		return c.Timeout * umlSlowdown
+	}
+	return c.Timeout
+}
+
+func runOne(ctx context.Context, env Env, c Check, o Options) Result {
+	cctx, cancel := context.WithTimeout(ctx, budget(env, c, o))
 	defer cancel()
 	start := time.Now()
 	attempts := 0

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lblab/lblab/internal/dataplane/iptables"
 	"github.com/lblab/lblab/internal/dataplane/nftables"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // observe builds one node's observations from a captured ruleset.
@@ -337,5 +338,26 @@ func TestParseBatchCaptured(t *testing.T) {
 	if b.Sent != 5 || b.OK != 3 || len(b.Nodes) != 3 || len(b.Pods) != 3 || b.Failures["HTTP 404"] != 1 ||
 		b.Failures["network failure (timeout, refused or unreachable)"] != 1 {
 		t.Errorf("batch %+v", b)
+	}
+}
+
+func TestBudget(t *testing.T) {
+	own := Check{Timeout: 45 * time.Second}
+	flag := Options{Timeout: 20 * time.Second}
+	for _, tc := range []struct {
+		name string
+		env  Env
+		c    Check
+		want time.Duration
+	}{
+		{"no env", nil, own, 45 * time.Second},
+		{"host nodes", &LiveEnv{Topo: &topology.Topology{NodeKernel: topology.NodeKernelHost}}, own, 45 * time.Second},
+		{"default kernel", &LiveEnv{Topo: &topology.Topology{}}, own, 45 * time.Second},
+		{"uml nodes stretch a check's own budget", &LiveEnv{Topo: &topology.Topology{NodeKernel: topology.NodeKernelUML}}, own, 135 * time.Second},
+		{"uml nodes keep the user's --timeout", &LiveEnv{Topo: &topology.Topology{NodeKernel: topology.NodeKernelUML}}, Check{}, 20 * time.Second},
+	} {
+		if got := budget(tc.env, tc.c, flag); got != tc.want {
+			t.Errorf("%s: budget %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }
