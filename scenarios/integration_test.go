@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,7 +115,7 @@ func TestIntegrationVerify(t *testing.T) {
 			}
 
 			breakSpeaker(t, name)
-			breakDataplane(t, name, dp)
+			breakDataplane(t, name, dp, slices.Contains(ln.extra, "uml"))
 		})
 	}
 }
@@ -160,14 +161,25 @@ func breakSpeaker(t *testing.T, labName string) {
 // breakDataplane removes node2's rules for Services (NAT rules, the
 // kube-proxy nftables table, or every IPVS virtual server), through
 // `lblab exec` as a user would: dataplane-rules must fail naming node2.
-func breakDataplane(t *testing.T, lab, dp string) {
+//
+// On user-mode Linux nodes one observation of every node takes seconds
+// on a loaded machine, longer than kube-proxy may take to put the rules
+// back: node2's kube-proxy is frozen (pkill in the guest sees that node's
+// processes only) for a longer deadline, and thawed after.
+func breakDataplane(t *testing.T, lab, dp string, uml bool) {
 	argv := map[string][]string{
 		"iptables": {"iptables", "-t", "nat", "-F"},
 		"nftables": {"nft", "flush", "table", "ip", "kube-proxy"},
 		"ipvs":     {"ipvsadm", "-C"},
 	}[dp]
+	timeout := "2s"
+	if uml {
+		testutil.MustRun(t, "exec", "--name", lab, "node2", "--", "pkill", "-STOP", "-x", "kube-proxy")
+		defer testutil.MustRun(t, "exec", "--name", lab, "node2", "--", "pkill", "-CONT", "-x", "kube-proxy")
+		timeout = "15s"
+	}
 	testutil.MustRun(t, append([]string{"exec", "--name", lab, "node2", "--"}, argv...)...)
-	v, res := verify(t, "--name", lab, "--scenario", "dataplane-rules", "--timeout", "2s", "--bundle-dir", t.TempDir())
+	v, res := verify(t, "--name", lab, "--scenario", "dataplane-rules", "--timeout", timeout, "--bundle-dir", t.TempDir())
 	if res.ExitCode != 1 {
 		t.Fatalf("verify with a flushed nat table: exit %d, want 1\n%s", res.ExitCode, res.Stdout)
 	}
