@@ -239,17 +239,30 @@ func emptySelector(s *metav1.LabelSelector) bool {
 // checkAdvertisement checks that every pool and peer an advertisement
 // names exists.
 func checkAdvertisement(o *v1alpha1.BGPAdvertisement, pools, peers map[string]bool) verdict {
-	for i, n := range o.Spec.IPPools {
-		if !pools[n] {
-			return verdict{reason: v1alpha1.ReasonUnknownPool, message: fmt.Sprintf("ipPools[%d] names IPPool %q, which does not exist", i, n)}
-		}
+	if v := checkPoolsAndSelectors(o.Spec.IPPools, o.Spec.NodeSelectors, pools); v != valid {
+		return v
 	}
 	for i, n := range o.Spec.Peers {
 		if !peers[n] {
 			return verdict{reason: v1alpha1.ReasonUnknownPeer, message: fmt.Sprintf("peers[%d] names BGPPeer %q, which does not exist", i, n)}
 		}
 	}
-	for i, sel := range o.Spec.NodeSelectors {
+	return valid
+}
+
+// checkL2Advertisement checks that every pool an L2 advertisement names
+// exists.
+func checkL2Advertisement(o *v1alpha1.L2Advertisement, pools map[string]bool) verdict {
+	return checkPoolsAndSelectors(o.Spec.IPPools, o.Spec.NodeSelectors, pools)
+}
+
+func checkPoolsAndSelectors(names []string, sels []metav1.LabelSelector, pools map[string]bool) verdict {
+	for i, n := range names {
+		if !pools[n] {
+			return verdict{reason: v1alpha1.ReasonUnknownPool, message: fmt.Sprintf("ipPools[%d] names IPPool %q, which does not exist", i, n)}
+		}
+	}
+	for i, sel := range sels {
 		if _, err := metav1.LabelSelectorAsSelector(&sel); err != nil {
 			return verdict{reason: v1alpha1.ReasonInvalidSpec, message: fmt.Sprintf("nodeSelectors[%d]: %v", i, err)}
 		}

@@ -104,7 +104,7 @@ func newController(client kubernetes.Interface, dyn dynamic.Interface, recorder 
 		},
 		AddFunc: func(any) { c.retryFailing() },
 	})
-	for _, res := range []string{"ippools", "bgppeers", "bgpadvertisements"} {
+	for _, res := range []string{"ippools", "bgppeers", "bgpadvertisements", "l2advertisements"} {
 		inf := c.dynFactory.ForResource(v1alpha1.GroupVersion.WithResource(res)).Informer()
 		_ = inf.SetTransform(stripManagedFields)
 		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{

@@ -36,6 +36,7 @@ var listKinds = map[schema.GroupVersionResource]string{
 	v1alpha1.GroupVersion.WithResource("ippools"):           "IPPoolList",
 	v1alpha1.GroupVersion.WithResource("bgppeers"):          "BGPPeerList",
 	v1alpha1.GroupVersion.WithResource("bgpadvertisements"): "BGPAdvertisementList",
+	v1alpha1.GroupVersion.WithResource("l2advertisements"):  "L2AdvertisementList",
 }
 
 func newHarness(t *testing.T, opts Options, crds []runtime.Object, objs ...runtime.Object) *harness {

@@ -69,6 +69,10 @@ func (c *Controller) listAdvertisements() []*v1alpha1.BGPAdvertisement {
 	return list[v1alpha1.BGPAdvertisement](c, "bgpadvertisements")
 }
 
+func (c *Controller) listL2Advertisements() []*v1alpha1.L2Advertisement {
+	return list[v1alpha1.L2Advertisement](c, "l2advertisements")
+}
+
 // stripManagedFields drops managedFields from cached objects: the
 // controller never reads them, and at thousands of Services they are a
 // large share of the cache.

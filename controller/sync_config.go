@@ -18,7 +18,7 @@ import (
 // syncConfig recomputes the effective pools and peers, configures the
 // allocator, writes the Valid conditions, and retries failed Services.
 func (c *Controller) syncConfig(ctx context.Context) error {
-	pools, peers, advs := c.listPools(), c.listPeers(), c.listAdvertisements()
+	pools, peers, advs, l2advs := c.listPools(), c.listPeers(), c.listAdvertisements(), c.listL2Advertisements()
 	c.mu.Lock()
 	poolV := c.cfg.updatePools(pools, c.alloc)
 	c.invalid = map[string]verdict{}
@@ -47,6 +47,10 @@ func (c *Controller) syncConfig(ctx context.Context) error {
 	for _, o := range advs {
 		v := checkAdvertisement(o, poolNames, peerNames)
 		errs = append(errs, c.writeValid(ctx, "bgpadvertisements", o.Name, o.Generation, o.Status.Conditions, v))
+	}
+	for _, o := range l2advs {
+		v := checkL2Advertisement(o, poolNames)
+		errs = append(errs, c.writeValid(ctx, "l2advertisements", o.Name, o.Generation, o.Status.Conditions, v))
 	}
 	c.retryFailing()
 	c.queue.Add(keyPoolStatus)

@@ -113,6 +113,9 @@ func routeCheck[T any](description string, read func(ctx context.Context, env En
 	judge func(exp []Expectation, tables map[bool]T, held []netip.Addr, ps map[string][]netaddr.Range) Outcome) Check {
 	return Check{Description: description,
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			if out, ok := bgpOnly(env); !ok {
+				return out
+			}
 			ps := pools(env)
 			return poll(ctx, attempt, func(ctx context.Context) Outcome {
 				c, err := env.Cluster(ctx)

@@ -54,6 +54,9 @@ func checkETPLocal() Check {
 	return Check{Mutates: true, Timeout: 60 * time.Second,
 		Description: "with externalTrafficPolicy: Local and fewer replicas than nodes, next hops shrink to the nodes with pods and nginx logs the client's real IP",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			if out, ok := notL2Yet(env); !ok {
+				return out
+			}
 			*attempt = 1
 			return JudgeETPLocal(runETPLocal(ctx, env))
 		}}

@@ -142,6 +142,9 @@ func checkNodeFailover() Check {
 	return Check{Mutates: true, Timeout: 90 * time.Second,
 		Description: "stopping one node's speaker removes its next hop within the BGP hold time (the BFD detection time with tor.bfd) while client traffic keeps flowing",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			if out, ok := bgpOnly(env); !ok {
+				return out
+			}
 			*attempt = 1
 			if env.Speakers() == nil {
 				return skip("the backend cannot stop a speaker")

@@ -17,6 +17,7 @@ var registry = map[string]func() Check{
 	topology.ScenarioLBIPAllocated:    checkLBIPAllocated,
 	topology.ScenarioECMPRIB:          checkECMPRIB,
 	topology.ScenarioECMPFIB:          checkECMPFIB,
+	topology.ScenarioL2Owner:          checkL2Owner,
 	topology.ScenarioReachability:     checkReachability,
 	topology.ScenarioDataplaneRules:   checkDataplaneRules,
 	topology.ScenarioWithdrawOnDelete: checkWithdrawOnDelete,

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // WaitReady waits until LoadBalancer traffic can flow, or timeout passes:
@@ -31,6 +32,9 @@ func WaitReady(ctx context.Context, env Env, timeout time.Duration) error {
 	}{
 		{"the TOR did not route the LoadBalancer IPs to the eligible nodes", checkECMPFIB()},
 		{"the data plane did not program the LoadBalancer IPs", checkDataplaneRules()},
+	}
+	if env.Topology().Controller.Mode == topology.ModeL2 {
+		checks[0].what, checks[0].check = "no single eligible node answered ARP/NDP for every LoadBalancer IP", checkL2Owner()
 	}
 	problems := make([]string, len(checks)+1) // the last is the BFD wait's
 	var g errgroup.Group

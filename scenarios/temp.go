@@ -100,6 +100,12 @@ func startTempLB(ctx context.Context, env Env, name string, edit func(*corev1.Se
 	if lb.Info, lb.Allocated, err = waitIPs(ctx, lb.kc, svc.Namespace, svc.Name); err != nil {
 		return lb, cleanup, "allocate", err
 	}
+	if env.Topology().Controller.Mode == topology.ModeL2 {
+		if lb.Routed, err = waitOwned(ctx, env, &lb.Info); err != nil {
+			return lb, cleanup, "answer ARP/NDP", err
+		}
+		return lb, cleanup, "", nil
+	}
 	if lb.Routes, lb.Routed, err = waitNexthops(ctx, env, &lb.Info); err != nil {
 		return lb, cleanup, "route", err
 	}

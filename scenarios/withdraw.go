@@ -32,6 +32,9 @@ func checkWithdrawOnDelete() Check {
 	return Check{Mutates: true, Timeout: 45 * time.Second,
 		Description: "a temporary LoadBalancer Service gets routed; deleting it withdraws the route and frees the IP",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			if out, ok := notL2Yet(env); !ok {
+				return out
+			}
 			*attempt = 1
 			ev := runWithdraw(ctx, env)
 			return JudgeWithdraw(ev)

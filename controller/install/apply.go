@@ -34,6 +34,7 @@ var resources = map[schema.GroupVersionKind]struct {
 	{Group: "lblab.dev", Version: "v1alpha1", Kind: "IPPool"}:                        {"ippools", false},
 	{Group: "lblab.dev", Version: "v1alpha1", Kind: "BGPPeer"}:                       {"bgppeers", false},
 	{Group: "lblab.dev", Version: "v1alpha1", Kind: "BGPAdvertisement"}:              {"bgpadvertisements", false},
+	{Group: "lblab.dev", Version: "v1alpha1", Kind: "L2Advertisement"}:               {"l2advertisements", false},
 }
 
 // ToUnstructured converts a typed object (with TypeMeta set) for Apply.

@@ -23,7 +23,8 @@ const Label = "lblab.dev/from-topology"
 // IPPool per pool, one BGPPeer per address of the TOR on the nodes'
 // network (tor; when empty, host 1 of each node subnet, the netns
 // backend's layout), and one BGPAdvertisement announcing every pool to
-// every peer.
+// every peer. In mode l2 there are no peers: one L2Advertisement
+// announces every pool by ARP and NDP instead.
 func Config(t *topology.Topology, tor []netip.Addr) ([]unstructured.Unstructured, error) {
 	var objs []runtime.Object
 	meta := func(name string) metav1.ObjectMeta {
@@ -44,6 +45,13 @@ func Config(t *topology.Topology, tor []netip.Addr) ([]unstructured.Unstructured
 			ObjectMeta: meta(p.Name),
 			Spec:       v1alpha1.IPPoolSpec{Addresses: addrs, AutoAssign: &auto, AvoidBuggyIPs: p.AvoidBuggyIPs},
 		})
+	}
+	if t.Controller.Mode == topology.ModeL2 {
+		objs = append(objs, &v1alpha1.L2Advertisement{
+			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "L2Advertisement"},
+			ObjectMeta: meta("default"),
+		})
+		return unstructuredAll(objs)
 	}
 	if len(tor) == 0 {
 		var err error
@@ -74,6 +82,10 @@ func Config(t *topology.Topology, tor []netip.Addr) ([]unstructured.Unstructured
 		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "BGPAdvertisement"},
 		ObjectMeta: meta("default"),
 	})
+	return unstructuredAll(objs)
+}
+
+func unstructuredAll(objs []runtime.Object) ([]unstructured.Unstructured, error) {
 	out := make([]unstructured.Unstructured, 0, len(objs))
 	for _, o := range objs {
 		u, err := ToUnstructured(o)

@@ -51,7 +51,8 @@ func prune(ctx context.Context, dyn dynamic.Interface, labName string, keep []un
 	for _, o := range keep {
 		want[o.GetKind()+"/"+o.GetName()] = true
 	}
-	for kind, res := range map[string]string{"IPPool": "ippools", "BGPPeer": "bgppeers", "BGPAdvertisement": "bgpadvertisements"} {
+	for kind, res := range map[string]string{"IPPool": "ippools", "BGPPeer": "bgppeers", "BGPAdvertisement": "bgpadvertisements",
+		"L2Advertisement": "l2advertisements"} {
 		r := dyn.Resource(v1alpha1.GroupVersion.WithResource(res))
 		list, err := r.List(ctx, metav1.ListOptions{LabelSelector: Label + "=" + labName})
 		if err != nil {

@@ -147,6 +147,9 @@ func checkRBAC(t *testing.T, cs kubernetes.Interface) {
 			{"", "lblab.dev", "speakerstatuses", "", "update", false},
 			{"default", "", "events", "", "create", true},
 			{"lblab-system", "coordination.k8s.io", "leases", "", "update", false},
+			{"lblab-node-lease", "coordination.k8s.io", "leases", "", "update", true},
+			{"lblab-node-lease", "coordination.k8s.io", "leases", "", "watch", true},
+			{"", "lblab.dev", "l2advertisements", "", "watch", true},
 		},
 	}
 	for user, list := range cases {

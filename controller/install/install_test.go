@@ -31,8 +31,10 @@ func TestManifests(t *testing.T) {
 	want := `CustomResourceDefinition/bgpadvertisements.lblab.dev
 CustomResourceDefinition/bgppeers.lblab.dev
 CustomResourceDefinition/ippools.lblab.dev
+CustomResourceDefinition/l2advertisements.lblab.dev
 CustomResourceDefinition/speakerstatuses.lblab.dev
 Namespace/lblab-system
+Namespace/lblab-node-lease
 ServiceAccount/lblab-system/controller
 ServiceAccount/lblab-system/speaker
 ClusterRole/lblab:controller
@@ -43,6 +45,8 @@ ClusterRole/lblab:speaker
 ClusterRoleBinding/lblab:speaker
 Role/lblab-system/lblab:speaker
 RoleBinding/lblab-system/lblab:speaker
+Role/lblab-node-lease/lblab:speaker
+RoleBinding/lblab-node-lease/lblab:speaker
 Deployment/lblab-system/controller
 DaemonSet/lblab-system/speaker`
 	if got := kinds(objs); got != want {
@@ -104,6 +108,20 @@ controller: {asn: 65002}
 BGPPeer/tor-ipv4: {"holdTime":"30s","keepaliveTime":"10s","myASN":65002,"peerASN":65001,"peerAddress":"10.89.7.1","port":179}
 BGPPeer/tor-ipv6: {"holdTime":"30s","keepaliveTime":"10s","myASN":65002,"peerASN":65001,"peerAddress":"fd00:89:7::1","port":179}
 BGPAdvertisement/default: {}`,
+		},
+		{
+			name: "l2 has no peers",
+			topo: `apiVersion: lblab.dev/v1alpha1
+kind: Topology
+name: t
+network: {ipFamily: dual, ipv4Subnet: 10.89.7.0/24, ipv6Subnet: "fd00:89:7::/64"}
+controller:
+  mode: l2
+  pools:
+  - {name: default, addresses: [10.89.7.200/29, "fd00:89:7::c8/125"]}
+`,
+			want: `IPPool/default: {"addresses":["10.89.7.200/29","fd00:89:7::c8/125"],"autoAssign":true}
+L2Advertisement/default: {}`,
 		},
 	}
 	for _, tc := range cases {

@@ -57,7 +57,19 @@ func (s *Speaker) Run(ctx context.Context) error {
 		defer close(statusDone)
 		s.statusLoop(ctx)
 	}()
+	l2Done := make(chan struct{})
+	go func() {
+		defer close(l2Done)
+		if s.cfg.L2 == nil {
+			return
+		}
+		s.cfg.L2.OnStatusChange(s.kickStatus)
+		if err := s.cfg.L2.Run(ctx); err != nil {
+			s.log.Error("L2 mode stopped", "error", err)
+		}
+	}()
 	<-ctx.Done()
+	<-l2Done
 	s.mu.Lock()
 	if s.retry != nil {
 		s.retry.Stop()

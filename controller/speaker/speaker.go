@@ -9,9 +9,11 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/controller/speaker/bgp"
 )
 
@@ -52,6 +54,26 @@ type Config struct {
 	// StatusInterval is the least time between two writes of the
 	// SpeakerStatus object; 0 means one second.
 	StatusInterval time.Duration
+	// L2, if set, runs L2 mode beside BGP (it idles until an
+	// L2Advertisement exists); its owned IPs go into SpeakerStatus.
+	L2 L2Announcer
+}
+
+// L2Announcer is L2 mode as the speaker runs it; *announcer.Announcer is
+// one.
+type L2Announcer interface {
+	Run(ctx context.Context) error
+	Owned() []v1alpha1.L2Announcement
+	OnStatusChange(fn func())
+}
+
+// ServiceOf says whether the speaker announces svc (a LoadBalancer
+// Service of the bundled controller with an IP), and with which IPs, from
+// which pool and whether its externalTrafficPolicy is Local: L2 mode
+// follows the same rules as BGP.
+func ServiceOf(svc *corev1.Service) (ips []netip.Addr, pool string, local, ok bool) {
+	s, ok := serviceFrom(svc)
+	return s.ips, s.pool, s.local, ok
 }
 
 // Speaker announces this node's LoadBalancer IPs.

@@ -61,6 +61,9 @@ func (s *Speaker) statusLoop(ctx context.Context) {
 // statusNow is the speaker's status as it is now.
 func (s *Speaker) statusNow(ctx context.Context) (v1alpha1.SpeakerStatusStatus, error) {
 	st := v1alpha1.SpeakerStatusStatus{Node: s.cfg.Node, LastUpdate: metav1.Now()}
+	if s.cfg.L2 != nil {
+		st.L2 = s.cfg.L2.Owned()
+	}
 	s.mu.Lock()
 	ann := s.ann
 	s.mu.Unlock()

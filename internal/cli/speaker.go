@@ -17,10 +17,16 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
 
+	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/controller/speaker"
 	"github.com/lblab/lblab/controller/speaker/bgp"
+	"github.com/lblab/lblab/controller/speaker/l2"
+	"github.com/lblab/lblab/controller/speaker/l2/announcer"
+	"github.com/lblab/lblab/controller/speaker/l2/owner"
 )
 
 type speakerFlags struct {
@@ -121,8 +127,23 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 		go func() { _ = srv.Serve(l) }()
 		defer srv.Close()
 	}
+	recorder := events.NewBroadcaster(&events.EventSinkImpl{Interface: kube.EventsV1()})
+	if err := recorder.StartRecordingToSinkWithContext(ctx); err != nil {
+		return fmt.Errorf("failed to start the event recorder: %w", err)
+	}
+	defer recorder.Shutdown()
+	l2mode := announcer.New(announcer.Config{
+		Node: f.node, Client: kube, Dynamic: dyn, ServiceOf: speaker.ServiceOf,
+		Interface: l2.InterfaceFor,
+		NewResponder: func(ifi *net.Interface, log *slog.Logger) (announcer.Responder, error) {
+			return l2.NewResponder(ifi, log)
+		},
+		Recorder: recorder.NewRecorder(scheme.Scheme, "lblab-speaker"),
+		Lease:    owner.Config{Namespace: v1alpha1.NodeLeaseNamespace, Log: log.With("component", "lease")},
+		Log:      log.With("component", "l2"),
+	})
 	spk, err := speaker.New(speaker.Config{
-		Node: f.node, Client: kube, Dynamic: dyn, Log: log, Metrics: metrics, StatusInterval: f.statusInterval,
+		Node: f.node, Client: kube, Dynamic: dyn, Log: log, Metrics: metrics, StatusInterval: f.statusInterval, L2: l2mode,
 		StartBGP: func(ctx context.Context, c speaker.BGPConfig) (speaker.Announcer, error) {
 			return bgp.Start(ctx, bgp.Config{
 				RouterID: c.RouterID, ASN: c.ASN, APIAddress: f.gobgpAPI,

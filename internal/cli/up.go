@@ -97,9 +97,6 @@ func loadForUp(f *upFlags, changed func(string) bool) (*topology.Topology, strin
 	if err := topology.Validate(t); err != nil {
 		return nil, "", fmt.Errorf("%w\n(--name, --dataplane, --node-kernel and --controller override the topology's name, dataplane, nodeKernel and controller.type)", err)
 	}
-	if t.Controller.Mode == topology.ModeL2 && t.Controller.Type == topology.ControllerLBLab {
-		return nil, "", fmt.Errorf("controller.mode: l2 is not supported by the bundled controller yet; use mode: bgp, or --controller none and install another controller")
-	}
 	return t, source, nil
 }
 
@@ -154,8 +151,12 @@ func upActions(b lab.Backend, l *lab.Lab) []lab.Action {
 		// now; up is done when traffic to them can flow: routed by the TOR
 		// and programmed on every node.
 		if l.Topology.Controller.Type == topology.ControllerLBLab && hasLoadBalancer(ws) {
+			what := "the TOR's routes"
+			if l.Topology.Controller.Mode == topology.ModeL2 {
+				what = "one owner answering ARP/NDP"
+			}
 			actions = append(actions, lab.Action{
-				Name: "Waiting for the TOR's routes and every node's data plane for the LoadBalancer IPs",
+				Name: "Waiting for " + what + " and every node's data plane for the LoadBalancer IPs",
 				Run: func(ctx context.Context, l *lab.Lab) error {
 					env, _, _, err := openLab(ctx, l.Name)
 					if err != nil {

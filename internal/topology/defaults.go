@@ -67,7 +67,10 @@ func SetDefaults(t *Topology) {
 		c.Mode = ModeBGP
 	}
 	setIfZero(&c.ASN, DefaultNodeASN)
-	if len(c.Pools) == 0 {
+	if len(c.Pools) == 0 && c.Mode == ModeL2 {
+		c.Pools = l2DefaultPools(n)
+	}
+	if len(c.Pools) == 0 && c.Mode != ModeL2 {
 		p := Pool{Name: "default"}
 		if n.IPFamily.HasV4() {
 			p.Addresses = append(p.Addresses, DefaultIPv4Pool)

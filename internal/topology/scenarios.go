@@ -8,6 +8,7 @@ const (
 	ScenarioLBIPAllocated    = "lb-ip-allocated"
 	ScenarioECMPRIB          = "ecmp-rib"
 	ScenarioECMPFIB          = "ecmp-fib"
+	ScenarioL2Owner          = "l2-owner"
 	ScenarioReachability     = "reachability"
 	ScenarioDataplaneRules   = "dataplane-rules"
 	ScenarioWithdrawOnDelete = "withdraw-on-delete"
@@ -22,6 +23,7 @@ var ScenarioNames = []string{
 	ScenarioLBIPAllocated,
 	ScenarioECMPRIB,
 	ScenarioECMPFIB,
+	ScenarioL2Owner,
 	ScenarioReachability,
 	ScenarioDataplaneRules,
 	ScenarioWithdrawOnDelete,

@@ -42,8 +42,12 @@ func validate(t *Topology, ln lines) []error {
 	validateNodes(e, t.Nodes.List)
 	subnets := validateNetwork(e, &t.Network, len(t.Nodes.List))
 	validateTOR(e, &t.TOR)
-	subnets = append(subnets, validateController(e, &t.Controller, t.Network.IPFamily, t.TOR.ASN)...)
-	checkOverlaps(e, subnets)
+	pools := validateController(e, &t.Controller, t.Network.IPFamily, t.TOR.ASN)
+	onSegment := func(a, b subnet) bool { return false }
+	if t.Controller.Mode == ModeL2 {
+		onSegment = checkL2Pools(e, &t.Network, pools, len(t.Nodes.List))
+	}
+	checkOverlaps(e, append(subnets, pools...), onSegment)
 	if !slices.Contains(Dataplanes, t.Dataplane) {
 		e.add("dataplane", "%q is not one of iptables, ipvs, nftables, ebpf", t.Dataplane)
 	}
@@ -234,11 +238,12 @@ func familyName(v6 bool) string {
 	return "IPv4"
 }
 
-// checkOverlaps reports every pair of lab address blocks that overlap.
-func checkOverlaps(e *errs, list []subnet) {
+// checkOverlaps reports every pair of lab address blocks that overlap,
+// but for the pairs allowed says may.
+func checkOverlaps(e *errs, list []subnet, allowed func(a, b subnet) bool) {
 	for i := range list {
 		for j := i + 1; j < len(list); j++ {
-			if list[i].r.Overlaps(list[j].r) {
+			if list[i].r.Overlaps(list[j].r) && !allowed(list[i], list[j]) {
 				e.add(list[j].path, "%s overlaps %s (%s)", list[j].r, list[i].path, list[i].r)
 			}
 		}

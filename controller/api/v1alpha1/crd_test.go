@@ -19,8 +19,8 @@ func TestCRDsAcceptable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(crds) != 4 {
-		t.Fatalf("got %d CRDs, want 4", len(crds))
+	if len(crds) != 5 {
+		t.Fatalf("got %d CRDs, want 5", len(crds))
 	}
 	for i := range crds {
 		t.Run(crds[i].Name, func(t *testing.T) {

@@ -21,6 +21,7 @@ func addKnownTypes(s *runtime.Scheme) error {
 		&IPPool{}, &IPPoolList{},
 		&BGPPeer{}, &BGPPeerList{},
 		&BGPAdvertisement{}, &BGPAdvertisementList{},
+		&L2Advertisement{}, &L2AdvertisementList{},
 		&SpeakerStatus{}, &SpeakerStatusList{},
 	)
 	metav1.AddToGroupVersion(s, GroupVersion)

@@ -21,6 +21,11 @@ const (
 
 	// Namespace is where the controller, its Secrets and its leases live.
 	Namespace = "lblab-system"
+	// NodeLeaseNamespace holds one Lease per speaker in L2 mode, its
+	// heartbeat (as kube-node-lease holds the kubelets'): apart from
+	// Namespace, so the speakers may write Leases there and not the
+	// controller's leader-election Lease.
+	NodeLeaseNamespace = "lblab-node-lease"
 )
 
 // Event reasons the controller records on Services.

@@ -12,8 +12,25 @@ type SpeakerStatusStatus struct {
 	// Advertised are the prefixes this node announces ("198.51.100.1/32").
 	// +optional
 	Advertised []string `json:"advertised,omitempty"`
+	// L2 are the LB IPs this node owns in L2 mode: it answers ARP (IPv4)
+	// and NDP (IPv6) for them.
+	// +optional
+	L2 []L2Announcement `json:"l2,omitempty"`
 	// LastUpdate is when the speaker last wrote this status.
 	LastUpdate metav1.Time `json:"lastUpdate"`
+}
+
+// L2Announcement is one LB IP a node owns in L2 mode.
+type L2Announcement struct {
+	// IP is the LB IP.
+	IP string `json:"ip"`
+	// Service is the Service it belongs to (namespace/name).
+	Service string `json:"service"`
+	// Interface is the interface the node answers on.
+	Interface string `json:"interface"`
+	// Since is when this node took the IP over.
+	// +optional
+	Since *metav1.Time `json:"since,omitempty"`
 }
 
 // BGPSessionStatus is one BGP session of a speaker.

@@ -4,7 +4,7 @@ package v1alpha1_test
 // "" when it is valid, else a substring of the rejection message.
 type validationCase struct {
 	name string
-	kind string // IPPool, BGPPeer or BGPAdvertisement
+	kind string // IPPool, BGPPeer, BGPAdvertisement or L2Advertisement
 	spec string // YAML of .spec
 	want string
 }
@@ -57,4 +57,14 @@ var validationCases = []validationCase{
 	{"adv large community too big", "BGPAdvertisement", `{communities: ["4294967296:1:1"]}`, `"4294967296:1:1" is not a standard community`},
 	{"adv bad pool name", "BGPAdvertisement", `{ipPools: [Bad_Pool]}`, `spec.ipPools[0] in body should match`},
 	{"adv duplicate peer", "BGPAdvertisement", `{peers: [a, a]}`, `Duplicate value`},
+
+	// L2Advertisement.
+	{"l2adv ok", "L2Advertisement", `{ipPools: [default], interfaces: [eth0, "br-lab.100"], nodeSelectors: [{matchLabels: {zone: a}}]}`, ""},
+	{"l2adv empty", "L2Advertisement", `{}`, ""},
+	{"l2adv interface with slash", "L2Advertisement", `{interfaces: ["eth0/1"]}`, `"eth0/1" is not a network interface name`},
+	{"l2adv interface with space", "L2Advertisement", `{interfaces: ["eth 0"]}`, `"eth 0" is not a network interface name`},
+	{"l2adv interface dot", "L2Advertisement", `{interfaces: [".."]}`, `".." is not a network interface name`},
+	{"l2adv interface too long", "L2Advertisement", `{interfaces: ["a-very-long-ifname"]}`, `Too long`},
+	{"l2adv duplicate interface", "L2Advertisement", `{interfaces: [eth0, eth0]}`, `Duplicate value`},
+	{"l2adv bad pool name", "L2Advertisement", `{ipPools: [Bad_Pool]}`, `spec.ipPools[0] in body should match`},
 }

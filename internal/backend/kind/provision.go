@@ -153,6 +153,7 @@ func (b *backend) resolveNetwork(ctx context.Context, l *lab.Lab) ([]netip.Prefi
 			n.IPv6Subnet = s.String()
 		}
 	}
+	topology.SetDefaults(l.Topology) // what depends on the subnets: mode l2's default pool
 	if err := lab.SaveTopology(l.Topology); err != nil {
 		return nil, fmt.Errorf("failed to save the resolved topology: %w", err)
 	}

@@ -159,7 +159,10 @@ func (b *backend) resolve(l *lab.Lab) (*plan, error) {
 	if err := chooseSubnets(t, append(used, others...)); err != nil {
 		return nil, err
 	}
-	if err := topology.Validate(t); err != nil { // a chosen subnet may overlap a pool
+	// Defaults that depend on the subnets (mode l2's pool), then the
+	// checks a chosen subnet may fail (it may overlap a pool).
+	topology.SetDefaults(t)
+	if err := topology.Validate(t); err != nil {
 		return nil, err
 	}
 	if err := lab.SaveTopology(t); err != nil {
