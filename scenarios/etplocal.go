@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // AnnotationAccessLog is where the netns node agent says a pod's nginx
@@ -35,7 +36,7 @@ type ETPEvidence struct {
 	Before map[netip.Addr][]netip.Addr `json:"before,omitempty"`
 	After  map[netip.Addr][]netip.Addr `json:"after,omitempty"`
 	Want   map[netip.Addr][]netip.Addr `json:"want,omitempty"`
-	Shrunk time.Duration               `json:"shrunk"` // from the switch to Local to the new next hops
+	Shrunk time.Duration               `json:"shrunk"` // from the switch to Local to the new next hops (0 in an L2 lab: see l2.moved)
 	// ClientIPs are the client's addresses; Logged are the nginx access-log
 	// lines that show one of them as the source.
 	ClientIPs []netip.Addr `json:"clientIPs"`
@@ -46,18 +47,21 @@ type ETPEvidence struct {
 	LogSource string   `json:"logSource,omitempty"` // "access log on the node" or "kubectl logs"
 	// Unread are the pods whose log the last look could not read, and why.
 	Unread []string `json:"unread,omitempty"`
-	Step   string   `json:"step,omitempty"`
-	Err    string   `json:"error,omitempty"`
+	// L2 is what an L2 lab showed in place of Before, After and Want: who
+	// answered ARP/NDP for each LB IP under Cluster and under Local.
+	L2   *ETPL2 `json:"l2,omitempty"`
+	Step string `json:"step,omitempty"`
+	Err  string `json:"error,omitempty"`
 }
 
 func checkETPLocal() Check {
 	return Check{Mutates: true, Timeout: 60 * time.Second,
-		Description: "with externalTrafficPolicy: Local and fewer replicas than nodes, next hops shrink to the nodes with pods and nginx logs the client's real IP",
+		Description: "with externalTrafficPolicy: Local and fewer replicas than nodes, next hops shrink to the nodes with pods (L2: the owner moves to a node with a pod) and nginx logs the client's real IP",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
-			if out, ok := notL2Yet(env); !ok {
-				return out
-			}
 			*attempt = 1
+			if env.Topology().Controller.Mode == topology.ModeL2 {
+				return JudgeL2ETPLocal(runETPLocal(ctx, env))
+			}
 			return JudgeETPLocal(runETPLocal(ctx, env))
 		}}
 }
@@ -90,6 +94,10 @@ func runETPLocal(ctx context.Context, env Env) (ev ETPEvidence) {
 		}
 	}
 	ev.Replicas = int32(max(1, ev.Nodes-1))
+	l2 := env.Topology().Controller.Mode == topology.ModeL2
+	if l2 && int(ev.Replicas) >= ev.Nodes {
+		return ev // JudgeL2ETPLocal skips: no owner could move to another node
+	}
 	name := TempPrefix + "etp"
 	labels := map[string]string{"app": name}
 	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: base.Namespace, Labels: labels},
@@ -137,19 +145,12 @@ func runETPLocal(ctx context.Context, env Env) (ev ETPEvidence) {
 	}); err != nil {
 		return failAt("wait for ready endpoints", fmt.Errorf("%d of %d pods ready: %w", readyPods(si), ev.Replicas, err))
 	}
-	cluster, _, err := waitNexthops(ctx, env, &si)
-	ev.Before = cluster.Got
-	if err != nil {
-		return failAt("route under ETP=Cluster", err)
-	}
-	patch := []byte(`{"spec":{"externalTrafficPolicy":"Local"}}`)
-	if _, err := kc.CoreV1().Services(svc.Namespace).Patch(ctx, svc.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
-		return failAt("switch to Local", err)
-	}
-	local, d, err := waitNexthops(ctx, env, &si)
-	ev.After, ev.Shrunk, ev.Want, ev.PodNodes = local.Got, d, local.Want, local.Eligible
-	if err != nil {
-		return failAt("route under ETP=Local", err)
+	if l2 {
+		if step, err := switchL2(ctx, env, deps, name, &si, client, &ev); err != nil {
+			return failAt(step, err)
+		}
+	} else if step, err := switchBGP(ctx, env, &si, &ev); err != nil {
+		return failAt(step, err)
 	}
 	// Send a few requests per LB IP and look for the client's address in
 	// the access logs; the rules for Local may trail the routes a moment,
@@ -177,6 +178,36 @@ func runETPLocal(ctx context.Context, env Env) (ev ETPEvidence) {
 			ev.Answered, ev.Requests, joinAddrs(ev.ClientIPs), unread, err))
 	}
 	return ev
+}
+
+// switchBGP waits for the TOR's routes under Cluster, switches the Service
+// to Local and waits for the next hops to shrink to the nodes with pods.
+func switchBGP(ctx context.Context, env Env, si *ServiceInfo, ev *ETPEvidence) (step string, err error) {
+	cluster, _, err := waitNexthops(ctx, env, si)
+	ev.Before = cluster.Got
+	if err != nil {
+		return "route under ETP=Cluster", err
+	}
+	if err := setLocal(ctx, env, *si); err != nil {
+		return "switch to Local", err
+	}
+	local, d, err := waitNexthops(ctx, env, si)
+	ev.After, ev.Shrunk, ev.Want, ev.PodNodes = local.Got, d, local.Want, local.Eligible
+	if err != nil {
+		return "route under ETP=Local", err
+	}
+	return "", nil
+}
+
+// setLocal sets the Service's externalTrafficPolicy to Local.
+func setLocal(ctx context.Context, env Env, si ServiceInfo) error {
+	kc, err := env.Kube()
+	if err != nil {
+		return err
+	}
+	patch := []byte(`{"spec":{"externalTrafficPolicy":"Local"}}`)
+	_, err = kc.CoreV1().Services(si.Namespace).Patch(ctx, si.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+	return err
 }
 
 func readyPods(si ServiceInfo) int {
@@ -255,7 +286,7 @@ func missingSources(ev ETPEvidence) []netip.Addr {
 	var out []netip.Addr
 	for _, c := range ev.ClientIPs {
 		wanted := false
-		for ip := range ev.Want {
+		for _, ip := range etpIPs(ev) {
 			wanted = wanted || ip.Is4() == c.Is4()
 		}
 		if !wanted {
@@ -299,16 +330,8 @@ func JudgeETPLocal(ev ETPEvidence) Outcome {
 	if len(ev.Want) == 0 {
 		return fail(ev, "no LB IP observed")
 	}
-	if ev.Answered == 0 {
-		return fail(ev, "none of the client's %d requests was answered under ETP=Local", ev.Requests)
-	}
-	for ip := range ev.Want {
-		if !hasFamily(ev.ClientIPs, ip.Is6()) {
-			return fail(ev, "the client has no %s address to show its own address in nginx's log for %s", familyName(ip.Is6()), ip)
-		}
-	}
-	if miss := missingSources(ev); len(miss) > 0 {
-		return fail(ev, "nginx did not log the client's address %s (source NAT?)", joinAddrs(miss))
+	if p := clientProblem(ev); p != "" {
+		return fail(ev, "%s", p)
 	}
 	var parts []string
 	for ip := range ev.After {
@@ -316,6 +339,41 @@ func JudgeETPLocal(ev ETPEvidence) Outcome {
 	}
 	slices.Sort(parts)
 	return pass(ev, "%s in %s; nginx logged the client's own %s", strings.Join(parts, ", "), ms(ev.Shrunk), joinAddrs(ev.ClientIPs))
+}
+
+// clientProblem says what is wrong with the client's side of etp-local:
+// no answer, no address of an LB IP's family, or no log line with its
+// own address; "" when nothing is.
+func clientProblem(ev ETPEvidence) string {
+	if ev.Answered == 0 {
+		return fmt.Sprintf("none of the client's %d requests was answered under ETP=Local", ev.Requests)
+	}
+	for _, ip := range etpIPs(ev) {
+		if !hasFamily(ev.ClientIPs, ip.Is6()) {
+			return fmt.Sprintf("the client has no %s address to show its own address in nginx's log for %s", familyName(ip.Is6()), ip)
+		}
+	}
+	if miss := missingSources(ev); len(miss) > 0 {
+		return fmt.Sprintf("nginx did not log the client's address %s (source NAT?)", joinAddrs(miss))
+	}
+	return ""
+}
+
+// etpIPs are the LB IPs etp-local looked at: those with next hops to
+// expect, and in an L2 lab those observed under Local.
+func etpIPs(ev ETPEvidence) []netip.Addr {
+	var out []netip.Addr
+	for ip := range ev.Want {
+		out = append(out, ip)
+	}
+	if ev.L2 != nil {
+		for _, e := range ev.L2.After {
+			if e.IP.IsValid() {
+				out = append(out, e.IP)
+			}
+		}
+	}
+	return out
 }
 
 func firstField(s string) string {

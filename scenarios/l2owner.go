@@ -59,14 +59,6 @@ func bgpOnly(env Env) (Outcome, bool) {
 	return Outcome{}, true
 }
 
-// notL2Yet skips a check that judges BGP routes only, in an L2 lab.
-func notL2Yet(env Env) (Outcome, bool) {
-	if env.Topology().Controller.Mode == topology.ModeL2 {
-		return skip("judged by the TOR's routes, and not yet by L2 rules: in an L2 lab nothing checks this (issue 14)"), false
-	}
-	return Outcome{}, true
-}
-
 // l2ProbeWait is how long the TOR collects answers to one request.
 const l2ProbeWait = "300ms"
 
@@ -224,7 +216,15 @@ func l2Problem(e L2Evidence) string {
 // waitOwned waits until exactly one eligible node answers for each of the
 // Service's LB IPs (l2-owner's rules), for the mutating checks in L2 mode.
 func waitOwned(ctx context.Context, env Env, si *ServiceInfo) (time.Duration, error) {
+	_, d, err := waitL2Owned(ctx, env, si)
+	return d, err
+}
+
+// waitL2Owned is waitOwned that also returns the last observation (the
+// one that passed, or on failure the last one made).
+func waitL2Owned(ctx context.Context, env Env, si *ServiceInfo) ([]L2Evidence, time.Duration, error) {
 	var last Outcome
+	var seen []L2Evidence
 	d, err := waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
 		full, err := env.Cluster(ctx)
 		if err != nil {
@@ -245,11 +245,32 @@ func waitOwned(ctx context.Context, env Env, si *ServiceInfo) (time.Duration, er
 		if err != nil {
 			return false, err
 		}
-		last = JudgeL2Owner(ev)
+		seen, last = ev, JudgeL2Owner(ev)
 		return last.Status == Passed, nil
 	})
 	if err != nil && last.Summary != "" {
-		return d, fmt.Errorf("%s: %w", last.Summary, err)
+		return seen, d, fmt.Errorf("%s: %w", last.Summary, err)
 	}
-	return d, err
+	return seen, d, err
+}
+
+// observeL2Service observes who answers for si's LB IPs now, judged
+// against the cluster as it is (si may be deleted already).
+func observeL2Service(ctx context.Context, env Env, si ServiceInfo) ([]L2Evidence, error) {
+	full, err := env.Cluster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := *full
+	c.Services = []ServiceInfo{si}
+	return observeL2Of(ctx, env, &c)
+}
+
+// l2Owner returns the node that answered for e's IP, "" when none or
+// several did.
+func l2Owner(e L2Evidence) string {
+	if len(e.Owners) != 1 {
+		return ""
+	}
+	return e.Owners[0]
 }

@@ -24,6 +24,7 @@ var registry = map[string]func() Check{
 	topology.ScenarioETPLocal:         checkETPLocal,
 	topology.ScenarioSourceRanges:     checkSourceRanges,
 	topology.ScenarioNodeFailover:     checkNodeFailover,
+	topology.ScenarioL2Failover:       checkL2Failover,
 }
 
 func init() {

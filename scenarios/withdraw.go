@@ -8,6 +8,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // WithdrawEvidence is the timeline of withdraw-on-delete.
@@ -30,12 +32,12 @@ type WithdrawEvidence struct {
 
 func checkWithdrawOnDelete() Check {
 	return Check{Mutates: true, Timeout: 45 * time.Second,
-		Description: "a temporary LoadBalancer Service gets routed; deleting it withdraws the route and frees the IP",
+		Description: "a temporary LoadBalancer Service gets routed (L2: answered by one node); deleting it withdraws the route (L2: nobody answers ARP/NDP for it) and frees the IP",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
-			if out, ok := notL2Yet(env); !ok {
-				return out
-			}
 			*attempt = 1
+			if env.Topology().Controller.Mode == topology.ModeL2 {
+				return JudgeL2Withdraw(runL2Withdraw(ctx, env))
+			}
 			ev := runWithdraw(ctx, env)
 			return JudgeWithdraw(ev)
 		}}

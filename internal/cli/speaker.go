@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/controller/speaker"
@@ -127,10 +129,10 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 		go func() { _ = srv.Serve(l) }()
 		defer srv.Close()
 	}
-	recorder := events.NewBroadcaster(&events.EventSinkImpl{Interface: kube.EventsV1()})
-	if err := recorder.StartRecordingToSinkWithContext(ctx); err != nil {
-		return fmt.Errorf("failed to start the event recorder: %w", err)
-	}
+	// Takeovers in L2 mode are recorded on the Services, as the
+	// controller records allocations (a small correlator cache, as there).
+	recorder := record.NewBroadcaster(record.WithContext(ctx), record.WithCorrelatorOptions(record.CorrelatorOptions{LRUCacheSize: 256}))
+	recorder.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events("")})
 	defer recorder.Shutdown()
 	l2mode := announcer.New(announcer.Config{
 		Node: f.node, Client: kube, Dynamic: dyn, ServiceOf: speaker.ServiceOf,
@@ -138,7 +140,7 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 		NewResponder: func(ifi *net.Interface, log *slog.Logger) (announcer.Responder, error) {
 			return l2.NewResponder(ifi, log)
 		},
-		Recorder: recorder.NewRecorder(scheme.Scheme, "lblab-speaker"),
+		Recorder: recorder.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "lblab-speaker", Host: f.node}),
 		Lease:    owner.Config{Namespace: v1alpha1.NodeLeaseNamespace, Log: log.With("component", "lease")},
 		Log:      log.With("component", "l2"),
 	})

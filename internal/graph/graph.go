@@ -75,6 +75,11 @@ type LBIP struct {
 	// Nodes are the nodes in the route and those that hold pods of the
 	// Service, each with its pods.
 	Nodes []Fan `json:"nodes"`
+	// L2 is true in an L2 lab: Nexthops are then the nodes that answer
+	// ARP (IPv4) or NDP (IPv6) for the IP, and InRoute marks them.
+	L2 bool `json:"l2,omitempty"`
+	// Unknown counts answers from MACs no node has (L2).
+	Unknown int `json:"unknown,omitempty"`
 }
 
 // Fan is one node's part of an LB IP's fan-out.

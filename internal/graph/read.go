@@ -27,7 +27,10 @@ func Read(ctx context.Context, env scenarios.Env, backend, segment string) (*Gra
 		g.Problems = append(g.Problems, "the lab has no TOR")
 		return g, nil
 	}
-	if sum, _, err := observe.TORSummary(ctx, tor); err != nil {
+	l2 := t.Controller.Mode == topology.ModeL2
+	if l2 {
+		// No BGP: the owners are drawn with the LB IPs below.
+	} else if sum, _, err := observe.TORSummary(ctx, tor); err != nil {
 		g.Problems = append(g.Problems, err.Error())
 	} else {
 		nodes, v6s := scenarios.ExpectedSpeakers(env)
@@ -53,6 +56,14 @@ func Read(ctx context.Context, env scenarios.Env, backend, segment string) (*Gra
 	c, err := env.Cluster(ctx)
 	if err != nil {
 		g.Problems = append(g.Problems, "failed to read the cluster: "+err.Error())
+		return g, nil
+	}
+	if l2 {
+		ev, err := scenarios.ObserveL2(ctx, env, c)
+		if err != nil {
+			g.Problems = append(g.Problems, err.Error())
+		}
+		g.LBIPs = FanOutL2(c, ev)
 		return g, nil
 	}
 	routes := map[bool][]iproute.Route{}
@@ -156,4 +167,33 @@ func nodeWith(c *scenarios.Cluster, addr netip.Addr) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// FanOutL2 draws the LB IPs of an L2 lab: the nodes that answer ARP or
+// NDP for each (exactly one when all is well), the nodes that may, and
+// their pods.
+func FanOutL2(c *scenarios.Cluster, ev []scenarios.L2Evidence) []LBIP {
+	owners := map[netip.Addr][]string{}
+	for _, e := range ev {
+		owners[e.IP] = e.Owners
+	}
+	out := FanOut(c, nil)
+	for i := range out {
+		l := &out[i]
+		l.L2 = true
+		for _, o := range owners[l.IP] {
+			if o == "?" {
+				l.Unknown++
+				continue
+			}
+			l.Nexthops = append(l.Nexthops, o)
+			j := slices.IndexFunc(l.Nodes, func(f Fan) bool { return f.Node == o })
+			if j < 0 { // an owner that may not own it: neither eligible nor holding pods
+				l.Nodes = append(l.Nodes, Fan{Node: o})
+				j = len(l.Nodes) - 1
+			}
+			l.Nodes[j].InRoute = true
+		}
+	}
+	return out
 }

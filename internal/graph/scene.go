@@ -125,6 +125,10 @@ func (s *scene) lbIP(tor string, l LBIP) {
 		}
 		s.add(v)
 	}
+	if l.L2 {
+		s.l2IP(tor, key, l)
+		return
+	}
 	paths := len(l.Nexthops) + len(l.Strangers)
 	if tor != "" && paths == 0 {
 		s.edge(tor, key, eNoRoute, "no route")
@@ -303,4 +307,43 @@ func sessionLabel(ss Session) string {
 		l += "\nBFD " + ss.BFD
 	}
 	return l
+}
+
+// l2IP draws the owners of an LB IP of an L2 lab: one node answers for
+// it; more, none, or one that may not are drawn as problems.
+func (s *scene) l2IP(tor, key string, l LBIP) {
+	proto := "ARP"
+	if l.IP.Is6() {
+		proto = "NDP"
+	}
+	answers := len(l.Nexthops) + l.Unknown
+	switch {
+	case tor != "" && answers == 0:
+		s.edge(tor, key, eNoRoute, "nobody answers "+proto)
+	case tor != "":
+		s.edge(tor, key, eRoute, "")
+	}
+	label := proto + " owner"
+	if answers > 1 {
+		label = fmt.Sprintf("%s: %d answer", proto, answers)
+	}
+	for _, f := range l.Nodes {
+		to := s.node(f.Node)
+		switch {
+		case f.Stray() && l.ETPLocal:
+			s.edge(key, to, eStray, proto+" owner without a local endpoint")
+		case f.Stray():
+			s.edge(key, to, eStray, proto+" owner, not eligible")
+		case f.InRoute && answers > 1:
+			s.edge(key, to, eStray, label)
+		case f.InRoute:
+			s.edge(key, to, eECMP, label)
+		}
+		for _, p := range f.Pods {
+			s.edge(to, s.pod(p), ePodReady, "")
+		}
+	}
+	if l.Unknown > 0 {
+		s.edge(key, s.unknown(netip.Addr{}, true), eStranger, fmt.Sprintf("%s: %d unknown MAC(s)", proto, l.Unknown))
+	}
 }

@@ -15,6 +15,7 @@ const (
 	ScenarioETPLocal         = "etp-local"
 	ScenarioSourceRanges     = "source-ranges"
 	ScenarioNodeFailover     = "node-failover"
+	ScenarioL2Failover       = "l2-failover"
 )
 
 // ScenarioNames are the check names, in the order they run.
@@ -30,4 +31,5 @@ var ScenarioNames = []string{
 	ScenarioETPLocal,
 	ScenarioSourceRanges,
 	ScenarioNodeFailover,
+	ScenarioL2Failover,
 }

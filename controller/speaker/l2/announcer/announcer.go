@@ -11,7 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/controller/speaker/l2/owner"
@@ -38,7 +38,7 @@ type Config struct {
 	// NewResponder opens a responder on ifi. Production: l2.NewResponder.
 	NewResponder func(ifi *net.Interface, log *slog.Logger) (Responder, error)
 	// Recorder records takeovers on the Services; nil records nothing.
-	Recorder events.EventRecorder
+	Recorder record.EventRecorder
 	// Lease is the heartbeat and membership configuration.
 	Lease owner.Config
 	Log   *slog.Logger

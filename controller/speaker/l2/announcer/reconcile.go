@@ -99,6 +99,5 @@ func (a *Announcer) record(as Assignment, owned []v1alpha1.L2Announcement) {
 	}
 	ns, name, _ := strings.Cut(as.Service, "/")
 	ref := &corev1.ObjectReference{Kind: "Service", APIVersion: "v1", Namespace: ns, Name: name, UID: types.UID(as.UID)}
-	a.cfg.Recorder.Eventf(ref, nil, corev1.EventTypeNormal, "L2Owner", "Announce",
-		"%s answers %s for %s on %s", a.cfg.Node, proto, as.IP, iface)
+	a.cfg.Recorder.Eventf(ref, corev1.EventTypeNormal, "L2Owner", "%s answers %s for %s on %s", a.cfg.Node, proto, as.IP, iface)
 }
