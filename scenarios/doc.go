@@ -12,7 +12,7 @@
 // without a lab.
 //
 // Read-only checks run concurrently. Checks that change the lab
-// (withdraw-on-delete, etp-local, source-ranges, node-failover) run one at
+// (withdraw-on-delete, etp-local, source-ranges, node-failover, l2-failover) run one at
 // a time afterwards, work on temporary objects named lblab-verify-*, and
 // restore the lab with a fresh context even when they fail.
 package scenarios

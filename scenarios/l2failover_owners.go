@@ -10,14 +10,15 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/lblab/lblab/controller/api/v1alpha1"
+	"github.com/lblab/lblab/controller/speaker/l2/owner"
 	"github.com/lblab/lblab/internal/lab"
 )
 
-// Where the L2 speakers keep their heartbeats: one Lease per node
-// (controller/api/v1alpha1.NodeLeaseNamespace, owner.LeaseName).
+// Where the L2 speakers keep their heartbeats: one Lease per node.
 const (
-	l2LeaseNamespace = "lblab-node-lease"
-	l2LeasePrefix    = "lblab-speaker-"
+	l2LeaseNamespace = v1alpha1.NodeLeaseNamespace
+	l2LeasePrefix    = owner.LeasePrefix
 )
 
 // l2FailoverService returns the first LoadBalancer Service with an LB IP.
