@@ -34,7 +34,7 @@ const (
 // Config is shared by Heartbeat and Membership; every speaker must use the
 // same values. The zero Config is the defaults.
 type Config struct {
-	// Namespace of the Leases; default lblab-system.
+	// Namespace of the Leases; default lblab-node-lease.
 	Namespace string
 	// LeaseDuration is how long a renewal keeps a node live; default
 	// DefaultLeaseDuration.
@@ -62,7 +62,7 @@ type Config struct {
 // withDefaults fills in the zero fields.
 func (c Config) withDefaults() Config {
 	if c.Namespace == "" {
-		c.Namespace = v1alpha1.Namespace
+		c.Namespace = v1alpha1.NodeLeaseNamespace
 	}
 	if c.LeaseDuration <= 0 {
 		c.LeaseDuration = DefaultLeaseDuration

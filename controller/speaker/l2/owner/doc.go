@@ -8,13 +8,13 @@
 // Two parts, each simple on its own:
 //
 //  1. Liveness: each speaker renews a coordination.k8s.io/v1 Lease of its
-//     own (Heartbeat), lblab-speaker-<node> in lblab-system, every
+//     own (Heartbeat), lblab-speaker-<node> in lblab-node-lease, every
 //     RenewInterval, like the kubelet's node leases but on an L2 failover
 //     time scale. Every speaker watches all of them (Membership) and counts
 //     a node live while renewTime + LeaseDuration + SkewAllowance is in the
 //     future. A dead speaker sends no event, so the Membership also sets a
 //     timer for the earliest expiry. The state is visible with standard
-//     tools: `kubectl get leases -n lblab-system` lists the speakers and
+//     tools: `kubectl get leases -n lblab-node-lease` lists the speakers and
 //     their holder, and -o yaml shows renewTime and acquireTime (when the
 //     speaker last started heartbeating).
 //  2. Ownership: Owner is rendezvous (highest-random-weight) hashing over
@@ -91,7 +91,9 @@
 //
 // # RBAC
 //
-// The speaker's ServiceAccount needs, in namespace lblab-system, on
+// The speaker's ServiceAccount needs, in namespace lblab-node-lease (a namespace
+// of their own, so that they cannot write the controller's leader-election
+// Lease in lblab-system), on
 // coordination.k8s.io leases: get, list, watch, create, update.
 //
 // # Usage

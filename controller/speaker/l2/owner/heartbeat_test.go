@@ -13,12 +13,14 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
+
+	"github.com/lblab/lblab/controller/api/v1alpha1"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func lease(node, holder string, renew, acquire *time.Time, transitions int32) *coordinationv1.Lease {
-	l := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: LeaseName(node), Namespace: "lblab-system"}}
+	l := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: LeaseName(node), Namespace: v1alpha1.NodeLeaseNamespace}}
 	if holder != "" {
 		l.Spec.HolderIdentity = ptr.To(holder)
 	}
@@ -34,7 +36,7 @@ func lease(node, holder string, renew, acquire *time.Time, transitions int32) *c
 
 func getLease(t *testing.T, c *fake.Clientset, node string) *coordinationv1.Lease {
 	t.Helper()
-	l, err := c.CoordinationV1().Leases("lblab-system").Get(context.Background(), LeaseName(node), metav1.GetOptions{})
+	l, err := c.CoordinationV1().Leases(v1alpha1.NodeLeaseNamespace).Get(context.Background(), LeaseName(node), metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +108,7 @@ func TestHeartbeatRecovers(t *testing.T) {
 			})
 		}},
 		{"deleted", func(c *fake.Clientset) {
-			_ = c.CoordinationV1().Leases("lblab-system").Delete(context.Background(), LeaseName("n1"), metav1.DeleteOptions{})
+			_ = c.CoordinationV1().Leases(v1alpha1.NodeLeaseNamespace).Delete(context.Background(), LeaseName("n1"), metav1.DeleteOptions{})
 		}},
 	}
 	for _, tc := range cases {

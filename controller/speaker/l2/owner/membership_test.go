@@ -6,6 +6,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lblab/lblab/controller/api/v1alpha1"
 )
 
 // memberStep advances the fake clock, then writes Leases, then checks the
@@ -64,7 +66,7 @@ func TestMembership(t *testing.T) {
 					}
 				}
 				for _, n := range s.deleted {
-					if err := h.c.CoordinationV1().Leases("lblab-system").Delete(context.Background(), LeaseName(n), metav1.DeleteOptions{}); err != nil {
+					if err := h.c.CoordinationV1().Leases(v1alpha1.NodeLeaseNamespace).Delete(context.Background(), LeaseName(n), metav1.DeleteOptions{}); err != nil {
 						t.Fatal(err)
 					}
 				}
