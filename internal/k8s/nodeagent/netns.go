@@ -9,39 +9,16 @@ import (
 
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/lblab/lblab/internal/netnsexec"
 )
 
 // netnsDir is where named network namespaces are mounted (iproute2's).
 const netnsDir = "/run/netns"
 
 // inNetns runs fn on an OS thread that has entered the namespace ns, and
-// returns the thread to the agent's namespace afterwards. If it cannot go
-// back, the thread stays locked and the Go runtime retires it, so no other
-// goroutine ever runs in the wrong namespace.
-func inNetns(ns netns.NsHandle, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("failed to open the current network namespace: %w", err)
-			return
-		}
-		defer orig.Close()
-		if err := netns.Set(ns); err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("failed to enter network namespace: %w", err)
-			return
-		}
-		err = fn()
-		if netns.Set(orig) == nil {
-			runtime.UnlockOSThread()
-		}
-		errc <- err
-	}()
-	return <-errc
-}
+// returns the thread to the agent's namespace afterwards (netnsexec.Run).
+func inNetns(ns netns.NsHandle, fn func() error) error { return netnsexec.Run(ns, fn) }
 
 // createNetns creates the named network namespace and runs setup inside it
 // (on the thread that created it). It returns a handle to the namespace.

@@ -11,6 +11,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/lblab/lblab/internal/netnsexec"
 )
 
 // IfName is the name of the veth end in both namespaces.
@@ -86,26 +88,7 @@ func (s *Side) Do(fn func() error) error {
 		return err
 	}
 	defer h.Close()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- err
-			return // the thread stays locked and dies with the goroutine
-		}
-		defer orig.Close()
-		if err := netns.Set(h); err != nil {
-			errc <- err
-			return
-		}
-		err = fn()
-		if netns.Set(orig) == nil {
-			runtime.UnlockOSThread()
-		}
-		errc <- err
-	}()
-	return <-errc
+	return netnsexec.Run(h, fn)
 }
 
 // newNamed creates a named namespace from a locked thread and puts the
