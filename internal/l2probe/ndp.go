@@ -2,20 +2,15 @@ package l2probe
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"strconv"
-	"syscall"
-	"time"
 
 	"github.com/mdlayher/ndp"
 	"golang.org/x/net/ipv6"
-)
 
-// dadWait bounds how long Probe waits for a tentative link-local.
-const dadWait = 5 * time.Second
+	"github.com/lblab/lblab/controller/speaker/l2"
+)
 
 // ndpConn probes an IPv6 address with one Neighbor Solicitation.
 type ndpConn struct {
@@ -32,24 +27,12 @@ func dialNDP(ctx context.Context, ifi *net.Interface, target netip.Addr, where s
 	if !hasLinkLocal(pfx) {
 		return nil, fmt.Errorf("l2probe: %s has no IPv6 link-local address to send a Neighbor Solicitation for %s from", where, target)
 	}
-	// The zone is the index, not the name: see "IPv6 zones and namespaces".
-	zi := *ifi
-	zi.Name = strconv.Itoa(ifi.Index)
-	deadline := time.Now().Add(dadWait)
-	for {
-		c, _, err := ndp.Listen(&zi, ndp.LinkLocal)
-		if err == nil {
-			return setupNDP(c, ifi.HardwareAddr, target, where)
-		}
-		if !errors.Is(err, syscall.EADDRNOTAVAIL) || time.Now().After(deadline) {
-			return nil, fmt.Errorf("l2probe: opening an NDP socket on %s's link-local address (tentative for over %s?): %w", where, dadWait, err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	// Bound by index, not name: see "IPv6 zones and namespaces".
+	c, err := l2.ListenLinkLocal(ctx, ifi)
+	if err != nil {
+		return nil, fmt.Errorf("l2probe: %s: %w", where, err)
 	}
+	return setupNDP(c, ifi.HardwareAddr, target, where)
 }
 
 func setupNDP(c *ndp.Conn, mac net.HardwareAddr, target netip.Addr, where string) (*ndpConn, error) {

@@ -1,6 +1,7 @@
 package l2
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -16,34 +17,50 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dadWait bounds how long NewResponder waits for a tentative link-local.
-const dadWait = 5 * time.Second
+// DADWait bounds how long ListenLinkLocal waits for a tentative
+// link-local address.
+const DADWait = 5 * time.Second
 
-// listenNDP opens the socket NDP answers are sent from and groups are
-// joined on: ICMPv6 bound to ifi's link-local, retrying while the address
-// is tentative (bind fails with EADDRNOTAVAIL). It reads nothing (the
-// filter blocks all): solicitations come in through listenNS.
-func listenNDP(ifi *net.Interface) (*ndp.Conn, error) {
-	// The zone is the index, not the name: see "Namespaces".
+// ListenLinkLocal opens an NDP socket (ICMPv6, hop limit 255) bound to
+// ifi's link-local address, retrying every 100 ms while the address is
+// tentative (bind fails with EADDRNOTAVAIL), for up to DADWait or until
+// ctx ends. The interface is named by its index, not its name: see
+// "Namespaces". The probe of verify's l2-owner opens its socket here too.
+func ListenLinkLocal(ctx context.Context, ifi *net.Interface) (*ndp.Conn, error) {
 	zi := *ifi
 	zi.Name = strconv.Itoa(ifi.Index)
-	deadline := time.Now().Add(dadWait)
+	deadline := time.Now().Add(DADWait)
 	for {
 		c, _, err := ndp.Listen(&zi, ndp.LinkLocal)
 		if err == nil {
-			var f ipv6.ICMPFilter
-			f.SetAll(true)
-			if err := c.SetICMPFilter(&f); err != nil {
-				c.Close()
-				return nil, fmt.Errorf("l2: setting up NDP on %s: %w", ifi.Name, err)
-			}
 			return c, nil
 		}
 		if !errors.Is(err, syscall.EADDRNOTAVAIL) || time.Now().After(deadline) {
-			return nil, fmt.Errorf("l2: opening NDP on %s's link-local address (tentative for over %s?): %w", ifi.Name, dadWait, err)
+			return nil, fmt.Errorf("opening NDP on %s's link-local address (tentative for over %s?): %w", ifi.Name, DADWait, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
+}
+
+// listenNDP opens the socket NDP answers are sent from and groups are
+// joined on. It reads nothing (the filter blocks all): solicitations come
+// in through listenNS.
+func listenNDP(ifi *net.Interface) (*ndp.Conn, error) {
+	c, err := ListenLinkLocal(context.Background(), ifi)
+	if err != nil {
+		return nil, fmt.Errorf("l2: %w", err)
+	}
+	var f ipv6.ICMPFilter
+	f.SetAll(true)
+	if err := c.SetICMPFilter(&f); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("l2: setting up NDP on %s: %w", ifi.Name, err)
+	}
+	return c, nil
 }
 
 // nsFilter passes incoming IPv6 packets whose next header is ICMPv6 and
