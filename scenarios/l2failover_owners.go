@@ -64,20 +64,8 @@ func l2Port(si ServiceInfo) uint16 {
 	return 80
 }
 
-// l2OwnerName is the one node that answered, "" when none or several did.
-func l2OwnerName(e L2Evidence) string {
-	if len(e.Owners) != 1 {
-		return ""
-	}
-	return e.Owners[0]
-}
-
 // l2Observe asks, from the TOR, who answers for si's LB IPs, refreshing si.
 func l2Observe(ctx context.Context, env Env, si *ServiceInfo) ([]L2Evidence, error) {
-	full, err := env.Cluster(ctx)
-	if err != nil {
-		return nil, err
-	}
 	kc, err := env.Kube()
 	if err != nil {
 		return nil, err
@@ -87,9 +75,7 @@ func l2Observe(ctx context.Context, env Env, si *ServiceInfo) ([]L2Evidence, err
 		return nil, err
 	}
 	*si = fresh
-	c := *full
-	c.Services = []ServiceInfo{fresh}
-	return observeL2Of(ctx, env, &c)
+	return observeL2Service(ctx, env, fresh)
 }
 
 // l2Stable is how long the owners must stay the same before l2Owners

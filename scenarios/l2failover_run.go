@@ -48,10 +48,10 @@ func runL2Fault(ctx context.Context, env Env, si ServiceInfo, run L2FailoverRun,
 	if len(tracked) == 0 {
 		return failAt("find an LB IP the client can reach", fmt.Errorf("%s has no LB IP of the client's families (%s)", si.Key(), orNone(clientHost.Addrs)))
 	}
-	run.Node = l2OwnerName(owned[tracked[0]])
+	run.Node = l2Owner(owned[tracked[0]])
 	for _, ip := range tracked {
 		e := owned[ip]
-		if o := l2OwnerName(e); o != run.Node {
+		if o := l2Owner(e); o != run.Node {
 			run.Others = append(run.Others, fmt.Sprintf("%s (%s)", ip, o))
 			continue
 		}
@@ -118,7 +118,7 @@ func runL2Fault(ctx context.Context, env Env, si ServiceInfo, run L2FailoverRun,
 	}
 	run.Settled = since.Sub(rs).Round(time.Millisecond)
 	for i := range run.IPs {
-		run.IPs[i].OwnerAfter = l2OwnerName(after[run.IPs[i].IP])
+		run.IPs[i].OwnerAfter = l2Owner(after[run.IPs[i].IP])
 	}
 	return run
 }
