@@ -136,8 +136,11 @@ func ensureBuilt(ctx context.Context, o Options, names []string) (Binaries, erro
 	if err := os.MkdirAll(filepath.Join(work, "tmp"), 0o755); err != nil {
 		return nil, err
 	}
-	o.Log.Infof("Building Kubernetes %s components from the Go module proxy into %s (first use only; a cold build takes several minutes) ...",
-		KubernetesVersion, binDir)
+	what := "Kubernetes " + KubernetesVersion + " components"
+	if todo[0].Module == "metallb" {
+		what = "MetalLB " + MetalLBVersion
+	}
+	o.Log.Infof("Building %s from the Go module proxy into %s (first use only; a cold build takes several minutes) ...", what, binDir)
 	for _, c := range todo {
 		if err := build(ctx, o, goCmd, work, binDir, c); err != nil {
 			return nil, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -58,7 +59,7 @@ func Names() []string {
 }
 
 func byName(name string) (Component, bool) {
-	for _, c := range All {
+	for _, c := range slices.Concat(All, Controllers) {
 		if c.Name == name {
 			return c, true
 		}

@@ -24,6 +24,10 @@ import (
 //go:generate cp ../../../tools/etcd/go.mod modules/etcd/go.mod.txt
 //go:generate cp ../../../tools/etcd/go.sum modules/etcd/go.sum.txt
 //go:generate cp ../../../tools/etcd/cmd/etcd/main.go modules/etcd/cmd/etcd/main.go.txt
+//go:generate mkdir -p modules/metallb
+//go:generate cp ../../../tools/metallb/go.mod modules/metallb/go.mod.txt
+//go:generate cp ../../../tools/metallb/go.sum modules/metallb/go.sum.txt
+//go:generate cp ../../../tools/metallb/tools.go modules/metallb/tools.go.txt
 //go:embed modules
 var modulesFS embed.FS
 

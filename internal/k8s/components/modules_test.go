@@ -14,7 +14,7 @@ const toolsDir = "../../../tools"
 // TestEmbeddedModulesInSync fails when tools/ changed without
 // `go generate ./internal/k8s/components`.
 func TestEmbeddedModulesInSync(t *testing.T) {
-	for _, module := range []string{"kube", "etcd"} {
+	for _, module := range []string{"kube", "etcd", "metallb"} {
 		files, names, err := moduleFiles(module)
 		if err != nil {
 			t.Fatal(err)
@@ -42,6 +42,7 @@ func TestPinnedVersions(t *testing.T) {
 	for _, tc := range []struct{ module, path, want string }{
 		{"kube", "k8s.io/kubernetes", KubernetesVersion},
 		{"etcd", "go.etcd.io/etcd/server/v3", EtcdVersion},
+		{"metallb", "go.universe.tf/metallb", MetalLBVersion},
 	} {
 		files, _, err := moduleFiles(tc.module)
 		if err != nil {
