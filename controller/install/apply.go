@@ -49,12 +49,27 @@ func ToUnstructured(obj runtime.Object) (unstructured.Unstructured, error) {
 	return u, nil
 }
 
+// Resource is the API resource of a kind Apply does not know by itself.
+type Resource struct {
+	Name       string // plural, lower case: "ipaddresspools"
+	Namespaced bool
+}
+
 // Apply applies objects in order with server-side apply.
 func Apply(ctx context.Context, dyn dynamic.Interface, objs []unstructured.Unstructured) error {
+	return ApplyKinds(ctx, dyn, nil, objs)
+}
+
+// ApplyKinds is Apply for objects whose kinds may also be in extra
+// (another controller's CRDs).
+func ApplyKinds(ctx context.Context, dyn dynamic.Interface, extra map[schema.GroupVersionKind]Resource, objs []unstructured.Unstructured) error {
 	for i := range objs {
 		o := &objs[i]
 		gvk := o.GroupVersionKind()
 		r, ok := resources[gvk]
+		if e, found := extra[gvk]; found {
+			r.resource, r.namespaced, ok = e.Name, e.Namespaced, true
+		}
 		if !ok {
 			return fmt.Errorf("failed to apply %s %s: lblab does not know that kind", gvk.Kind, o.GetName())
 		}

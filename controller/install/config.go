@@ -33,7 +33,7 @@ func Config(t *topology.Topology, tor []netip.Addr) ([]unstructured.Unstructured
 	for i, p := range t.Controller.Pools {
 		var addrs []string
 		for j, a := range p.Addresses {
-			s, err := poolAddress(a)
+			s, err := PoolAddress(a)
 			if err != nil {
 				return nil, fmt.Errorf("controller.pools[%d].addresses[%d]: %w", i, j, err)
 			}
@@ -126,9 +126,9 @@ func torFromSubnets(t *topology.Topology) ([]netip.Addr, error) {
 	return out, nil
 }
 
-// poolAddress writes a topology pool address the way the IPPool CRD wants
-// it: a masked CIDR, a single address as a /32 or /128, or an a-b range.
-func poolAddress(s string) (string, error) {
+// PoolAddress writes a topology pool address the way the IPPool CRD (and
+// MetalLB's IPAddressPool) wants it: a masked CIDR, a single address as a /32 or /128, or an a-b range.
+func PoolAddress(s string) (string, error) {
 	r, err := netaddr.ParseRange(s)
 	if err != nil {
 		return "", err

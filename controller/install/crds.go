@@ -67,6 +67,12 @@ func ApplyCRDs(ctx context.Context, dyn dynamic.Interface) error {
 	if err != nil {
 		return err
 	}
+	return ApplyCRDObjects(ctx, dyn, objs)
+}
+
+// ApplyCRDObjects applies CRDs (lblab's or another controller's) and waits
+// until every one is Established.
+func ApplyCRDObjects(ctx context.Context, dyn dynamic.Interface, objs []unstructured.Unstructured) error {
 	if err := Apply(ctx, dyn, objs); err != nil {
 		return err
 	}

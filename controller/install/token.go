@@ -25,13 +25,19 @@ const (
 // process outside a pod (the netns lab) has exactly that account's
 // permissions.
 func TokenKubeconfig(ctx context.Context, client kubernetes.Interface, sa, server string, caData []byte, ttl time.Duration) ([]byte, error) {
+	return TokenKubeconfigIn(ctx, client, v1alpha1.Namespace, sa, server, caData, ttl)
+}
+
+// TokenKubeconfigIn is TokenKubeconfig for a ServiceAccount of namespace
+// ns (another controller's, e.g. MetalLB's in metallb-system).
+func TokenKubeconfigIn(ctx context.Context, client kubernetes.Interface, ns, sa, server string, caData []byte, ttl time.Duration) ([]byte, error) {
 	secs := int64(ttl / time.Second)
-	tr, err := client.CoreV1().ServiceAccounts(v1alpha1.Namespace).CreateToken(ctx, sa,
+	tr, err := client.CoreV1().ServiceAccounts(ns).CreateToken(ctx, sa,
 		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &secs}}, metav1.CreateOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("failed to mint a token for ServiceAccount %s/%s: %w", v1alpha1.Namespace, sa, err)
+		return nil, fmt.Errorf("failed to mint a token for ServiceAccount %s/%s: %w", ns, sa, err)
 	}
-	user := "system:serviceaccount:" + v1alpha1.Namespace + ":" + sa
+	user := "system:serviceaccount:" + ns + ":" + sa
 	cfg := clientcmdapi.Config{
 		Clusters:       map[string]*clientcmdapi.Cluster{"lab": {Server: server, CertificateAuthorityData: caData}},
 		AuthInfos:      map[string]*clientcmdapi.AuthInfo{user: {Token: tr.Status.Token}},
