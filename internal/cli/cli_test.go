@@ -31,7 +31,7 @@ func TestUpRejectsBadInput(t *testing.T) {
 		{"bad dataplane flag", []string{"up", "--dataplane", "ebf"}, `dataplane: "ebf" is not one of iptables, ipvs, nftables, ebpf`},
 		{"bad name flag", []string{"up", "--name", "Bad_Name"}, `name: "Bad_Name" must be a DNS label`},
 		{"bad backend", []string{"up", "--backend", "vagrant"}, `--backend "vagrant": want netns or kind`},
-		{"bad controller flag", []string{"up", "--controller", "metallb"}, `controller.type: "metallb" is not lblab or none`},
+		{"bad controller flag", []string{"up", "--controller", "kube-vip"}, `controller.type: "kube-vip" is not lblab, metallb or none`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

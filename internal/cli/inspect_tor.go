@@ -7,12 +7,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lblab/lblab/internal/controllers"
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/gobgpstate"
 	"github.com/lblab/lblab/internal/iproute"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/observe"
 	"github.com/lblab/lblab/internal/table"
+	"github.com/lblab/lblab/internal/topology"
 	"github.com/lblab/lblab/scenarios"
 )
 
@@ -97,6 +99,9 @@ type bgpDoc struct {
 	BFD      []frr.BFDPeer `json:"torBFDPeers,omitempty"` // with tor.bfd
 	Routes   []frr.Route   `json:"torRoutes"`
 	Speakers []speakerView `json:"speakers"`
+	// SpeakersNote says why the speakers' own view is missing: the
+	// controller has no API that shows it.
+	SpeakersNote string `json:"speakersNote,omitempty"`
 }
 
 type speakerView struct {
@@ -136,7 +141,14 @@ func inspectBGP(ctx context.Context, iv *inspection) error {
 	if iv.f.output == "raw" {
 		iv.raws(outs...)
 	}
+	if iv.env.Topo.Controller.Type == topology.ControllerMetalLB {
+		doc.SpeakersNote = controllers.Describe(topology.ControllerMetalLB) + " has no API that shows its speakers' sessions " +
+			"(its FRR mode would, through vtysh in each speaker); the TOR's sessions and routes above are the evidence"
+	}
 	for _, n := range iv.nodes {
+		if doc.SpeakersNote != "" {
+			break
+		}
 		sv := speakerView{Node: n.Name}
 		st, out, err := observe.Speaker(ctx, n, iv.env.ProbePath)
 		switch {
@@ -193,6 +205,11 @@ func printBGPDoc(iv *inspection, doc bgpDoc) {
 		}
 	}
 	_ = table.Write(w, []string{"PREFIX", "NEXT HOP", "AS PATH", "FLAGS"}, rows)
+	if doc.SpeakersNote != "" {
+		heading(w, "Speakers")
+		fmt.Fprintln(w, doc.SpeakersNote)
+		return
+	}
 	heading(w, "Speakers (GoBGP API)")
 	rows = [][]string{}
 	for _, s := range doc.Speakers {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lblab/lblab/internal/controllers"
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/observe"
@@ -87,7 +88,7 @@ func runStatus(ctx context.Context, g *globals, f *statusFlags) error {
 		return err
 	}
 	s := labStatus{Name: name, Backend: st.Backend, Phase: st.Phase, Dataplane: string(st.Dataplane),
-		Controller: string(st.Controller)}
+		Controller: controllers.Describe(st.Controller)}
 	if !st.FabricOnly {
 		s.Kubeconfig = lab.Kubeconfig(name)
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lblab/lblab/internal/controllers/metallb"
+	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
 	"github.com/lblab/lblab/internal/workloads"
@@ -26,8 +28,10 @@ type upFlags struct {
 	fabricOnly  bool
 	noWorkloads bool
 	k8sBinDir   string
-	retain      bool
-	bundleDir   string
+	// controllerBinDir holds prebuilt binaries of --controller.
+	controllerBinDir string
+	retain           bool
+	bundleDir        string
 }
 
 func newUpCommand(g *globals) *cobra.Command {
@@ -53,10 +57,11 @@ says what it changed.`,
 	fl.StringVar(&f.backend, "backend", "netns", "lab backend: netns or kind")
 	fl.StringVar(&f.dataplane, "dataplane", "", "iptables, ipvs, nftables or ebpf (default: the topology's)")
 	fl.StringVar(&f.nodeKernel, "node-kernel", "", "host or uml: the kernel the workers run on (default: the topology's; when empty, uml for ipvs on a kernel without IPVS)")
-	fl.StringVar(&f.controller, "controller", "", "LoadBalancer controller: lblab or none (default: the topology's)")
+	fl.StringVar(&f.controller, "controller", "", "LoadBalancer controller: lblab, metallb (MetalLB "+components.MetalLBVersion+", native BGP) or none (default: the topology's)")
 	fl.BoolVar(&f.fabricOnly, "fabric-only", false, "bring up only the network: namespaces, bridge, TOR and client")
 	fl.BoolVar(&f.noWorkloads, "no-workloads", false, "do not create the topology's workloads")
 	fl.StringVar(&f.k8sBinDir, "k8s-bin-dir", os.Getenv("LBLAB_K8S_BIN_DIR"), "directory of prebuilt Kubernetes binaries (env LBLAB_K8S_BIN_DIR)")
+	fl.StringVar(&f.controllerBinDir, "controller-bin-dir", os.Getenv("LBLAB_CONTROLLER_BIN_DIR"), "directory of prebuilt binaries of the --controller (metallb: metallb-controller, metallb-speaker; env LBLAB_CONTROLLER_BIN_DIR)")
 	fl.BoolVar(&f.retain, "retain", false, "keep a lab whose first up failed, for debugging")
 	fl.StringVar(&f.bundleDir, "bundle-dir", "", "where a failed up writes its diagnostics bundle (default: a new directory under $TMPDIR/lblab-diagnostics)")
 	return cmd
@@ -97,6 +102,11 @@ func loadForUp(f *upFlags, changed func(string) bool) (*topology.Topology, strin
 	if err := topology.Validate(t); err != nil {
 		return nil, "", fmt.Errorf("%w\n(--name, --dataplane, --node-kernel and --controller override the topology's name, dataplane, nodeKernel and controller.type)", err)
 	}
+	if t.Controller.Type == topology.ControllerMetalLB {
+		if err := metallb.Check(t); err != nil {
+			return nil, "", fmt.Errorf("--controller metallb: %w", err)
+		}
+	}
 	return t, source, nil
 }
 
@@ -109,11 +119,14 @@ func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) erro
 	if err != nil {
 		return err
 	}
+	if t.Controller.Type == topology.ControllerMetalLB && b.Name() != "netns" {
+		return fmt.Errorf("--controller metallb runs on the netns backend only for now (MetalLB's processes, built from the Go module proxy); on kind, bring the lab up with --controller none and apply MetalLB's own manifests")
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := g.logger()
 	l := lab.New(t, lab.Options{Source: source, FabricOnly: f.fabricOnly, NoWorkloads: f.noWorkloads,
-		K8sBinDir: f.k8sBinDir, Retain: f.retain, OnFailure: upFailureBundle(g, b, f.bundleDir)}, log)
+		K8sBinDir: f.k8sBinDir, ControllerBinDir: f.controllerBinDir, Retain: f.retain, OnFailure: upFailureBundle(g, b, f.bundleDir)}, log)
 	log.Infof("Bringing up lab %q (backend %s, dataplane %s) ...", t.Name, b.Name(), t.Dataplane)
 	res, err := lab.Up(ctx, b, l, upActions(b, l)...)
 	if err != nil {
@@ -147,10 +160,10 @@ func upActions(b lab.Backend, l *lab.Lab) []lab.Action {
 			Name: "Deploying workloads " + workloads.Describe(ws),
 			Run:  func(ctx context.Context, l *lab.Lab) error { return workloads.Deploy(ctx, l.Kubeconfig(), ws) },
 		})
-		// With lblab's controller the LoadBalancer IPs are assigned by
+		// With lblab's controller or MetalLB the LoadBalancer IPs are assigned by
 		// now; up is done when traffic to them can flow: routed by the TOR
 		// and programmed on every node.
-		if l.Topology.Controller.Type == topology.ControllerLBLab && hasLoadBalancer(ws) {
+		if l.Topology.Controller.Type != topology.ControllerNone && hasLoadBalancer(ws) {
 			what := "the TOR's routes"
 			if l.Topology.Controller.Mode == topology.ModeL2 {
 				what = "one owner answering ARP/NDP"

@@ -8,6 +8,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/lblab/lblab/controller/install"
+	"github.com/lblab/lblab/internal/controllers/metallb"
+	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
 )
@@ -17,7 +19,11 @@ import (
 // backend. There are none with --controller none: another controller
 // (e.g. MetalLB) can then be installed by hand.
 func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
-	if l.Topology.Controller.Type != topology.ControllerLBLab {
+	switch l.Topology.Controller.Type {
+	case topology.ControllerMetalLB:
+		return metalLBActions(b, l)
+	case topology.ControllerLBLab:
+	default:
 		return nil
 	}
 	return []lab.Action{
@@ -38,6 +44,44 @@ func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 		},
 		{
 			Name: "Starting the LoadBalancer controller and speakers",
+			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
+		},
+	}
+}
+
+// metalLBActions build (once) and install MetalLB at the pinned version:
+// its CRDs and RBAC from its module, the topology's pools and peers, then
+// its controller and speakers through the backend.
+func metalLBActions(b lab.Backend, l *lab.Lab) []lab.Action {
+	return []lab.Action{
+		{
+			Name: "Installing MetalLB " + components.MetalLBVersion + "'s CRDs and RBAC (its own manifests), pools and peers",
+			Run: func(ctx context.Context, l *lab.Lab) error {
+				o := components.Options{Log: l.Log}
+				if _, err := components.ResolveMetalLB(ctx, o, l.Options.ControllerBinDir); err != nil {
+					return err
+				}
+				src, err := components.MetalLBSource(ctx, o)
+				if err != nil {
+					return err
+				}
+				cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
+				if err != nil {
+					return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
+				}
+				tor, err := torAddrs(ctx, b, l.Name)
+				if err != nil {
+					return err
+				}
+				notes, err := metallb.Install(ctx, cfg, l.Topology, tor, src)
+				for _, n := range notes {
+					l.Log.Infof("MetalLB: %s", n)
+				}
+				return err
+			},
+		},
+		{
+			Name: "Starting MetalLB's controller and speakers",
 			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
 		},
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/lblab/lblab/internal/controllers"
 	"github.com/lblab/lblab/internal/diag"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/report"
@@ -100,8 +101,9 @@ func runVerify(ctx context.Context, g *globals, f *verifyFlags) error {
 	if st.Phase != lab.PhaseReady {
 		log.Warnf("lab %q is %s, not ready; checks may fail", name, st.Phase)
 	}
-	log.Infof("Verifying lab %q (%s, %s): %s", name, st.Backend, st.Dataplane, strings.Join(names, ", "))
-	run := &report.Run{Lab: name, Backend: st.Backend, Dataplane: string(st.Dataplane), Started: time.Now()}
+	ctl := controllers.Describe(env.Topology().Controller.Type)
+	log.Infof("Verifying lab %q (%s, %s, controller %s): %s", name, st.Backend, st.Dataplane, ctl, strings.Join(names, ", "))
+	run := &report.Run{Lab: name, Backend: st.Backend, Dataplane: string(st.Dataplane), Controller: ctl, Started: time.Now()}
 	run.Results = scenarios.Run(ctx, env, checks, scenarios.Options{Timeout: f.timeout, Requests: f.requests,
 		OnResult: func(r scenarios.Result) {
 			mark := map[scenarios.Status]string{scenarios.Passed: "✓", scenarios.Failed: "✗", scenarios.Skipped: "-"}[r.Status]

@@ -23,6 +23,10 @@ type Options struct {
 	NoWorkloads bool
 	// K8sBinDir is a directory of prebuilt Kubernetes binaries (netns).
 	K8sBinDir string
+	// ControllerBinDir is a directory of prebuilt binaries of the chosen
+	// LoadBalancer controller (netns; e.g. metallb-controller and
+	// metallb-speaker).
+	ControllerBinDir string
 	// Retain keeps a lab whose first `up` failed, for debugging.
 	Retain bool
 	// OnFailure runs when provisioning fails, before a failed new lab is

@@ -15,16 +15,18 @@ import (
 
 // Run is one verify run.
 type Run struct {
-	Lab       string             `json:"lab"`
-	Backend   string             `json:"backend"`
-	Dataplane string             `json:"dataplane"`
-	Started   time.Time          `json:"started"`
-	Duration  time.Duration      `json:"duration"`
-	Results   []scenarios.Result `json:"results"`
-	Passed    int                `json:"passed"`
-	Failed    int                `json:"failed"`
-	Skipped   int                `json:"skipped"`
-	Bundle    string             `json:"diagnostics,omitempty"`
+	Lab       string `json:"lab"`
+	Backend   string `json:"backend"`
+	Dataplane string `json:"dataplane"`
+	// Controller names the LoadBalancer controller and its version.
+	Controller string             `json:"controller,omitempty"`
+	Started    time.Time          `json:"started"`
+	Duration   time.Duration      `json:"duration"`
+	Results    []scenarios.Result `json:"results"`
+	Passed     int                `json:"passed"`
+	Failed     int                `json:"failed"`
+	Skipped    int                `json:"skipped"`
+	Bundle     string             `json:"diagnostics,omitempty"`
 }
 
 // Count fills Passed, Failed and Skipped.
@@ -63,7 +65,11 @@ func Table(w io.Writer, r *Run) error {
 			fmt.Fprintf(w, "\nFAILED %s: %s\n", res.Name, res.Reason)
 		}
 	}
-	fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped in %s (lab %s, %s)\n", r.Passed, r.Failed, r.Skipped, dur(r.Duration), r.Lab, r.Dataplane)
+	what := r.Dataplane
+	if r.Controller != "" {
+		what += ", controller " + r.Controller
+	}
+	fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped in %s (lab %s, %s)\n", r.Passed, r.Failed, r.Skipped, dur(r.Duration), r.Lab, what)
 	return nil
 }
 

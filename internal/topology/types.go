@@ -98,6 +98,8 @@ type ControllerType string
 const (
 	ControllerLBLab ControllerType = "lblab"
 	ControllerNone  ControllerType = "none"
+	// ControllerMetalLB is MetalLB (native BGP mode), at a pinned version.
+	ControllerMetalLB ControllerType = "metallb"
 )
 
 // Mode is how LB IPs are announced.

@@ -12,6 +12,7 @@ import (
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
 	"github.com/lblab/lblab/controller/api/v1alpha1"
+	"github.com/lblab/lblab/internal/controllers/metallb"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -70,7 +71,9 @@ func Service(w topology.Workload) *corev1ac.ServiceApplyConfiguration {
 	}
 	svc := corev1ac.Service(w.Name, w.Namespace).WithLabels(labels(w)).WithSpec(spec)
 	if s.Pool != "" {
-		svc.WithAnnotations(map[string]string{v1alpha1.AnnotationIPPool: s.Pool})
+		// The pool is asked of whichever controller runs: lblab's and
+		// MetalLB's annotation both name it.
+		svc.WithAnnotations(map[string]string{v1alpha1.AnnotationIPPool: s.Pool, metallb.AnnotationAddressPool: s.Pool})
 	}
 	return svc
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/controller/install"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // Ports and lifetimes of the netns lab's controller and speakers.
@@ -32,7 +33,8 @@ const (
 )
 
 // Deploy runs the bundled controller in the control-plane namespace and a
-// speaker in every node namespace, as processes of the lblab binary. Each
+// speaker in every node namespace, as processes of the lblab binary (or
+// MetalLB's, see deployMetalLB). Each
 // authenticates with a token minted for its ServiceAccount, so a missing
 // RBAC rule fails here as it would in a cluster. The CRDs, RBAC and
 // configuration must be installed first (controller/install). Running
@@ -57,6 +59,9 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 	ca, err := os.ReadFile(filepath.Join(c.y.pkiDir(), "ca.crt"))
 	if err != nil {
 		return fmt.Errorf("failed to read the lab CA (is Kubernetes up?): %w", err)
+	}
+	if l.Topology.Controller.Type == topology.ControllerMetalLB {
+		return b.deployMetalLB(ctx, l, p, c, cs, ca)
 	}
 	ds := lbDaemons(l.Name, self, c.y, c.cp, p.nodes)
 	for _, d := range ds {
@@ -89,6 +94,7 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 type lbDaemon struct {
 	daemon
 	sa, kubeconfig string
+	saNamespace    string // "" = lblab-system
 }
 
 func controllerIdentity(labName string) string { return "netns/" + labName }
@@ -120,7 +126,11 @@ func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host) []lbDae
 // year); a missing one is minted, and a running d restarted to read it.
 func (c *cluster) ensureWithToken(ctx context.Context, cs kubernetes.Interface, d lbDaemon, ca []byte) error {
 	if _, err := os.Stat(d.kubeconfig); err != nil {
-		data, err := install.TokenKubeconfig(ctx, cs, d.sa, c.cfg.Server(), ca, tokenTTL)
+		ns := d.saNamespace
+		if ns == "" {
+			ns = v1alpha1.Namespace
+		}
+		data, err := install.TokenKubeconfigIn(ctx, cs, ns, d.sa, c.cfg.Server(), ca, tokenTTL)
 		if err != nil {
 			return err
 		}

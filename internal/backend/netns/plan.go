@@ -49,6 +49,8 @@ type plan struct {
 	nodes     []host
 	routerID  netip.Addr
 	dataplane topology.Dataplane
+	// controller is the LoadBalancer controller whose processes run.
+	controller topology.ControllerType
 }
 
 // nsName is the namespace name of a lab host. Lab names are DNS labels, so
@@ -74,11 +76,12 @@ func newPlan(t *topology.Topology) (*plan, error) {
 		return nil, fmt.Errorf("lab %s has no node subnet", t.Name)
 	}
 	p := &plan{
-		lab:       t.Name,
-		fabricNS:  nsName(t.Name, "fabric"),
-		hostLink:  hostLinkName(t.Name),
-		hostAlias: hostAlias(t.Name),
-		dataplane: t.Dataplane,
+		lab:        t.Name,
+		fabricNS:   nsName(t.Name, "fabric"),
+		hostLink:   hostLinkName(t.Name),
+		hostAlias:  hostAlias(t.Name),
+		dataplane:  t.Dataplane,
+		controller: t.Controller.Type,
 	}
 	nth := func(pfx netip.Prefix, n int) (netip.Prefix, error) {
 		a, ok := netaddr.Nth(pfx, uint64(n))

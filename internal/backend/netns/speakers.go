@@ -11,6 +11,7 @@ import (
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/proc"
 	"github.com/lblab/lblab/internal/run"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // Speakers lets node-failover freeze a node's speaker process in its
@@ -83,6 +84,9 @@ func stopGuestSpeaker(ctx context.Context, p *plan, g host) (func(context.Contex
 	ps := newProcs(p.lab, p)
 	defer ps.close()
 	d := daemon{name: "lblab speaker on " + g.name, file: g.name + "-lblab-speaker", guest: g.name}
+	if p.controller == topology.ControllerMetalLB {
+		d.name, d.file = "metallb speaker on "+g.name, g.name+"-metallb-speaker"
+	}
 	st, ok, err := ps.status(ctx, d)
 	switch {
 	case err != nil:
@@ -104,13 +108,13 @@ func stopGuestSpeaker(ctx context.Context, p *plan, g host) (func(context.Contex
 }
 
 // speakerArgv reports whether argv is a speaker's: `<something>/lblab
-// speaker ...`, or a program named speaker (MetalLB's, installed by hand
-// with hack/metallb/install.sh, as its image runs /speaker).
+// speaker ...`, MetalLB's (metallb-speaker, as `--controller metallb`
+// runs it), or a program named speaker (MetalLB's image runs /speaker).
 func speakerArgv(argv []string) bool {
 	if len(argv) == 0 {
 		return false
 	}
-	if filepath.Base(argv[0]) == "speaker" {
+	if b := filepath.Base(argv[0]); b == "speaker" || b == "metallb-speaker" {
 		return true
 	}
 	return len(argv) >= 2 && filepath.Base(argv[0]) != "sh" && slices.Contains(argv[1:], "speaker")

@@ -9,6 +9,8 @@ func TestSpeakerArgv(t *testing.T) {
 	}{
 		{[]string{"/work/bin/lblab", "speaker", "--node=node1"}, true},
 		{[]string{"/root/.cache/lblab/metallb/v0.15.2/bin/speaker", "--port=7473"}, true},
+		{[]string{"/root/.cache/lblab/metallb/v0.15.2/bin/metallb-speaker", "--port=7473", "--node-name=node1"}, true},
+		{[]string{"/root/.cache/lblab/metallb/v0.15.2/bin/metallb-controller", "--port=7472"}, false},
 		{[]string{"/work/bin/lblab", "controller"}, false},
 		{[]string{"/root/.cache/lblab/metallb/v0.15.2/bin/controller", "--port=7472"}, false},
 		{[]string{"sh", "-c", "speaker"}, false},
