@@ -38,13 +38,18 @@ func checkBGPSessions() Check {
 				if err != nil {
 					return errOutcome(err)
 				}
-				return JudgeSessions(nodes, v6s, sum.Peers())
+				out := JudgeSessions(nodes, v6s, sum.Peers())
+				if notes := unservedNotes(unservedFamilies(env.Topology())); out.Status == Passed && len(notes) > 0 {
+					out.Summary += "; " + strings.Join(notes, "; ")
+				}
+				return out
 			})
 		}}
 }
 
 // ExpectedSpeakers returns the nodes expected to peer with the TOR (every
-// Kubernetes node) and the address families they peer in (false = IPv4).
+// Kubernetes node) and the address families they peer in (false = IPv4):
+// the lab's, but those the controller does not serve.
 func ExpectedSpeakers(env Env) ([]SpeakerNode, []bool) {
 	var nodes []SpeakerNode
 	for _, h := range hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker) {
@@ -55,7 +60,7 @@ func ExpectedSpeakers(env Env) ([]SpeakerNode, []bool) {
 	if f.HasV4() {
 		v6s = append(v6s, false)
 	}
-	if f.HasV6() {
+	if _, no := unservedFamilies(env.Topology())[familyName(true)]; f.HasV6() && !no {
 		v6s = append(v6s, true)
 	}
 	return nodes, v6s

@@ -49,7 +49,7 @@ func Expectations(c *Cluster) []Expectation {
 			}
 			out = append(out, e)
 		}
-		for _, fam := range missingFamilies(s) {
+		for _, fam := range missingFamilies(c, s) {
 			out = append(out, Expectation{Service: s.Key(), Eligible: el, Problem: "no " + fam + " external IP to route"})
 		}
 	}
@@ -57,10 +57,13 @@ func Expectations(c *Cluster) []Expectation {
 }
 
 // missingFamilies returns the families a Service asked for (spec.ipFamilies)
-// and holds no LB IP of.
-func missingFamilies(s ServiceInfo) []string {
+// and holds no LB IP of, but those the controller cannot serve.
+func missingFamilies(c *Cluster, s ServiceInfo) []string {
 	var out []string
 	for _, fam := range s.Families {
+		if _, no := c.Unserved[fam]; no {
+			continue
+		}
 		if !hasFamily(s.LBIPs, fam == "IPv6") {
 			out = append(out, fam)
 		}
@@ -73,7 +76,7 @@ func missingFamilies(s ServiceInfo) []string {
 func ipProblems(c *Cluster) []string {
 	var out []string
 	for _, s := range c.Services {
-		for _, fam := range missingFamilies(s) {
+		for _, fam := range missingFamilies(c, s) {
 			out = append(out, fmt.Sprintf("%s has no %s external IP", s.Key(), fam))
 		}
 	}

@@ -135,7 +135,7 @@ func runETPLocal(ctx context.Context, env Env) (ev ETPEvidence) {
 	if err != nil {
 		return failAt("create the Service", err)
 	}
-	si, _, err := waitIPs(ctx, kc, svc.Namespace, svc.Name)
+	si, _, err := waitIPs(ctx, kc, svc.Namespace, svc.Name, unservedFamilies(env.Topology()))
 	if err != nil {
 		return failAt("allocate", err)
 	}

@@ -84,6 +84,19 @@ func TestJudgeAllocation(t *testing.T) {
 			t.Errorf("want %q in %q", msg, out.Summary)
 		}
 	}
+	// A controller without IPv6 (MetalLB native): web's IPv4 address is
+	// judged, the missing IPv6 one is named as not judged, with why.
+	c = labCluster()
+	c.Services[0].LBIPs = addrs("198.51.100.0")
+	c.Unserved = map[string]string{"IPv6": "no IPv6 here"}
+	out = JudgeAllocation(c, want, labPools())
+	if out.Status != Passed || !strings.Contains(out.Summary, "IPv6 not judged: no IPv6 here") {
+		t.Errorf("unserved IPv6: %s %q", out.Status, out.Summary)
+	}
+	c.Services[0].LBIPs = addrs("198.51.100.0", "198.51.100.1")
+	if out := JudgeAllocation(c, want, labPools()); out.Status != Failed {
+		t.Errorf("two IPv4 IPs with IPv6 unserved: %s %q", out.Status, out.Summary)
+	}
 	c.Services = c.Services[:1]
 	c.Services[0].LBIPs = nil
 	out = JudgeAllocation(c, want, labPools())

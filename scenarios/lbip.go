@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lblab/lblab/internal/controllers/metallb"
 	"github.com/lblab/lblab/internal/netaddr"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // AllocationEvidence is one Service's LB addresses.
@@ -41,9 +43,19 @@ func checkLBIPAllocated() Check {
 		}}
 }
 
+// unservedFamilies maps the address families the lab's controller does
+// not serve to why: MetalLB's native BGP mode has no IPv6.
+func unservedFamilies(t *topology.Topology) map[string]string {
+	if t.Controller.Type == topology.ControllerMetalLB && !metallb.NativeSupport.IPv6 && t.Network.IPFamily.HasV6() {
+		return map[string]string{familyName(true): metallb.NativeSupport.Reason}
+	}
+	return nil
+}
+
 // JudgeAllocation passes when each wanted Service has exactly one LB IP
 // per requested family and none of another, inside its pool (or any pool
-// when none is named).
+// when none is named). A family in c.Unserved (the controller cannot
+// serve it) is not asked for; the summary says so, with the reason.
 func JudgeAllocation(c *Cluster, want map[string]string, ps map[string][]netaddr.Range) Outcome {
 	var ev []AllocationEvidence
 	var problems []string
@@ -57,7 +69,7 @@ func JudgeAllocation(c *Cluster, want map[string]string, ps map[string][]netaddr
 			problems = append(problems, s.Key()+" has no external IP")
 			continue
 		}
-		problems = append(problems, familyProblems(s)...)
+		problems = append(problems, familyProblems(s, c.Unserved)...)
 		for _, ip := range s.LBIPs {
 			switch {
 			case pool != "" && !InPools(map[string][]netaddr.Range{pool: ps[pool]}, ip):
@@ -77,13 +89,14 @@ func JudgeAllocation(c *Cluster, want map[string]string, ps map[string][]netaddr
 	for _, e := range ev {
 		parts = append(parts, e.Service+" "+joinAddrs(e.IPs))
 	}
+	parts = append(parts, unservedNotes(c.Unserved)...)
 	return pass(ev, "%s", strings.Join(parts, "; "))
 }
 
 // familyProblems checks a Service's LB IPs against spec.ipFamilies: one of
 // each family it asked for, none of another (when it says which it asked
 // for).
-func familyProblems(s ServiceInfo) []string {
+func familyProblems(s ServiceInfo, unserved map[string]string) []string {
 	var out []string
 	for _, v6 := range []bool{false, true} {
 		fam := familyName(v6)
@@ -94,6 +107,9 @@ func familyProblems(s ServiceInfo) []string {
 			}
 		}
 		asked := slices.Contains(s.Families, fam)
+		if _, no := unserved[fam]; no && len(of) == 0 {
+			continue
+		}
 		switch {
 		case asked && len(of) == 0:
 			out = append(out, fmt.Sprintf("%s has no %s external IP (has %s)", s.Key(), fam, joinAddrs(s.LBIPs)))

@@ -111,7 +111,7 @@ func (e *LiveEnv) Cluster(ctx context.Context) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to list nodes: %w", err)
 	}
-	c := &Cluster{}
+	c := &Cluster{Unserved: unservedFamilies(e.Topology())}
 	for i := range nodes.Items {
 		var addrs []netip.Addr
 		for _, h := range e.HostList {

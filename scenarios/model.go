@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
@@ -16,6 +17,11 @@ type Cluster struct {
 	// Held are the LB IPs any LoadBalancer Service in the cluster holds
 	// (the topology's and any other), to tell a stale route from a live one.
 	Held []netip.Addr `json:"held"`
+	// Unserved are the address families the lab's controller cannot
+	// serve, with why (MetalLB's native BGP mode and IPv6): a Service
+	// holding no LB IP of such a family is not a failure, and the checks
+	// say what they did not judge.
+	Unserved map[string]string `json:"unserved,omitempty"`
 }
 
 // NodeInfo is one Kubernetes node.
@@ -165,4 +171,14 @@ func addrDiff[T comparable](want, got []T) (missing, extra []T) {
 		}
 	}
 	return missing, extra
+}
+
+// unservedNotes says, per family the controller cannot serve, that the
+// checks did not judge it and why, in family order.
+func unservedNotes(unserved map[string]string) []string {
+	var out []string
+	for _, fam := range slices.Sorted(maps.Keys(unserved)) {
+		out = append(out, fam+" not judged: "+unserved[fam])
+	}
+	return out
 }

@@ -97,7 +97,7 @@ func startTempLB(ctx context.Context, env Env, name string, edit func(*corev1.Se
 	if cleanup, err = createService(ctx, lb.kc, svc); err != nil {
 		return lb, cleanup, "create", err
 	}
-	if lb.Info, lb.Allocated, err = waitIPs(ctx, lb.kc, svc.Namespace, svc.Name); err != nil {
+	if lb.Info, lb.Allocated, err = waitIPs(ctx, lb.kc, svc.Namespace, svc.Name, unservedFamilies(env.Topology())); err != nil {
 		return lb, cleanup, "allocate", err
 	}
 	if env.Topology().Controller.Mode == topology.ModeL2 {
@@ -169,8 +169,9 @@ func waitFor(ctx context.Context, interval time.Duration, cond func(ctx context.
 	return time.Since(start), err
 }
 
-// waitIPs waits until the Service has an LB IP of every family it asked for.
-func waitIPs(ctx context.Context, kc kubernetes.Interface, ns, name string) (ServiceInfo, time.Duration, error) {
+// waitIPs waits until the Service has an LB IP of every family it asked
+// for that the controller serves (unserved: the families it cannot).
+func waitIPs(ctx context.Context, kc kubernetes.Interface, ns, name string, unserved map[string]string) (ServiceInfo, time.Duration, error) {
 	var si ServiceInfo
 	d, err := waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
 		var err error
@@ -179,7 +180,7 @@ func waitIPs(ctx context.Context, kc kubernetes.Interface, ns, name string) (Ser
 			return false, err
 		}
 		for _, f := range si.Families {
-			if !hasFamily(si.LBIPs, f == "IPv6") {
+			if _, no := unserved[f]; !no && !hasFamily(si.LBIPs, f == "IPv6") {
 				return false, nil
 			}
 		}

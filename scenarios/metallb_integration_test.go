@@ -1,0 +1,77 @@
+package scenarios_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/testutil"
+)
+
+// TestIntegrationVerifyMetalLB brings up MetalLB (`--controller metallb`,
+// built from the Go module proxy) in place of the bundled controller and
+// expects verify's same checks to pass, IPv6 named as not judged in a
+// dual-stack lab (MetalLB's native BGP mode has none), then freezes a
+// MetalLB speaker and expects ecmp-fib to fail, and leaves nothing of
+// MetalLB behind after down.
+func TestIntegrationVerifyMetalLB(t *testing.T) {
+	testutil.Integration(t)
+	for _, ln := range []struct{ topo, dp, name string }{
+		{"bgp-ecmp", "iptables", "mlb-ecmp"},
+		{"bgp-ecmp-dual", "nftables", "mlb-dual-nft"},
+	} {
+		t.Run(ln.name, func(t *testing.T) {
+			name := ln.name
+			testutil.MustRun(t, "up", "-t", ln.topo, "--name", name, "--dataplane", ln.dp, "--controller", "metallb")
+			t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+
+			v, res := verify(t, "--name", name)
+			if res.ExitCode != 0 || v.Failed != 0 || v.Passed < 10 {
+				t.Fatalf("verify: exit %d, %d passed, failed: %v\nstderr:\n%s", res.ExitCode, v.Passed, failedChecks(v), res.Stderr)
+			}
+			if !strings.Contains(res.Stdout, `"controller": "MetalLB v0.15.2`) {
+				t.Errorf("the report does not name MetalLB and its version:\n%s", res.Stdout)
+			}
+			for _, r := range v.Results {
+				notJudged := strings.Contains(r.Summary, "IPv6 not judged: MetalLB native BGP mode")
+				if (r.Name == "bgp-sessions" || r.Name == "lb-ip-allocated") && notJudged != (ln.topo == "bgp-ecmp-dual") {
+					t.Errorf("%s: IPv6 named as not judged: %v in a %s lab: %s", r.Name, notJudged, ln.topo, r.Summary)
+				}
+			}
+			st := testutil.MustRun(t, "status", "--name", name)
+			if !strings.Contains(st.Stdout, "controller MetalLB v0.15.2") || !strings.Contains(st.Stdout, "metallb speaker on node1") {
+				t.Errorf("status names neither MetalLB nor its speakers:\n%s", st.Stdout)
+			}
+			bgp := testutil.MustRun(t, "inspect", "bgp", "--name", name)
+			if !strings.Contains(bgp.Stdout, "has no API that shows its speakers' sessions") {
+				t.Errorf("inspect bgp does not say MetalLB has no session API:\n%s", bgp.Stdout)
+			}
+			breakSpeaker(t, name)
+
+			testutil.MustRun(t, "down", "--name", name)
+			if left := metalLBProcesses(name); len(left) > 0 {
+				t.Errorf("MetalLB processes left after down: %v", left)
+			}
+		})
+	}
+}
+
+// metalLBProcesses lists the MetalLB processes whose KUBECONFIG is in the
+// lab's state directory.
+func metalLBProcesses(labName string) []string {
+	var out []string
+	envs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	for _, p := range envs {
+		env, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(env), "KUBECONFIG="+lab.StateDir(labName)+"/") {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
+		if strings.Contains(string(cmdline), "metallb") {
+			out = append(out, strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return out
+}
