@@ -12,9 +12,9 @@
 # (it writes each Service's status), so the figures are the speaker's own.
 # With LBLAB_BENCH_CONTROLLER=1 it keeps the lab's controller and speakers
 # instead and measures from Service create. With
-# LBLAB_BENCH_CONTROLLER=metallb it brings up `--controller none`, installs
-# MetalLB (hack/metallb/install.sh: native BGP, pinned version) and measures
-# MetalLB the same way, from Service create. LBLAB_BENCH_UP_FLAGS adds up
+# LBLAB_BENCH_CONTROLLER=metallb it brings up `--controller metallb`
+# (MetalLB, native BGP, pinned version) and measures MetalLB the same way,
+# from Service create. LBLAB_BENCH_UP_FLAGS adds up
 # flags to the controller's lab ("--node-kernel uml" measures speakers on
 # user-mode Linux workers). Needs root and tcpdump.
 set -euo pipefail
@@ -32,8 +32,7 @@ if [ "${LBLAB_BENCH_CONTROLLER:-}" = 1 ]; then
   "$bin" up -q --name "$name" --no-workloads ${LBLAB_BENCH_UP_FLAGS:-}
   args=(-controller)
 elif [ "${LBLAB_BENCH_CONTROLLER:-}" = metallb ]; then
-  "$bin" up -q --name "$name" --controller none --no-workloads
-  LBLAB="$bin" hack/metallb/install.sh "$name"
+  "$bin" up -q --name "$name" --controller metallb --no-workloads
   # MetalLB's clients keep client-go's default 20 requests/s: thousands of
   # Services take minutes, so wait up to 15 minutes for the FIB.
   args=(-metallb -churn-wait 15m)

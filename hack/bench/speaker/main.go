@@ -13,8 +13,8 @@
 // Service's status.loadBalancer (and pool annotation) itself, so the
 // figures are the speaker's alone. With -controller it creates Services
 // for the lab's lblab controller and measures from the create. With
-// -metallb it does the same for MetalLB installed by hand
-// (hack/metallb/install.sh on a --controller none lab): it creates a
+// -metallb it does the same for MetalLB (a lab brought up with
+// --controller metallb): it creates a
 // MetalLB IPAddressPool instead of an lblab IPPool, and finds MetalLB's
 // processes for the RSS figures.
 //
@@ -73,7 +73,7 @@ func main() {
 	flag.StringVar(&o.churn, "churn", "1000,5000", "churn sizes, comma-separated")
 	flag.IntVar(&o.parallel, "parallel", 8, "parallel API clients in the churn phases")
 	flag.BoolVar(&o.controller, "controller", false, "let the lab's lblab controller allocate IPs (measure from Service create)")
-	flag.BoolVar(&o.metallb, "metallb", false, "like -controller, for MetalLB installed by hack/metallb/install.sh")
+	flag.BoolVar(&o.metallb, "metallb", false, "like -controller, for MetalLB (a lab brought up with --controller metallb)")
 	flag.BoolVar(&o.startSpeakers, "start-speakers", false, "start `lblab speaker` in every eligible node (when the lab runs none)")
 	flag.StringVar(&o.lblab, "lblab", "bin/lblab", "lblab binary for -start-speakers")
 	flag.UintVar(&o.torASN, "tor-asn", 64496, "TOR AS, for the BGPPeer the bench creates when there is none")
@@ -185,7 +185,7 @@ func run(ctx context.Context, o options) error {
 		mode = "controller (the lab's lblab controller allocates; times from Service create)"
 	}
 	if o.metallb {
-		mode = "metallb (MetalLB installed by hack/metallb allocates and announces; times from Service create)"
+		mode = "metallb (MetalLB, --controller metallb, allocates and announces; times from Service create)"
 	}
 	var names []string
 	for _, n := range b.nodes {

@@ -25,7 +25,7 @@ var metallbPools = schema.GroupVersionResource{Group: "metallb.io", Version: "v1
 // setupMetalLB creates the bench namespace and the MetalLB equivalent of
 // the lblab IPPool the bench uses in controller mode: the same addresses,
 // not auto-assigned. MetalLB's peers and advertisement (every pool) come
-// from hack/metallb/install.sh.
+// from `lblab up --controller metallb`.
 func setupMetalLB(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface) error {
 	_, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: benchNS}}, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
@@ -38,7 +38,7 @@ func setupMetalLB(ctx context.Context, c kubernetes.Interface, dyn dynamic.Inter
 	}}
 	_, err = dyn.Resource(metallbPools).Namespace(metallbNamespace).Create(ctx, pool, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("failed to create IPAddressPool %s/%s (is MetalLB installed? hack/metallb/install.sh LAB): %w", metallbNamespace, benchPool, err)
+		return fmt.Errorf("failed to create IPAddressPool %s/%s (is MetalLB installed? lblab up --controller metallb): %w", metallbNamespace, benchPool, err)
 	}
 	return nil
 }

@@ -66,14 +66,14 @@ func speakerPIDs(lab string, nodes []benchNode) map[string]int {
 func controllerPID(lab string) int { return findProcess(lab+"_control-plane", "controller") }
 
 // findProcess returns a process of namespace ns that runs `lblab <role>`
-// or a binary named <role> (MetalLB's images run /controller and
-// /speaker; hack/metallb keeps those names).
+// or a binary named <role> or metallb-<role> (MetalLB's images run
+// /controller and /speaker; `--controller metallb` runs metallb-<role>).
 func findProcess(ns, role string) int {
 	pids, _ := proc.NetnsPIDs(ns)
 	for _, pid := range pids {
 		cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 		args := strings.Split(string(cmdline), "\x00")
-		if filepath.Base(args[0]) == role {
+		if b := filepath.Base(args[0]); b == role || b == "metallb-"+role {
 			return pid
 		}
 		for i, a := range args {
