@@ -32,6 +32,10 @@ func TestUpRejectsBadInput(t *testing.T) {
 		{"bad name flag", []string{"up", "--name", "Bad_Name"}, `name: "Bad_Name" must be a DNS label`},
 		{"bad backend", []string{"up", "--backend", "vagrant"}, `--backend "vagrant": want netns or kind`},
 		{"bad controller flag", []string{"up", "--controller", "kube-vip"}, `controller.type: "kube-vip" is not lblab, metallb or none`},
+		{"metallb in l2 mode", []string{"up", "-t", "l2", "--controller", "metallb"}, `--controller metallb: controller.mode "l2"`},
+		{"metallb with bfd", []string{"up", "-t", "bgp-ecmp-bfd", "--controller", "metallb"}, `--controller metallb: tor.bfd: MetalLB's native BGP mode has no BFD`},
+		{"metallb ipv6 only", []string{"up", "-t", "bgp-ecmp-v6", "--controller", "metallb"}, `--controller metallb: network.ipFamily ipv6`},
+		{"metallb on kind", []string{"up", "--backend", "kind", "--controller", "metallb"}, `--controller metallb runs on the netns backend only`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
