@@ -34,9 +34,9 @@ const (
 
 // Deploy runs the bundled controller in the control-plane namespace and a
 // speaker in every node namespace, as processes of the lblab binary (or
-// MetalLB's, see deployMetalLB). Each
-// authenticates with a token minted for its ServiceAccount, so a missing
-// RBAC rule fails here as it would in a cluster. The CRDs, RBAC and
+// MetalLB's: deployMetalLB). Each authenticates with a token minted for
+// its ServiceAccount, so a missing RBAC rule fails here as it would in a
+// cluster. The CRDs, RBAC and
 // configuration must be installed first (controller/install). Running
 // processes are kept; dead ones are restarted.
 func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {

@@ -80,4 +80,3 @@ func (b *backend) deployMetalLB(ctx context.Context, l *lab.Lab, p *plan, c *clu
 		return nil
 	})
 }
-

@@ -170,4 +170,3 @@ func torV4(t *topology.Topology, tor []netip.Addr) ([]netip.Addr, error) {
 	}
 	return out, nil
 }
-

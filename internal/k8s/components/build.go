@@ -167,8 +167,12 @@ func build(ctx context.Context, o Options, goCmd, work, binDir string, c Compone
 		if errors.As(err, &re) {
 			detail = lastLines(re.Stderr, 20)
 		}
+		flag := "--k8s-bin-dir"
+		if c.Module != "kube" && c.Module != "etcd" {
+			flag = "--controller-bin-dir"
+		}
 		return fmt.Errorf("failed to build %s %s: %s\n(the build needs the Go module proxy, or a module cache holding %s; "+
-			"alternatively pass --k8s-bin-dir with prebuilt binaries)", c.Name, c.Version, detail, c.Package)
+			"alternatively pass %s with prebuilt binaries)", c.Name, c.Version, detail, c.Package, flag)
 	}
 	want, err := stamp(c)
 	if err != nil {
