@@ -137,8 +137,8 @@ func ensureBuilt(ctx context.Context, o Options, names []string) (Binaries, erro
 		return nil, err
 	}
 	what := "Kubernetes " + KubernetesVersion + " components"
-	if todo[0].Module == "metallb" {
-		what = "MetalLB " + MetalLBVersion
+	if m := todo[0].Module; m != "kube" && m != "etcd" {
+		what = todo[0].Package + " " + todo[0].Version
 	}
 	o.Log.Infof("Building %s from the Go module proxy into %s (first use only; a cold build takes several minutes) ...", what, binDir)
 	for _, c := range todo {

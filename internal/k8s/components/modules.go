@@ -28,6 +28,13 @@ import (
 //go:generate cp ../../../tools/metallb/go.mod modules/metallb/go.mod.txt
 //go:generate cp ../../../tools/metallb/go.sum modules/metallb/go.sum.txt
 //go:generate cp ../../../tools/metallb/tools.go modules/metallb/tools.go.txt
+//go:generate mkdir -p modules/kube-vip modules/kube-vip-cloud-provider
+//go:generate cp ../../../tools/kube-vip/go.mod modules/kube-vip/go.mod.txt
+//go:generate cp ../../../tools/kube-vip/go.sum modules/kube-vip/go.sum.txt
+//go:generate cp ../../../tools/kube-vip/tools.go modules/kube-vip/tools.go.txt
+//go:generate cp ../../../tools/kube-vip-cloud-provider/go.mod modules/kube-vip-cloud-provider/go.mod.txt
+//go:generate cp ../../../tools/kube-vip-cloud-provider/go.sum modules/kube-vip-cloud-provider/go.sum.txt
+//go:generate cp ../../../tools/kube-vip-cloud-provider/tools.go modules/kube-vip-cloud-provider/tools.go.txt
 //go:embed modules
 var modulesFS embed.FS
 

@@ -14,7 +14,7 @@ const toolsDir = "../../../tools"
 // TestEmbeddedModulesInSync fails when tools/ changed without
 // `go generate ./internal/k8s/components`.
 func TestEmbeddedModulesInSync(t *testing.T) {
-	for _, module := range []string{"kube", "etcd", "metallb"} {
+	for _, module := range []string{"kube", "etcd", "metallb", "kube-vip", "kube-vip-cloud-provider"} {
 		files, names, err := moduleFiles(module)
 		if err != nil {
 			t.Fatal(err)
@@ -43,6 +43,8 @@ func TestPinnedVersions(t *testing.T) {
 		{"kube", "k8s.io/kubernetes", KubernetesVersion},
 		{"etcd", "go.etcd.io/etcd/server/v3", EtcdVersion},
 		{"metallb", "go.universe.tf/metallb", MetalLBVersion},
+		{"kube-vip", "github.com/kube-vip/kube-vip", KubeVIPVersion},
+		{"kube-vip-cloud-provider", "github.com/kube-vip/kube-vip-cloud-provider", KubeVIPCloudProviderVersion},
 	} {
 		files, _, err := moduleFiles(tc.module)
 		if err != nil {
