@@ -166,7 +166,11 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 	sctx, cancel := context.WithTimeout(ctx, settleTimeout)
 	defer cancel()
 	_, _ = waitFor(sctx, 200*time.Millisecond, func(ctx context.Context) (bool, error) {
-		c, step, werr = failoverTarget(ctx, env, &ev)
+		cc, s, err := failoverTarget(ctx, env, &ev)
+		if err != nil && ctx.Err() != nil && werr != nil {
+			return false, nil // the deadline cut this attempt short: keep the last whole answer
+		}
+		c, step, werr = cc, s, err
 		return werr == nil, nil
 	})
 	if werr != nil {
