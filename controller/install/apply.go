@@ -24,6 +24,7 @@ var resources = map[schema.GroupVersionKind]struct {
 }{
 	{Version: "v1", Kind: "Namespace"}:                                               {"namespaces", false},
 	{Version: "v1", Kind: "ServiceAccount"}:                                          {"serviceaccounts", true},
+	{Version: "v1", Kind: "ConfigMap"}:                                               {"configmaps", true},
 	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole"}:         {"clusterroles", false},
 	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRoleBinding"}:  {"clusterrolebindings", false},
 	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role"}:                {"roles", true},

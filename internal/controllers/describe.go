@@ -7,15 +7,31 @@ import (
 )
 
 // Describe names a lab's controller and its version: "lblab v0.3.0",
-// "MetalLB v0.15.2 (native BGP)", or "none (installed by hand)".
+// "MetalLB v0.15.2 (native BGP)", "kube-vip v1.0.0 (services, BGP) with
+// kube-vip-cloud-provider v0.0.12", or "none (installed by hand)".
 func Describe(t topology.ControllerType) string {
 	switch t {
 	case topology.ControllerLBLab, "":
 		return "lblab " + version.Version
 	case topology.ControllerMetalLB:
 		return "MetalLB " + components.MetalLBVersion + " (native BGP)"
+	case topology.ControllerKubeVIP:
+		return "kube-vip " + components.KubeVIPVersion + " (services, BGP) with kube-vip-cloud-provider " + components.KubeVIPCloudProviderVersion
 	case topology.ControllerNone:
 		return "none (installed by hand)"
 	}
 	return string(t)
+}
+
+// NoSpeakerAPI says why `inspect bgp` cannot show a controller's speakers'
+// own view of their sessions; "" when it can (the bundled speakers' GoBGP
+// API; with none, whatever serves one on the usual port).
+func NoSpeakerAPI(t topology.ControllerType) string {
+	switch t {
+	case topology.ControllerMetalLB:
+		return Describe(t) + " has no API that shows its speakers' sessions (its FRR mode would, through vtysh in each speaker)"
+	case topology.ControllerKubeVIP:
+		return Describe(t) + ": kube-vip's embedded GoBGP serves no API that shows its sessions"
+	}
+	return ""
 }

@@ -15,10 +15,24 @@ func TestDescribe(t *testing.T) {
 		{topology.ControllerLBLab, "lblab "},
 		{"", "lblab "},
 		{topology.ControllerMetalLB, "MetalLB v"},
+		{topology.ControllerKubeVIP, "kube-vip v"},
 		{topology.ControllerNone, "none"},
 	} {
 		if got := Describe(tc.in); !strings.HasPrefix(got, tc.want) {
 			t.Errorf("Describe(%q) = %q, want it to start with %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestNoSpeakerAPI(t *testing.T) {
+	for _, c := range []topology.ControllerType{topology.ControllerLBLab, topology.ControllerNone} {
+		if got := NoSpeakerAPI(c); got != "" {
+			t.Errorf("NoSpeakerAPI(%s) = %q, want none: its speakers' GoBGP API is read", c, got)
+		}
+	}
+	for _, c := range []topology.ControllerType{topology.ControllerMetalLB, topology.ControllerKubeVIP} {
+		if got := NoSpeakerAPI(c); !strings.Contains(got, "API") {
+			t.Errorf("NoSpeakerAPI(%s) = %q, want why there is no API", c, got)
 		}
 	}
 }

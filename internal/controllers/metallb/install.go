@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/lblab/lblab/controller/install"
@@ -18,7 +19,8 @@ import (
 // its namespace, ServiceAccounts and RBAC, all read from src (MetalLB's
 // module directory), then the topology's Config, and deletes the
 // configuration objects an earlier Config of this lab made that the
-// topology no longer has. It returns Config's notes. It is idempotent.
+// topology no longer has, and makes every node's speaker Pod object. It
+// returns Config's notes. It is idempotent.
 func Install(ctx context.Context, cfg *rest.Config, t *topology.Topology, tor []netip.Addr, src string) ([]string, error) {
 	objs, notes, err := Config(t, tor)
 	if err != nil {
@@ -48,7 +50,14 @@ func Install(ctx context.Context, cfg *rest.Config, t *topology.Topology, tor []
 	if err := install.ApplyKinds(ctx, dyn, Kinds, objs); err != nil {
 		return nil, err
 	}
-	return notes, prune(ctx, dyn, t.Name, objs)
+	if err := prune(ctx, dyn, t.Name, objs); err != nil {
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("failed to create a Kubernetes client: %w", err)
+	}
+	return notes, ensureSpeakerPods(ctx, cs)
 }
 
 // prune deletes the configuration objects labelled with this lab's name

@@ -3,7 +3,6 @@ package metallb
 import (
 	"context"
 	"fmt"
-	"net/netip"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -11,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/lblab/lblab/internal/controllers"
 	"github.com/lblab/lblab/internal/k8s/components"
 )
 
@@ -28,31 +28,16 @@ const (
 	SpeakerPort    = 7473
 )
 
-// Node is a Kubernetes node a speaker runs on.
-type Node struct {
-	Name string
-	IP   netip.Addr // its first InternalIP: the speaker's HTTP host
-}
-
-// Process is one MetalLB process as a backend runs it (with KUBECONFIG
-// holding a token of ServiceAccount).
-type Process struct {
-	Name           string // "metallb speaker on node1"
-	File           string // unit, log and pid file name
-	Node           string // "" for the controller (the control plane)
-	Argv           []string
-	ServiceAccount string
-}
-
 // Processes are MetalLB's controller (webhook off, no memberlist secret)
-// and a speaker per node, run from bins.
-func Processes(bins components.Binaries, nodes []Node) []Process {
-	out := []Process{{Name: "metallb controller", File: "metallb-controller", ServiceAccount: ControllerServiceAccount,
+// and a speaker per node, run from bins with $KUBECONFIG.
+func Processes(bins components.Binaries, nodes []controllers.Node) []controllers.Process {
+	out := []controllers.Process{{Name: "metallb controller", File: "metallb-controller",
+		Namespace: Namespace, ServiceAccount: ControllerServiceAccount,
 		Argv: []string{bins.Path(components.MetalLBController), fmt.Sprintf("--port=%d", ControllerPort), "--log-level=info",
 			"--namespace=" + Namespace, "--webhook-mode=disabled", "--disable-cert-rotation"}}}
 	for _, n := range nodes {
-		out = append(out, Process{Name: "metallb speaker on " + n.Name, File: n.Name + "-metallb-speaker", Node: n.Name,
-			ServiceAccount: SpeakerServiceAccount,
+		out = append(out, controllers.Process{Name: "metallb speaker on " + n.Name, File: n.Name + "-metallb-speaker", Node: n.Name,
+			Namespace: Namespace, ServiceAccount: SpeakerServiceAccount,
 			Argv: []string{bins.Path(components.MetalLBSpeaker), fmt.Sprintf("--port=%d", SpeakerPort), "--log-level=info",
 				"--namespace=" + Namespace, "--node-name=" + n.Name, "--pod-name=" + SpeakerPod(n.Name), "--host=" + n.IP.String()}})
 	}
@@ -62,11 +47,26 @@ func Processes(bins components.Binaries, nodes []Node) []Process {
 // SpeakerPod is the name of node's speaker Pod.
 func SpeakerPod(node string) string { return "speaker-" + node }
 
-// EnsureSpeakerPod creates the Pod object of node's speaker. MetalLB's
-// speaker reads its own Pod at start (the owner of its ServiceBGPStatus
-// objects), so each gets a Pod bound to its node, as its DaemonSet would
-// make; the process runs beside it, and the Pod says so in an annotation.
-func EnsureSpeakerPod(ctx context.Context, cs kubernetes.Interface, node, runsAs string) error {
+// ensureSpeakerPods creates the Pod object of every node's speaker.
+// MetalLB's speaker reads its own Pod at start (the owner of its
+// ServiceBGPStatus objects), so each gets a Pod bound to its node, as its
+// DaemonSet would make; the process runs beside it (the backend starts
+// it), and the Pod says so in an annotation.
+func ensureSpeakerPods(ctx context.Context, cs kubernetes.Interface) error {
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("failed to list nodes: %w", err)
+	}
+	for _, n := range nodes.Items {
+		if err := ensureSpeakerPod(ctx, cs, n.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ensureSpeakerPod(ctx context.Context, cs kubernetes.Interface, node string) error {
+	const runsAs = "a process on this node started by lblab (--controller metallb); this Pod only gives MetalLB's speaker its own object"
 	p := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: SpeakerPod(node), Namespace: Namespace,
 			Labels:      map[string]string{"app": "metallb", "component": "speaker"},

@@ -1,0 +1,98 @@
+package kubevip
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+
+	"github.com/lblab/lblab/controller/install"
+	"github.com/lblab/lblab/internal/topology"
+)
+
+// rbacKinds are the kinds of the upstream manifests lblab applies; the
+// cloud provider's Deployment becomes a process.
+var rbacKinds = map[string]bool{"ServiceAccount": true, "ClusterRole": true, "ClusterRoleBinding": true,
+	"Role": true, "RoleBinding": true}
+
+// RBAC returns kube-vip's ServiceAccount and RBAC as its binary prints
+// them (`kube-vip manifest rbac`) and the cloud provider's from its
+// module directory src (manifest/kube-vip-cloud-controller.yaml).
+func RBAC(ctx context.Context, kubeVIP, src string) ([]unstructured.Unstructured, error) {
+	out, err := exec.CommandContext(ctx, kubeVIP, "manifest", "rbac").Output()
+	if err != nil {
+		return nil, fmt.Errorf("failed to run `%s manifest rbac`: %w", kubeVIP, err)
+	}
+	kv, err := decode(out)
+	if err != nil {
+		return nil, fmt.Errorf("kube-vip manifest rbac: %w", err)
+	}
+	path := filepath.Join(src, "manifest", "kube-vip-cloud-controller.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read kube-vip-cloud-provider's manifest: %w", err)
+	}
+	ccm, err := decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var objs []unstructured.Unstructured
+	for _, o := range append(kv, ccm...) {
+		if rbacKinds[o.GetKind()] {
+			objs = append(objs, o)
+		}
+	}
+	// Each has a ServiceAccount, a ClusterRole and its binding.
+	if len(objs) < 6 {
+		return nil, fmt.Errorf("found only %d ServiceAccount and RBAC documents in kube-vip's and %s", len(objs), path)
+	}
+	return objs, nil
+}
+
+// Install applies kube-vip's and its cloud provider's RBAC and the cloud
+// provider's ConfigMap, and returns Config's notes. It is idempotent.
+func Install(ctx context.Context, cfg *rest.Config, t *topology.Topology, kubeVIP, src string) ([]string, error) {
+	objs, notes, err := Config(t)
+	if err != nil {
+		return nil, err
+	}
+	rbac, err := RBAC(ctx, kubeVIP, src)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("failed to create a Kubernetes client: %w", err)
+	}
+	if err := install.Apply(ctx, dyn, rbac); err != nil {
+		return nil, err
+	}
+	return notes, install.Apply(ctx, dyn, objs)
+}
+
+// decode splits multi-document YAML into objects, skipping empty ones.
+func decode(data []byte) ([]unstructured.Unstructured, error) {
+	r := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	var out []unstructured.Unstructured
+	for {
+		var u unstructured.Unstructured
+		if err := r.Decode(&u.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return nil, err
+		}
+		if len(u.Object) > 0 {
+			out = append(out, u)
+		}
+	}
+}

@@ -1,0 +1,29 @@
+package controllers
+
+import "net/netip"
+
+// Node is a Kubernetes node a controller's per-node process runs on.
+type Node struct {
+	Name string
+	IP   netip.Addr // its first address on the nodes' network
+}
+
+// Process is one process of a LoadBalancer controller as a backend runs
+// it: under a token of its own ServiceAccount, on the control plane (Node
+// "") or on a node.
+type Process struct {
+	Name string // in messages: "metallb speaker on node1"
+	File string // unit, log and pid file name: "node1-metallb-speaker"
+	Node string // "" for the control plane
+	Argv []string
+	Env  []string
+	// Namespace and ServiceAccount name the account whose token it uses.
+	Namespace, ServiceAccount string
+	// KubeconfigInHome: the process reads $HOME/.kube/config (kube-vip)
+	// instead of $KUBECONFIG, so the backend writes the kubeconfig there
+	// and sets HOME.
+	KubeconfigInHome bool
+	// KubeconfigFlag, when set, is appended to Argv with the kubeconfig's
+	// path ("--kubeconfig=").
+	KubeconfigFlag string
+}
