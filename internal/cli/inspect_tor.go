@@ -14,7 +14,6 @@ import (
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/observe"
 	"github.com/lblab/lblab/internal/table"
-	"github.com/lblab/lblab/internal/topology"
 	"github.com/lblab/lblab/scenarios"
 )
 
@@ -141,9 +140,8 @@ func inspectBGP(ctx context.Context, iv *inspection) error {
 	if iv.f.output == "raw" {
 		iv.raws(outs...)
 	}
-	if iv.env.Topo.Controller.Type == topology.ControllerMetalLB {
-		doc.SpeakersNote = controllers.Describe(topology.ControllerMetalLB) + " has no API that shows its speakers' sessions " +
-			"(its FRR mode would, through vtysh in each speaker); the TOR's sessions and routes above are the evidence"
+	if why := controllers.NoSpeakerAPI(iv.env.Topo.Controller.Type); why != "" {
+		doc.SpeakersNote = why + "; the TOR's sessions and routes above are the evidence"
 	}
 	for _, n := range iv.nodes {
 		if doc.SpeakersNote != "" {

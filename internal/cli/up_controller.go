@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/lblab/lblab/controller/install"
+	"github.com/lblab/lblab/internal/controllers/kubevip"
 	"github.com/lblab/lblab/internal/controllers/metallb"
 	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
@@ -22,6 +23,8 @@ func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 	switch l.Topology.Controller.Type {
 	case topology.ControllerMetalLB:
 		return metalLBActions(b, l)
+	case topology.ControllerKubeVIP:
+		return kubeVIPActions(b, l)
 	case topology.ControllerLBLab:
 	default:
 		return nil
@@ -82,6 +85,43 @@ func metalLBActions(b lab.Backend, l *lab.Lab) []lab.Action {
 		},
 		{
 			Name: "Starting MetalLB's controller and speakers",
+			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
+		},
+	}
+}
+
+// kubeVIPActions build (once) and install kube-vip and its cloud provider
+// at their pinned versions: their RBAC from upstream, the cloud
+// provider's ConfigMap from the topology's pools, then the processes
+// through the backend.
+func kubeVIPActions(b lab.Backend, l *lab.Lab) []lab.Action {
+	return []lab.Action{
+		{
+			Name: "Installing kube-vip " + components.KubeVIPVersion + " and kube-vip-cloud-provider " +
+				components.KubeVIPCloudProviderVersion + ": their RBAC, the cloud provider's address ranges",
+			Run: func(ctx context.Context, l *lab.Lab) error {
+				o := components.Options{Log: l.Log}
+				bins, err := components.ResolveControllers(ctx, o, l.Options.ControllerBinDir, components.KubeVIP, components.KubeVIPCloudProvider)
+				if err != nil {
+					return err
+				}
+				src, err := components.Source(ctx, o, "kube-vip-cloud-provider", "github.com/kube-vip/kube-vip-cloud-provider")
+				if err != nil {
+					return err
+				}
+				cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
+				if err != nil {
+					return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
+				}
+				notes, err := kubevip.Install(ctx, cfg, l.Topology, bins.Path(components.KubeVIP), src)
+				for _, n := range notes {
+					l.Log.Infof("kube-vip: %s", n)
+				}
+				return err
+			},
+		},
+		{
+			Name: "Starting kube-vip-cloud-provider and kube-vip on every node",
 			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
 		},
 	}

@@ -100,6 +100,9 @@ const (
 	ControllerNone  ControllerType = "none"
 	// ControllerMetalLB is MetalLB (native BGP mode), at a pinned version.
 	ControllerMetalLB ControllerType = "metallb"
+	// ControllerKubeVIP is kube-vip (services mode, BGP) with
+	// kube-vip-cloud-provider allocating its IPs, at pinned versions.
+	ControllerKubeVIP ControllerType = "kube-vip"
 )
 
 // Mode is how LB IPs are announced.

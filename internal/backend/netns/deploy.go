@@ -34,7 +34,7 @@ const (
 
 // Deploy runs the bundled controller in the control-plane namespace and a
 // speaker in every node namespace, as processes of the lblab binary (or
-// MetalLB's: deployMetalLB). Each authenticates with a token minted for
+// another controller's: deployOther). Each authenticates with a token minted for
 // its ServiceAccount, so a missing RBAC rule fails here as it would in a
 // cluster. The CRDs, RBAC and
 // configuration must be installed first (controller/install). Running
@@ -60,8 +60,8 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 	if err != nil {
 		return fmt.Errorf("failed to read the lab CA (is Kubernetes up?): %w", err)
 	}
-	if l.Topology.Controller.Type == topology.ControllerMetalLB {
-		return b.deployMetalLB(ctx, l, p, c, cs, ca)
+	if l.Topology.Controller.Type != topology.ControllerLBLab {
+		return b.deployOther(ctx, l, p, c, cs, ca)
 	}
 	ds := lbDaemons(l.Name, self, c.y, c.cp, p.nodes)
 	for _, d := range ds {

@@ -3,65 +3,98 @@ package netns
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/lblab/lblab/internal/controllers"
+	"github.com/lblab/lblab/internal/controllers/kubevip"
 	"github.com/lblab/lblab/internal/controllers/metallb"
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/run"
+	"github.com/lblab/lblab/internal/topology"
 )
 
-// metalLBSessionsWait bounds the wait for every MetalLB speaker's session.
-const metalLBSessionsWait = 60 * time.Second
+// sessionsWait bounds the wait for every speaker's session of another
+// controller.
+const sessionsWait = 60 * time.Second
 
-// deployMetalLB runs MetalLB's controller in the control-plane namespace
-// and a speaker on every node (in its namespace, or in its guest), each a
-// supervised process with a token of its own ServiceAccount from MetalLB's
-// manifests (metallb.Install applied them), and waits until the TOR has
-// an Established session with every speaker.
-func (b *backend) deployMetalLB(ctx context.Context, l *lab.Lab, p *plan, c *cluster, cs kubernetes.Interface, ca []byte) error {
-	bins, err := components.ResolveMetalLB(ctx, components.Options{Log: l.Log}, l.Options.ControllerBinDir)
+// otherProcesses returns the processes of the lab's controller when it is
+// not the bundled one (MetalLB, kube-vip), built or found by
+// components.ResolveControllers.
+func otherProcesses(ctx context.Context, l *lab.Lab, p *plan) ([]controllers.Process, error) {
+	var nodes []controllers.Node
+	for _, n := range p.nodes {
+		if len(n.addrs) == 0 {
+			return nil, fmt.Errorf("node %s has no address for its speaker", n.name)
+		}
+		nodes = append(nodes, controllers.Node{Name: n.name, IP: n.addrs[0].Addr()})
+	}
+	o := components.Options{Log: l.Log}
+	switch t := l.Topology; t.Controller.Type {
+	case topology.ControllerMetalLB:
+		bins, err := components.ResolveMetalLB(ctx, o, l.Options.ControllerBinDir)
+		if err != nil {
+			return nil, err
+		}
+		return metallb.Processes(bins, nodes), nil
+	case topology.ControllerKubeVIP:
+		bins, err := components.ResolveControllers(ctx, o, l.Options.ControllerBinDir, components.KubeVIP, components.KubeVIPCloudProvider)
+		if err != nil {
+			return nil, err
+		}
+		return kubevip.Processes(bins, t, nodes, p.tor.addrs[0].Addr())
+	}
+	return nil, fmt.Errorf("the netns backend does not run controller %q", l.Topology.Controller.Type)
+}
+
+// deployOther runs another controller's processes (MetalLB's, kube-vip's):
+// the control plane's in the control-plane namespace, each node's in its
+// namespace or guest, supervised, each with a token of its own
+// ServiceAccount from the controller's manifests (applied before), and
+// waits until the TOR has an Established session with every node.
+func (b *backend) deployOther(ctx context.Context, l *lab.Lab, p *plan, c *cluster, cs kubernetes.Interface, ca []byte) error {
+	procs, err := otherProcesses(ctx, l, p)
 	if err != nil {
 		return err
 	}
-	var nodes []metallb.Node
 	hosts := map[string]host{}
 	for _, n := range p.nodes {
-		if len(n.addrs) == 0 {
-			return fmt.Errorf("node %s has no address for MetalLB's speaker", n.name)
-		}
-		nodes = append(nodes, metallb.Node{Name: n.name, IP: n.addrs[0].Addr()})
 		hosts[n.name] = n
 	}
 	var watch []daemon
-	for _, pr := range metallb.Processes(bins, nodes) {
-		d := lbDaemon{sa: pr.ServiceAccount, saNamespace: metallb.Namespace,
+	for _, pr := range procs {
+		d := lbDaemon{sa: pr.ServiceAccount, saNamespace: pr.Namespace,
 			kubeconfig: filepath.Join(c.y.kubeconfigDir(), pr.File+".conf"),
 			daemon:     daemon{name: pr.Name, file: pr.File, ns: c.cp.ns, argv: pr.Argv}}
 		if pr.Node != "" {
 			h := hosts[pr.Node]
 			d.ns, d.guest = h.ns, guestOf(h)
-			where := "namespace " + h.ns
-			if h.guest {
-				where = "guest " + h.name
-			}
-			if err := metallb.EnsureSpeakerPod(ctx, cs, pr.Node, "a process in "+where+" started by lblab; this Pod only gives MetalLB's speaker its own object"); err != nil {
+		}
+		d.env = append(append(noProxy(), pr.Env...), "KUBECONFIG="+d.kubeconfig)
+		if pr.KubeconfigInHome {
+			home := filepath.Join(c.y.kubeconfigDir(), pr.File)
+			if err := os.MkdirAll(filepath.Join(home, ".kube"), 0o700); err != nil {
 				return err
 			}
+			d.kubeconfig = filepath.Join(home, ".kube", "config")
+			d.env = append(append(noProxy(), pr.Env...), "HOME="+home)
 		}
-		d.env = append(noProxy(), "KUBECONFIG="+d.kubeconfig)
+		if pr.KubeconfigFlag != "" {
+			d.argv = append(slices.Clone(d.argv), pr.KubeconfigFlag+d.kubeconfig)
+		}
 		if err := c.ensureWithToken(ctx, cs, d, ca); err != nil {
 			return err
 		}
 		watch = append(watch, d.daemon)
 	}
 	inst := torInstance(l.Name)
-	return c.procs.waitUntil(ctx, "waiting for every MetalLB speaker's BGP session", metalLBSessionsWait, watch, func(ctx context.Context) error {
+	return c.procs.waitUntil(ctx, "waiting for every speaker's BGP session", sessionsWait, watch, func(ctx context.Context) error {
 		args := append(append([]string{"netns", "exec", p.tor.ns, "vtysh"}, inst.VtyshArgs()...), "-c", "show bgp summary json")
 		out, err := b.runner.Run(ctx, run.Cmd{Name: "ip", Args: args})
 		if err != nil {
@@ -72,9 +105,9 @@ func (b *backend) deployMetalLB(ctx context.Context, l *lab.Lab, p *plan, c *clu
 			return err
 		}
 		est := sum.Established()
-		for _, n := range nodes {
-			if !slices.Contains(est, n.IP) {
-				return fmt.Errorf("the TOR has no Established session with %s's speaker (%s)", n.Name, n.IP)
+		for _, n := range p.nodes {
+			if a := n.addrs[0].Addr(); !slices.Contains(est, a) {
+				return fmt.Errorf("the TOR has no Established session with %s's speaker (%s)", n.name, a)
 			}
 		}
 		return nil

@@ -84,8 +84,11 @@ func stopGuestSpeaker(ctx context.Context, p *plan, g host) (func(context.Contex
 	ps := newProcs(p.lab, p)
 	defer ps.close()
 	d := daemon{name: "lblab speaker on " + g.name, file: g.name + "-lblab-speaker", guest: g.name}
-	if p.controller == topology.ControllerMetalLB {
+	switch p.controller {
+	case topology.ControllerMetalLB:
 		d.name, d.file = "metallb speaker on "+g.name, g.name+"-metallb-speaker"
+	case topology.ControllerKubeVIP:
+		d.name, d.file = "kube-vip on "+g.name, g.name+"-kube-vip"
 	}
 	st, ok, err := ps.status(ctx, d)
 	switch {
@@ -109,13 +112,17 @@ func stopGuestSpeaker(ctx context.Context, p *plan, g host) (func(context.Contex
 
 // speakerArgv reports whether argv is a speaker's: `<something>/lblab
 // speaker ...`, MetalLB's (metallb-speaker, as `--controller metallb`
-// runs it), or a program named speaker (MetalLB's image runs /speaker).
+// runs it), kube-vip's (`kube-vip manager`), or a program named speaker
+// (MetalLB's image runs /speaker).
 func speakerArgv(argv []string) bool {
 	if len(argv) == 0 {
 		return false
 	}
-	if b := filepath.Base(argv[0]); b == "speaker" || b == "metallb-speaker" {
+	switch filepath.Base(argv[0]) {
+	case "speaker", "metallb-speaker":
 		return true
+	case "kube-vip":
+		return len(argv) >= 2 && argv[1] == "manager"
 	}
 	return len(argv) >= 2 && filepath.Base(argv[0]) != "sh" && slices.Contains(argv[1:], "speaker")
 }
