@@ -51,25 +51,26 @@ func TestIntegrationVerifyMetalLB(t *testing.T) {
 			breakSpeaker(t, name)
 
 			testutil.MustRun(t, "down", "--name", name)
-			if left := metalLBProcesses(name); len(left) > 0 {
+			if left := processesWith(name, "metallb"); len(left) > 0 {
 				t.Errorf("MetalLB processes left after down: %v", left)
 			}
 		})
 	}
 }
 
-// metalLBProcesses lists the MetalLB processes whose KUBECONFIG is in the
-// lab's state directory.
-func metalLBProcesses(labName string) []string {
+// processesWith lists the processes whose command line holds word and
+// whose environment points into the lab's state directory (KUBECONFIG or
+// HOME): another controller's, which the lab's markers do not name.
+func processesWith(labName, word string) []string {
 	var out []string
 	envs, _ := filepath.Glob("/proc/[0-9]*/environ")
 	for _, p := range envs {
 		env, err := os.ReadFile(p)
-		if err != nil || !strings.Contains(string(env), "KUBECONFIG="+lab.StateDir(labName)+"/") {
+		if err != nil || !strings.Contains(string(env), "="+lab.StateDir(labName)+"/") {
 			continue
 		}
 		cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
-		if strings.Contains(string(cmdline), "metallb") {
+		if strings.Contains(string(cmdline), word) {
 			out = append(out, strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}
 	}

@@ -240,14 +240,16 @@ func waitNexthops(ctx context.Context, env Env, si *ServiceInfo) (fibState, time
 			return false, err
 		}
 		*si = fresh
-		st.Eligible = EligibleNodes(c, fresh)
-		st.Want = map[netip.Addr][]netip.Addr{}
+		// st keeps the last whole observation: an attempt cut short by
+		// the deadline must not replace it with an empty one.
+		cur := fibState{Eligible: EligibleNodes(c, fresh), Want: map[netip.Addr][]netip.Addr{}}
 		for _, ip := range fresh.LBIPs {
-			st.Want[ip] = NodeAddrs(c, st.Eligible, ip)
+			cur.Want[ip] = NodeAddrs(c, cur.Eligible, ip)
 		}
-		if st.Got, err = fibNexthops(ctx, env, fresh.LBIPs); err != nil {
+		if cur.Got, err = fibNexthops(ctx, env, fresh.LBIPs); err != nil {
 			return false, err
 		}
+		st = cur
 		for ip, w := range st.Want {
 			// No eligible node (no ready endpoint yet): nothing is routed,
 			// and an absent route would match; wait for one.
