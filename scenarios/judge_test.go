@@ -234,3 +234,31 @@ func TestTableFamilies(t *testing.T) {
 		t.Errorf("stale IPv6 route: %s %q", out.Status, out.Summary)
 	}
 }
+
+// A family the controller cannot serve is not expected: no "no IPv6
+// external IP to route" for a dual-stack Service holding IPv4 only, while
+// a missing IPv4 address still is one.
+func TestExpectationsUnserved(t *testing.T) {
+	c := labCluster()
+	c.Services[0].LBIPs = addrs("198.51.100.0")
+	problems := func() []string {
+		var out []string
+		for _, e := range Expectations(c) {
+			if e.Service == "default/web" && e.Problem != "" {
+				out = append(out, e.Problem)
+			}
+		}
+		return out
+	}
+	if got := problems(); len(got) != 1 || got[0] != "no IPv6 external IP to route" {
+		t.Fatalf("IPv6 served: problems %q, want the missing IPv6 one", got)
+	}
+	c.Unserved = map[string]string{"IPv6": "no IPv6 here"}
+	if got := problems(); len(got) != 0 {
+		t.Errorf("IPv6 unserved: problems %q, want none", got)
+	}
+	c.Services[0].LBIPs = addrs("2001:db8:100::1")
+	if got := problems(); len(got) != 1 || got[0] != "no IPv4 external IP to route" {
+		t.Errorf("IPv6 unserved, IPv4 missing: problems %q, want the missing IPv4 one", got)
+	}
+}
