@@ -183,3 +183,23 @@ func TestConfigNeedsSubnets(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestOfKinds(t *testing.T) {
+	objs, err := Decode([]byte("kind: Namespace\nmetadata: {name: a}\n---\nkind: Deployment\nmetadata: {name: b}\n---\n---\nkind: ClusterRole\nmetadata: {name: c}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		kinds []string
+		want  string
+	}{
+		{[]string{"ClusterRole", "Namespace"}, "Namespace/a\nClusterRole/c"}, // in the manifest's order
+		{[]string{"Deployment"}, "Deployment/b"},
+		{[]string{"Secret"}, ""},
+		{nil, ""},
+	} {
+		if got := kinds(OfKinds(objs, tc.kinds...)); got != tc.want {
+			t.Errorf("OfKinds(%v) = %q, want %q", tc.kinds, got, tc.want)
+		}
+	}
+}

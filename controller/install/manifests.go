@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"text/template"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -20,7 +21,7 @@ func Base() ([]unstructured.Unstructured, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decode(data)
+	return Decode(data)
 }
 
 // Manifests returns everything a cluster needs to run the bundled
@@ -51,15 +52,16 @@ func Manifests(image string) ([]unstructured.Unstructured, error) {
 	if err := tmpl.Execute(&buf, struct{ Image string }{image}); err != nil {
 		return nil, fmt.Errorf("failed to render the workload manifests: %w", err)
 	}
-	workloads, err := decode(buf.Bytes())
+	workloads, err := Decode(buf.Bytes())
 	if err != nil {
 		return nil, err
 	}
 	return append(append(crds, base...), workloads...), nil
 }
 
-// decode splits multi-document YAML into objects, skipping empty ones.
-func decode(data []byte) ([]unstructured.Unstructured, error) {
+// Decode splits multi-document YAML into objects, skipping empty ones:
+// lblab's manifests, and another controller's read from its module.
+func Decode(data []byte) ([]unstructured.Unstructured, error) {
 	r := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	var out []unstructured.Unstructured
 	for {
@@ -74,4 +76,17 @@ func decode(data []byte) ([]unstructured.Unstructured, error) {
 			out = append(out, u)
 		}
 	}
+}
+
+// OfKinds returns the objects whose kind is one of kinds, in order: the
+// parts of an upstream manifest lblab applies (its RBAC, not its
+// Deployments).
+func OfKinds(objs []unstructured.Unstructured, kinds ...string) []unstructured.Unstructured {
+	var out []unstructured.Unstructured
+	for _, o := range objs {
+		if slices.Contains(kinds, o.GetKind()) {
+			out = append(out, o)
+		}
+	}
+	return out
 }

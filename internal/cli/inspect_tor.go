@@ -143,21 +143,20 @@ func inspectBGP(ctx context.Context, iv *inspection) error {
 	if why := controllers.NoSpeakerAPI(iv.env.Topo.Controller.Type); why != "" {
 		doc.SpeakersNote = why + "; the TOR's sessions and routes above are the evidence"
 	}
-	for _, n := range iv.nodes {
-		if doc.SpeakersNote != "" {
-			break
+	if doc.SpeakersNote == "" { // else there is no speaker API to ask
+		for _, n := range iv.nodes {
+			sv := speakerView{Node: n.Name}
+			st, out, err := observe.Speaker(ctx, n, iv.env.ProbePath)
+			switch {
+			case err != nil:
+				sv.Error = err.Error()
+			case iv.f.output == "raw":
+				iv.raws(out)
+			default:
+				sv.State = st
+			}
+			doc.Speakers = append(doc.Speakers, sv)
 		}
-		sv := speakerView{Node: n.Name}
-		st, out, err := observe.Speaker(ctx, n, iv.env.ProbePath)
-		switch {
-		case err != nil:
-			sv.Error = err.Error()
-		case iv.f.output == "raw":
-			iv.raws(out)
-		default:
-			sv.State = st
-		}
-		doc.Speakers = append(doc.Speakers, sv)
 	}
 	switch iv.f.output {
 	case "raw":

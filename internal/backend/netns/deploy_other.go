@@ -76,15 +76,15 @@ func (b *backend) deployOther(ctx context.Context, l *lab.Lab, p *plan, c *clust
 			h := hosts[pr.Node]
 			d.ns, d.guest = h.ns, guestOf(h)
 		}
-		d.env = append(append(noProxy(), pr.Env...), "KUBECONFIG="+d.kubeconfig)
+		where := "KUBECONFIG=" + d.kubeconfig
 		if pr.KubeconfigInHome {
 			home := filepath.Join(c.y.kubeconfigDir(), pr.File)
 			if err := os.MkdirAll(filepath.Join(home, ".kube"), 0o700); err != nil {
 				return err
 			}
-			d.kubeconfig = filepath.Join(home, ".kube", "config")
-			d.env = append(append(noProxy(), pr.Env...), "HOME="+home)
+			d.kubeconfig, where = filepath.Join(home, ".kube", "config"), "HOME="+home
 		}
+		d.env = append(append(noProxy(), pr.Env...), where)
 		if pr.KubeconfigFlag != "" {
 			d.argv = append(slices.Clone(d.argv), pr.KubeconfigFlag+d.kubeconfig)
 		}

@@ -1,17 +1,13 @@
 package kubevip
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 
@@ -21,8 +17,7 @@ import (
 
 // rbacKinds are the kinds of the upstream manifests lblab applies; the
 // cloud provider's Deployment becomes a process.
-var rbacKinds = map[string]bool{"ServiceAccount": true, "ClusterRole": true, "ClusterRoleBinding": true,
-	"Role": true, "RoleBinding": true}
+var rbacKinds = []string{"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
 
 // RBAC returns kube-vip's ServiceAccount and RBAC as its binary prints
 // them (`kube-vip manifest rbac`) and the cloud provider's from its
@@ -32,7 +27,7 @@ func RBAC(ctx context.Context, kubeVIP, src string) ([]unstructured.Unstructured
 	if err != nil {
 		return nil, fmt.Errorf("failed to run `%s manifest rbac`: %w", kubeVIP, err)
 	}
-	kv, err := decode(out)
+	kv, err := install.Decode(out)
 	if err != nil {
 		return nil, fmt.Errorf("kube-vip manifest rbac: %w", err)
 	}
@@ -41,16 +36,11 @@ func RBAC(ctx context.Context, kubeVIP, src string) ([]unstructured.Unstructured
 	if err != nil {
 		return nil, fmt.Errorf("failed to read kube-vip-cloud-provider's manifest: %w", err)
 	}
-	ccm, err := decode(data)
+	ccm, err := install.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var objs []unstructured.Unstructured
-	for _, o := range append(kv, ccm...) {
-		if rbacKinds[o.GetKind()] {
-			objs = append(objs, o)
-		}
-	}
+	objs := install.OfKinds(append(kv, ccm...), rbacKinds...)
 	// Each has a ServiceAccount, a ClusterRole and its binding.
 	if len(objs) < 6 {
 		return nil, fmt.Errorf("found only %d ServiceAccount and RBAC documents in kube-vip's and %s", len(objs), path)
@@ -77,22 +67,4 @@ func Install(ctx context.Context, cfg *rest.Config, t *topology.Topology, kubeVI
 		return nil, err
 	}
 	return notes, install.Apply(ctx, dyn, objs)
-}
-
-// decode splits multi-document YAML into objects, skipping empty ones.
-func decode(data []byte) ([]unstructured.Unstructured, error) {
-	r := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var out []unstructured.Unstructured
-	for {
-		var u unstructured.Unstructured
-		if err := r.Decode(&u.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return nil, err
-		}
-		if len(u.Object) > 0 {
-			out = append(out, u)
-		}
-	}
 }

@@ -1,16 +1,14 @@
 package metallb
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/lblab/lblab/controller/install"
 )
 
 // CRDs reads MetalLB's CRDs from its module directory src
@@ -37,7 +35,7 @@ func CRDs(src string) (crds []unstructured.Unstructured, widened int, err error)
 		}
 		doc, n := widenUint32Bounds(data)
 		widened += n
-		objs, err := decode(doc)
+		objs, err := install.Decode(doc)
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s: %w", f, err)
 		}
@@ -59,8 +57,7 @@ func widenUint32Bounds(crd []byte) ([]byte, int) {
 // MetalLB's own namespace, ServiceAccounts and RBAC. Its Deployment and
 // DaemonSet become processes, and its webhook Service, configuration and
 // certificate Secret are not used (the webhook is off).
-var rbacKinds = map[string]bool{"Namespace": true, "ServiceAccount": true, "Role": true, "ClusterRole": true,
-	"RoleBinding": true, "ClusterRoleBinding": true}
+var rbacKinds = []string{"Namespace", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
 
 // RBAC reads MetalLB's namespace, ServiceAccounts and RBAC from its
 // manifest (config/manifests/metallb-native.yaml in src).
@@ -70,38 +67,15 @@ func RBAC(src string) ([]unstructured.Unstructured, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to read MetalLB's manifest: %w", err)
 	}
-	all, err := decode(data)
+	all, err := install.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var out []unstructured.Unstructured
-	for _, o := range all {
-		if rbacKinds[o.GetKind()] {
-			out = append(out, o)
-		}
-	}
+	out := install.OfKinds(all, rbacKinds...)
 	// MetalLB v0.15.2 has its namespace, 2 ServiceAccounts, 2 Roles, 2
 	// ClusterRoles and their 4 bindings.
 	if len(out) < 9 {
 		return nil, fmt.Errorf("found only %d namespace, ServiceAccount and RBAC documents in %s", len(out), path)
 	}
 	return out, nil
-}
-
-// decode splits multi-document YAML into objects, skipping empty ones.
-func decode(data []byte) ([]unstructured.Unstructured, error) {
-	r := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var out []unstructured.Unstructured
-	for {
-		var u unstructured.Unstructured
-		if err := r.Decode(&u.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return nil, err
-		}
-		if len(u.Object) > 0 {
-			out = append(out, u)
-		}
-	}
 }
