@@ -6,7 +6,7 @@ BIN     := bin/lblab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/lblab/lblab/internal/version.Version=$(VERSION)
 
-.PHONY: all setup build lab test unit components integration integration-kind kind-not-run vet generate bench fuzz clean
+.PHONY: all setup build lab test unit components integration integration-kind kind-not-run vet generate bench bench-controllers fuzz clean
 
 all: build
 
@@ -52,6 +52,9 @@ bench: build ## print the quick speed figures of the README (hack/bench has the 
 	hack/bench/fabric.sh bgp-ecmp 10
 	hack/bench/up-k8s.sh
 	hack/bench/verify.sh
+
+bench-controllers: build ## lblab, MetalLB and kube-vip side by side (lblab bench; README's controller figures)
+	$(BIN) bench --controller lblab,metallb,kube-vip --services 100,1000 --plot bench.svg
 
 fuzz: ## fuzz the topology decoder for a minute
 	$(GO) test ./internal/topology -run '^$$' -fuzz FuzzDecode -fuzztime 60s

@@ -14,7 +14,9 @@
 # instead and measures from Service create. With
 # LBLAB_BENCH_CONTROLLER=metallb it brings up `--controller metallb`
 # (MetalLB, native BGP, pinned version) and measures MetalLB the same way,
-# from Service create. LBLAB_BENCH_UP_FLAGS adds up
+# from Service create; likewise LBLAB_BENCH_CONTROLLER=kube-vip. `lblab
+# bench` measures controllers side by side; this script measures one, on a
+# lab brought up with any up flags. LBLAB_BENCH_UP_FLAGS adds up
 # flags to the controller's lab ("--node-kernel uml" measures speakers on
 # user-mode Linux workers). Needs root and tcpdump.
 set -euo pipefail
@@ -30,16 +32,19 @@ trap '"$bin" down -q --name "$name"' EXIT
 if [ "${LBLAB_BENCH_CONTROLLER:-}" = 1 ]; then
   # shellcheck disable=SC2086 # LBLAB_BENCH_UP_FLAGS: e.g. "--node-kernel uml"
   "$bin" up -q --name "$name" --no-workloads ${LBLAB_BENCH_UP_FLAGS:-}
-  args=(-controller)
+  args=(-controller lblab)
 elif [ "${LBLAB_BENCH_CONTROLLER:-}" = metallb ]; then
   "$bin" up -q --name "$name" --controller metallb --no-workloads
   # MetalLB's clients keep client-go's default 20 requests/s: thousands of
   # Services take minutes, so wait up to 15 minutes for the FIB.
-  args=(-metallb -churn-wait 15m)
+  args=(-controller metallb -churn-wait 15m)
+elif [ "${LBLAB_BENCH_CONTROLLER:-}" = kube-vip ]; then
+  "$bin" up -q --name "$name" --controller kube-vip --no-workloads
+  args=(-controller kube-vip -churn-wait 15m)
 else
   "$bin" up -q --name "$name" --controller none --no-workloads
   "$bin" kubectl --name "$name" -- apply -f fixtures/crds/ >/dev/null
-  args=(-start-speakers -lblab "$bin")
+  args=(-controller self -start-speakers -lblab "$bin")
 fi
 echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 /tmp/lblab-speaker-bench -lab "$name" -services "$services" -churn "$churn" "${args[@]}"

@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/lblab/lblab/hack/bench/internal/promtext"
+	"github.com/lblab/lblab/internal/promtext"
 )
 
 // controllerMetricsURL finds the controller's /metrics: port 7472 on the

@@ -1,8 +1,9 @@
-package main
+package bench
 
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -19,10 +20,6 @@ import (
 	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/controller/speaker"
 )
-
-// poolAnnotation asks the controller for the bench pool: lblab's, or
-// MetalLB's with -metallb.
-var poolAnnotation = v1alpha1.AnnotationIPPool
 
 const (
 	benchNS    = "lblab-bench"
@@ -61,10 +58,9 @@ func eligibleNodes(ctx context.Context, c kubernetes.Interface) ([]benchNode, er
 // service is a bench LoadBalancer Service. kube-proxy ignores it (the
 // service-proxy-name label), it takes no node ports, and it has no
 // selector: the bench writes its EndpointSlice, one ready endpoint per
-// eligible node. In self mode it carries the pool annotation the
-// controller would write; otherwise it asks the controller for the bench
-// pool.
-func service(name string, self bool) *corev1.Service {
+// eligible node. It asks the controller for the bench pool; in self mode
+// it carries the pool annotation lblab's controller would write.
+func service(name string, t target) *corev1.Service {
 	s := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: benchNS, Name: name, Annotations: map[string]string{},
 			Labels: map[string]string{benchLabel: "1", "service.kubernetes.io/service-proxy-name": "lblab-bench"}},
@@ -74,10 +70,9 @@ func service(name string, self bool) *corev1.Service {
 			Ports:                         []corev1.ServicePort{{Port: 80}},
 		},
 	}
-	if self {
+	maps.Copy(s.Annotations, t.annotations)
+	if t.self {
 		s.Annotations[v1alpha1.AnnotationAllocatedFromPool] = benchPool
-	} else {
-		s.Annotations[poolAnnotation] = benchPool
 	}
 	return s
 }
@@ -99,11 +94,11 @@ func endpointSlice(svc string, nodes []benchNode) *discoveryv1.EndpointSlice {
 }
 
 // createService creates the Service's EndpointSlice, then the Service.
-func createService(ctx context.Context, c kubernetes.Interface, name string, self bool, nodes []benchNode) (*corev1.Service, error) {
+func createService(ctx context.Context, c kubernetes.Interface, name string, t target, nodes []benchNode) (*corev1.Service, error) {
 	if err := createEndpoints(ctx, c, name, nodes); err != nil {
 		return nil, err
 	}
-	return createServiceOnly(ctx, c, name, self)
+	return createServiceOnly(ctx, c, name, t)
 }
 
 // createEndpoints creates the EndpointSlice a Service's pods would have:
@@ -116,8 +111,8 @@ func createEndpoints(ctx context.Context, c kubernetes.Interface, name string, n
 }
 
 // createServiceOnly creates the Service alone.
-func createServiceOnly(ctx context.Context, c kubernetes.Interface, name string, self bool) (*corev1.Service, error) {
-	s, err := c.CoreV1().Services(benchNS).Create(ctx, service(name, self), metav1.CreateOptions{})
+func createServiceOnly(ctx context.Context, c kubernetes.Interface, name string, t target) (*corev1.Service, error) {
+	s, err := c.CoreV1().Services(benchNS).Create(ctx, service(name, t), metav1.CreateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("failed to create Service %s: %w", name, err)
 	}
@@ -134,35 +129,41 @@ func setIP(ctx context.Context, c kubernetes.Interface, s *corev1.Service, ip ne
 }
 
 func deleteService(ctx context.Context, c kubernetes.Interface, name string) error {
+	if err := deleteServiceOnly(ctx, c, name); err != nil {
+		return err
+	}
+	return deleteEndpoints(ctx, c, name)
+}
+
+func deleteServiceOnly(ctx context.Context, c kubernetes.Interface, name string) error {
 	if err := c.CoreV1().Services(benchNS).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("failed to delete Service %s: %w", name, err)
 	}
+	return nil
+}
+
+func deleteEndpoints(ctx context.Context, c kubernetes.Interface, name string) error {
 	if err := c.DiscoveryV1().EndpointSlices(benchNS).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("failed to delete EndpointSlice %s: %w", name, err)
 	}
 	return nil
 }
 
-// setup creates the bench namespace and, in self mode, a BGPPeer for the
-// TOR and a BGPAdvertisement when the cluster has none (a lab brought up
-// with --controller none), so speakers have something to do.
-func setup(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface, tor netip.Addr, torASN, asn uint32, controller bool) error {
-	for _, ns := range []string{benchNS, v1alpha1.Namespace} {
-		_, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("failed to create namespace %s: %w", ns, err)
-		}
+func createNamespace(ctx context.Context, c kubernetes.Interface, name string) error {
+	_, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("failed to create namespace %s: %w", name, err)
 	}
-	if controller {
-		// The controller allocates from a pool large enough for the churn.
-		pool := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": v1alpha1.GroupVersion.String(), "kind": "IPPool",
-			"metadata": map[string]any{"name": benchPool},
-			"spec":     map[string]any{"addresses": []any{"100.64.0.0/16"}, "autoAssign": false},
-		}}
-		_, err := dyn.Resource(v1alpha1.GroupVersion.WithResource("ippools")).Create(ctx, pool, metav1.CreateOptions{})
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("failed to create IPPool %s: %w", benchPool, err)
+	return nil
+}
+
+// setupSelf creates the bench namespace and a BGPPeer for the TOR and a
+// BGPAdvertisement when the cluster has none (a lab brought up with
+// --controller none), so lblab's speakers have something to do.
+func setupSelf(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface, tor netip.Addr) error {
+	for _, ns := range []string{benchNS, v1alpha1.Namespace} {
+		if err := createNamespace(ctx, c, ns); err != nil {
+			return err
 		}
 	}
 	peers, err := dyn.Resource(speaker.BGPPeersResource).List(ctx, metav1.ListOptions{})
@@ -173,7 +174,7 @@ func setup(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface, t
 		p := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": v1alpha1.GroupVersion.String(), "kind": "BGPPeer",
 			"metadata": map[string]any{"name": "bench-tor"},
-			"spec":     map[string]any{"peerAddress": tor.String(), "peerASN": int64(torASN), "myASN": int64(asn)},
+			"spec":     map[string]any{"peerAddress": tor.String(), "peerASN": int64(SelfTORASN), "myASN": int64(SelfASN)},
 		}}
 		if _, err := dyn.Resource(speaker.BGPPeersResource).Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("failed to create BGPPeer bench-tor: %w", err)
@@ -194,3 +195,10 @@ func setup(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface, t
 	}
 	return nil
 }
+
+// The ASes of the BGPPeer self mode creates when the lab has none: the
+// bundled topologies' TOR and nodes.
+const (
+	SelfTORASN = 64496
+	SelfASN    = 64500
+)

@@ -1,7 +1,8 @@
-package main
+package bench
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"sync"
@@ -14,14 +15,16 @@ import (
 
 // fibWatch follows the TOR's kernel routes through a netlink subscription
 // opened in the TOR's namespace (what `ip monitor route` shows), and
-// records when each host route first had exactly the wanted next hops and
-// when it went away. Times are when the bench received the message.
+// records when each host route first had every wanted next hop and when
+// it went away, and which other next hops it saw. Times are when the
+// bench received the message.
 type fibWatch struct {
 	mu       sync.Mutex
 	want     []netip.Addr
 	nhs      map[netip.Prefix][]netip.Addr
 	complete map[netip.Prefix]time.Time
 	gone     map[netip.Prefix]time.Time
+	others   map[netip.Addr]bool
 	errs     int
 }
 
@@ -30,7 +33,7 @@ func watchFIB(ns string, want []netip.Addr, done <-chan struct{}) (*fibWatch, er
 	if err != nil {
 		return nil, fmt.Errorf("failed to open namespace %s: %w", ns, err)
 	}
-	w := &fibWatch{want: want, nhs: map[netip.Prefix][]netip.Addr{}, complete: map[netip.Prefix]time.Time{}, gone: map[netip.Prefix]time.Time{}}
+	w := &fibWatch{want: want, nhs: map[netip.Prefix][]netip.Addr{}, complete: map[netip.Prefix]time.Time{}, gone: map[netip.Prefix]time.Time{}, others: map[netip.Addr]bool{}}
 	ch := make(chan netlink.RouteUpdate, 65536)
 	err = netlink.RouteSubscribeWithOptions(ch, done, netlink.RouteSubscribeOptions{
 		Namespace: &h, ReceiveBufferSize: 32 << 20, ReceiveBufferForceSize: true,
@@ -75,7 +78,16 @@ func (w *fibWatch) update(u netlink.RouteUpdate, at time.Time) {
 	}
 	slices.SortFunc(nhs, netip.Addr.Compare)
 	w.nhs[p] = nhs
-	if _, seen := w.complete[p]; !seen && slices.Equal(nhs, w.want) {
+	all := true
+	for _, a := range w.want {
+		all = all && slices.Contains(nhs, a)
+	}
+	for _, a := range nhs {
+		if !slices.Contains(w.want, a) {
+			w.others[a] = true
+		}
+	}
+	if _, seen := w.complete[p]; !seen && all {
 		w.complete[p] = at
 	}
 }
@@ -127,6 +139,36 @@ func (w *fibWatch) counts(ps []netip.Prefix) (complete, gone int, lastComplete, 
 		}
 	}
 	return
+}
+
+// present is how many of ps have a route in the FIB.
+func (w *fibWatch) present(ps []netip.Prefix) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, p := range ps {
+		if _, ok := w.nhs[p]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// completeCount is how many routes had every wanted next hop since the
+// last reset.
+func (w *fibWatch) completeCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.complete)
+}
+
+// extra returns the next hops seen that were not wanted, sorted.
+func (w *fibWatch) extra() []netip.Addr {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := slices.Collect(maps.Keys(w.others))
+	slices.SortFunc(out, netip.Addr.Compare)
+	return out
 }
 
 func (w *fibWatch) overflows() int {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/lblab/lblab/hack/bench/internal/promtext"
+	"github.com/lblab/lblab/internal/promtext"
 )
 
 // The breakdown says where the time from Service create to UPDATE goes,
@@ -48,7 +48,7 @@ func (b *bench) takeSnapshot(ctx context.Context, after bool) (snapshot, error) 
 	if s.status, err = families.Sum(promtext.APIServiceStatus); err != nil && !absent(err) {
 		return s, err
 	}
-	if s.ctrl, err = scrape(ctx, b.controlPlane, 7472, promtext.ControllerService); err != nil && !absent(err) {
+	if s.ctrl, err = scrape(ctx, b.cpAddr, 7472, promtext.ControllerService); err != nil && !absent(err) {
 		return s, fmt.Errorf("controller: %w", err)
 	}
 	for _, n := range b.nodes {
@@ -70,25 +70,21 @@ func scrape(ctx context.Context, addr netip.Addr, port uint16, s promtext.Series
 	return promtext.Scrape(ctx, u.String(), s)
 }
 
-// printBreakdown prints the means per Service created between two
+// newBreakdown takes the means per Service created between two
 // snapshots. The controller reconciles a Service twice (its create, then
 // its own status write), so its time is per Service, not per reconcile.
-func printBreakdown(before, after snapshot, services int) {
-	per := func(h histogram, n int) string { return ms(time.Duration(h.Sum / float64(n) * float64(time.Second))) }
-	mean := func(h histogram) string {
-		if h.Count == 0 {
-			return "-"
+func newBreakdown(before, after snapshot, services int) *Breakdown {
+	per := func(h histogram, n int) Duration {
+		if n == 0 {
+			return 0
 		}
-		return per(h, int(h.Count))
+		return Duration(h.Sum / float64(n) * float64(time.Second))
 	}
 	create, status := after.create.Minus(before.create), after.status.Minus(before.status)
-	ctrl, spk := after.ctrl.Minus(before.ctrl), after.speakers.Minus(before.speakers)
-	fmt.Printf("where the time goes (means, from each component's own metrics):\n")
-	fmt.Printf("  API server handles the Service create                    %7s  (%d requests)\n", mean(create), create.Count)
-	fmt.Printf("  lblab controller per Service, its status write included  %7s\n", per(ctrl, services))
-	fmt.Printf("    of which the API server handles the status write       %7s  (%d requests)\n", mean(status), status.Count)
-	if after.nSpeakers > 0 {
-		fmt.Printf("  lblab speaker per Service: informer event → GoBGP        %7s  (mean of %d speakers)\n",
-			per(spk, services*after.nSpeakers), after.nSpeakers)
+	return &Breakdown{
+		APICreate:  per(create, int(create.Count)),
+		Controller: per(after.ctrl.Minus(before.ctrl), services),
+		APIStatus:  per(status, int(status.Count)),
+		Speaker:    per(after.speakers.Minus(before.speakers), services*after.nSpeakers),
 	}
 }
