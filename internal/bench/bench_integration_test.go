@@ -73,7 +73,7 @@ func checkFigures(t *testing.T, r *bench.Result) {
 		t.Fatalf("%s: %d churns, want 1", r.Controller, len(r.Churn))
 	}
 	c := r.Churn[0]
-	if c.Services != 100 || c.Routed != 100 || c.Gone != 100 || c.Created <= 0 || c.LastRoute == 0 || c.LastGone == 0 || c.Deleted <= 0 {
+	if c.Services != 100 || c.WithIP != 100 || c.Routed != 100 || c.Gone != 100 || !c.AllGone || c.Created <= 0 || c.LastRoute == 0 || c.Deleted <= 0 {
 		t.Errorf("%s: churn: %+v", r.Controller, c)
 	}
 	if n := len(c.Curve); n == 0 || c.Curve[n-1].Routed != 100 || c.Curve[n-1].Created != 100 {

@@ -159,6 +159,9 @@ func WriteTable(w io.Writer, rs []*Result) error {
 	}
 	for _, r := range rs {
 		fmt.Fprintf(w, "\n%s: %s; speakers %s\n", r.Controller, r.Version, strings.Join(r.Speakers, ", "))
+		if r.Elapsed > 0 {
+			fmt.Fprintf(w, "  its turn took %s, its lab's up included\n", time.Duration(r.Elapsed).Round(100*time.Millisecond))
+		}
 		if b := r.Breakdown; b != nil {
 			fmt.Fprintf(w, "  where create → UPDATE goes (means per Service, from the components' metrics): API server create %sms, "+
 				"controller %sms (its status write %sms), speaker event → GoBGP %sms\n",

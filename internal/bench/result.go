@@ -23,6 +23,9 @@ type Result struct {
 	// ExtraNexthops are next hops the TOR got for bench routes that are not
 	// eligible nodes (kube-vip announces from the control plane too).
 	ExtraNexthops []string `json:"extra_nexthops,omitempty"`
+	// Elapsed is how long the controller's turn took, its lab's up
+	// included.
+	Elapsed Duration `json:"elapsed_ms,omitempty"`
 	// Notes are what the reader must know to read the figures.
 	Notes []string `json:"notes,omitempty"`
 }

@@ -195,6 +195,7 @@ func benchOne(ctx context.Context, g *globals, f *benchFlags, t *topology.Topolo
 		Parallel: f.parallel, ChurnWait: f.churnWait, Progress: g.stderr})
 	if res != nil {
 		res.Version = controllers.Describe(t.Controller.Type)
+		res.Elapsed = bench.Duration(time.Since(start))
 	}
 	return res, err
 }
