@@ -14,7 +14,7 @@ import (
 // as served and with the series' labels reordered and one added: the
 // series is found by its labels, not by the text of its line.
 func TestReconcileTotals(t *testing.T) {
-	captured, err := os.ReadFile("../internal/promtext/testdata/controller.metrics")
+	captured, err := os.ReadFile("../../../internal/promtext/testdata/controller.metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
