@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/lblab/lblab/internal/controllers/openelb"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -57,6 +58,11 @@ func tempService(base *corev1.Service, name string) *corev1.Service {
 			IPFamilyPolicy: base.Spec.IPFamilyPolicy, IPFamilies: base.Spec.IPFamilies,
 			ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyCluster,
 			LoadBalancerClass:     base.Spec.LoadBalancerClass},
+	}
+	if base.Spec.Type == corev1.ServiceTypeLoadBalancer {
+		// OpenELB's, from the same pool as base (other controllers
+		// ignore them).
+		s.Annotations = openelb.Annotations(base.Annotations[openelb.AnnotationEip])
 	}
 	for _, p := range base.Spec.Ports {
 		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: p.Name, Port: p.Port, TargetPort: p.TargetPort, Protocol: p.Protocol})

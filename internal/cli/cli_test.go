@@ -31,12 +31,16 @@ func TestUpRejectsBadInput(t *testing.T) {
 		{"bad dataplane flag", []string{"up", "--dataplane", "ebf"}, `dataplane: "ebf" is not one of iptables, ipvs, nftables, ebpf`},
 		{"bad name flag", []string{"up", "--name", "Bad_Name"}, `name: "Bad_Name" must be a DNS label`},
 		{"bad backend", []string{"up", "--backend", "vagrant"}, `--backend "vagrant": want netns or kind`},
-		{"bad controller flag", []string{"up", "--controller", "openelb"}, `controller.type: "openelb" is not lblab, metallb, kube-vip or none`},
+		{"bad controller flag", []string{"up", "--controller", "purelb"}, `controller.type: "purelb" is not lblab, metallb, kube-vip, openelb or none`},
 		{"kube-vip dual-stack", []string{"up", "-t", "bgp-ecmp-dual", "--controller", "kube-vip"}, `--controller kube-vip: network.ipFamily dual`},
 		{"metallb in l2 mode", []string{"up", "-t", "l2", "--controller", "metallb"}, `--controller metallb: controller.mode "l2"`},
 		{"metallb with bfd", []string{"up", "-t", "bgp-ecmp-bfd", "--controller", "metallb"}, `--controller metallb: tor.bfd: MetalLB's native BGP mode has no BFD`},
 		{"metallb ipv6 only", []string{"up", "-t", "bgp-ecmp-v6", "--controller", "metallb"}, `--controller metallb: network.ipFamily ipv6`},
 		{"metallb on kind", []string{"up", "--backend", "kind", "--controller", "metallb"}, `--controller metallb runs on the netns backend only`},
+		{"openelb in l2 mode", []string{"up", "-t", "l2", "--controller", "openelb"}, `--controller openelb: controller.mode "l2"`},
+		{"openelb with bfd", []string{"up", "-t", "bgp-ecmp-bfd", "--controller", "openelb"}, `--controller openelb: tor.bfd: OpenELB's embedded GoBGP has no BFD`},
+		{"openelb dual-stack", []string{"up", "-t", "bgp-ecmp-dual", "--controller", "openelb"}, `--controller openelb: network.ipFamily dual`},
+		{"openelb on kind", []string{"up", "--backend", "kind", "--controller", "openelb"}, `--controller openelb runs on the netns backend only`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

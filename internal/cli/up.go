@@ -13,6 +13,7 @@ import (
 	"github.com/lblab/lblab/internal/controllers"
 	"github.com/lblab/lblab/internal/controllers/kubevip"
 	"github.com/lblab/lblab/internal/controllers/metallb"
+	"github.com/lblab/lblab/internal/controllers/openelb"
 	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
@@ -59,11 +60,11 @@ says what it changed.`,
 	fl.StringVar(&f.backend, "backend", "netns", "lab backend: netns or kind")
 	fl.StringVar(&f.dataplane, "dataplane", "", "iptables, ipvs, nftables or ebpf (default: the topology's)")
 	fl.StringVar(&f.nodeKernel, "node-kernel", "", "host or uml: the kernel the workers run on (default: the topology's; when empty, uml for ipvs on a kernel without IPVS)")
-	fl.StringVar(&f.controller, "controller", "", "LoadBalancer controller: lblab, metallb (MetalLB "+components.MetalLBVersion+", native BGP), kube-vip ("+components.KubeVIPVersion+", BGP) or none (default: the topology's)")
+	fl.StringVar(&f.controller, "controller", "", "LoadBalancer controller: lblab, metallb (MetalLB "+components.MetalLBVersion+", native BGP), kube-vip ("+components.KubeVIPVersion+", BGP), openelb (OpenELB "+components.OpenELBVersion+", BGP) or none (default: the topology's)")
 	fl.BoolVar(&f.fabricOnly, "fabric-only", false, "bring up only the network: namespaces, bridge, TOR and client")
 	fl.BoolVar(&f.noWorkloads, "no-workloads", false, "do not create the topology's workloads")
 	fl.StringVar(&f.k8sBinDir, "k8s-bin-dir", os.Getenv("LBLAB_K8S_BIN_DIR"), "directory of prebuilt Kubernetes binaries (env LBLAB_K8S_BIN_DIR)")
-	fl.StringVar(&f.controllerBinDir, "controller-bin-dir", os.Getenv("LBLAB_CONTROLLER_BIN_DIR"), "directory of prebuilt binaries of the --controller (metallb: metallb-controller, metallb-speaker; kube-vip: kube-vip, kube-vip-cloud-provider; env LBLAB_CONTROLLER_BIN_DIR)")
+	fl.StringVar(&f.controllerBinDir, "controller-bin-dir", os.Getenv("LBLAB_CONTROLLER_BIN_DIR"), "directory of prebuilt binaries of the --controller (metallb: metallb-controller, metallb-speaker; kube-vip: kube-vip, kube-vip-cloud-provider; openelb: openelb-manager; env LBLAB_CONTROLLER_BIN_DIR)")
 	fl.BoolVar(&f.retain, "retain", false, "keep a lab whose first up failed, for debugging")
 	fl.StringVar(&f.bundleDir, "bundle-dir", "", "where a failed up writes its diagnostics bundle (default: a new directory under $TMPDIR/lblab-diagnostics)")
 	return cmd
@@ -105,7 +106,8 @@ func loadForUp(f *upFlags, changed func(string) bool) (*topology.Topology, strin
 		return nil, "", fmt.Errorf("%w\n(--name, --dataplane, --node-kernel and --controller override the topology's name, dataplane, nodeKernel and controller.type)", err)
 	}
 	check := map[topology.ControllerType]func(*topology.Topology) error{
-		topology.ControllerMetalLB: metallb.Check, topology.ControllerKubeVIP: kubevip.Check}[t.Controller.Type]
+		topology.ControllerMetalLB: metallb.Check, topology.ControllerKubeVIP: kubevip.Check,
+		topology.ControllerOpenELB: openelb.Check}[t.Controller.Type]
 	if check != nil {
 		if err := check(t); err != nil {
 			return nil, "", fmt.Errorf("--controller %s: %w", t.Controller.Type, err)

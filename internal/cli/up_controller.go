@@ -10,6 +10,7 @@ import (
 	"github.com/lblab/lblab/controller/install"
 	"github.com/lblab/lblab/internal/controllers/kubevip"
 	"github.com/lblab/lblab/internal/controllers/metallb"
+	"github.com/lblab/lblab/internal/controllers/openelb"
 	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
@@ -25,6 +26,8 @@ func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 		return metalLBActions(b, l)
 	case topology.ControllerKubeVIP:
 		return kubeVIPActions(b, l)
+	case topology.ControllerOpenELB:
+		return openELBActions(b, l)
 	case topology.ControllerLBLab:
 	default:
 		return nil
@@ -122,6 +125,44 @@ func kubeVIPActions(b lab.Backend, l *lab.Lab) []lab.Action {
 		},
 		{
 			Name: "Starting kube-vip-cloud-provider and kube-vip on every node",
+			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
+		},
+	}
+}
+
+// openELBActions build (once) and install OpenELB at the pinned version:
+// its CRDs and RBAC from its module, the topology's Eips, BgpConf and
+// BgpPeer, then a manager on every node through the backend.
+func openELBActions(b lab.Backend, l *lab.Lab) []lab.Action {
+	return []lab.Action{
+		{
+			Name: "Installing OpenELB " + components.OpenELBVersion + "'s CRDs and RBAC (its own manifests), Eips and BGP peer",
+			Run: func(ctx context.Context, l *lab.Lab) error {
+				o := components.Options{Log: l.Log}
+				if _, err := components.ResolveControllers(ctx, o, l.Options.ControllerBinDir, components.OpenELBManager); err != nil {
+					return err
+				}
+				src, err := components.Source(ctx, o, "openelb", "github.com/openelb/openelb")
+				if err != nil {
+					return err
+				}
+				cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
+				if err != nil {
+					return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
+				}
+				tor, err := torAddrs(ctx, b, l.Name)
+				if err != nil {
+					return err
+				}
+				notes, err := openelb.Install(ctx, cfg, l.Topology, tor, src)
+				for _, n := range notes {
+					l.Log.Infof("OpenELB: %s", n)
+				}
+				return err
+			},
+		},
+		{
+			Name: "Starting an OpenELB manager on every node",
 			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
 		},
 	}

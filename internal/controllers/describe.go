@@ -17,6 +17,8 @@ func Describe(t topology.ControllerType) string {
 		return "MetalLB " + components.MetalLBVersion + " (native BGP)"
 	case topology.ControllerKubeVIP:
 		return "kube-vip " + components.KubeVIPVersion + " (services, BGP) with kube-vip-cloud-provider " + components.KubeVIPCloudProviderVersion
+	case topology.ControllerOpenELB:
+		return "OpenELB " + components.OpenELBVersion + " (BGP, a manager on every node)"
 	case topology.ControllerNone:
 		return "none (installed by hand)"
 	}
@@ -32,6 +34,8 @@ func NoSpeakerAPI(t topology.ControllerType) string {
 		return Describe(t) + " has no API that shows its speakers' sessions (its FRR mode would, through vtysh in each speaker)"
 	case topology.ControllerKubeVIP:
 		return Describe(t) + ": kube-vip's embedded GoBGP serves no API that shows its sessions"
+	case topology.ControllerOpenELB:
+		return Describe(t) + ": each manager's embedded GoBGP serves its gRPC API on 127.0.0.1:50051, but it is GoBGP of 2021 (API gobgpapi.GobgpApi), which lblab's GoBGP v4 client cannot read"
 	}
 	return ""
 }

@@ -16,6 +16,7 @@ func TestDescribe(t *testing.T) {
 		{"", "lblab "},
 		{topology.ControllerMetalLB, "MetalLB v"},
 		{topology.ControllerKubeVIP, "kube-vip v"},
+		{topology.ControllerOpenELB, "OpenELB v"},
 		{topology.ControllerNone, "none"},
 	} {
 		if got := Describe(tc.in); !strings.HasPrefix(got, tc.want) {
@@ -30,7 +31,7 @@ func TestNoSpeakerAPI(t *testing.T) {
 			t.Errorf("NoSpeakerAPI(%s) = %q, want none: its speakers' GoBGP API is read", c, got)
 		}
 	}
-	for _, c := range []topology.ControllerType{topology.ControllerMetalLB, topology.ControllerKubeVIP} {
+	for _, c := range []topology.ControllerType{topology.ControllerMetalLB, topology.ControllerKubeVIP, topology.ControllerOpenELB} {
 		if got := NoSpeakerAPI(c); !strings.Contains(got, "API") {
 			t.Errorf("NoSpeakerAPI(%s) = %q, want why there is no API", c, got)
 		}

@@ -26,4 +26,14 @@ type Process struct {
 	// KubeconfigFlag, when set, is appended to Argv with the kubeconfig's
 	// path ("--kubeconfig=").
 	KubeconfigFlag string
+	// Prepare, when set, runs before the process starts with a directory
+	// of its own in the lab's state, which becomes its TMPDIR (OpenELB's
+	// webhook server reads its certificate from there).
+	Prepare func(tmp string) error `json:"-"`
+	// StartExits is how many exits while it starts the backend lets the
+	// supervisor restart it through, as a Pod's restarts would, before it
+	// reports the process dead (and up warns of them): OpenELB's
+	// managers, started together, race to create one DaemonSet, and the
+	// losers exit.
+	StartExits int `json:",omitempty"`
 }

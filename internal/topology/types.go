@@ -103,6 +103,9 @@ const (
 	// ControllerKubeVIP is kube-vip (services mode, BGP) with
 	// kube-vip-cloud-provider allocating its IPs, at pinned versions.
 	ControllerKubeVIP ControllerType = "kube-vip"
+	// ControllerOpenELB is OpenELB (BGP, a manager on every node), at a
+	// pinned version.
+	ControllerOpenELB ControllerType = "openelb"
 )
 
 // Mode is how LB IPs are announced.

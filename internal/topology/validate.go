@@ -188,9 +188,9 @@ func validateTOR(e *errs, r *TOR) {
 
 func validateController(e *errs, c *Controller, fam IPFamily, torASN uint32) []subnet {
 	switch c.Type {
-	case ControllerLBLab, ControllerNone, ControllerMetalLB, ControllerKubeVIP:
+	case ControllerLBLab, ControllerNone, ControllerMetalLB, ControllerKubeVIP, ControllerOpenELB:
 	default:
-		e.add("controller.type", "%q is not lblab, metallb, kube-vip or none", c.Type)
+		e.add("controller.type", "%q is not lblab, metallb, kube-vip, openelb or none", c.Type)
 	}
 	switch c.Mode {
 	case ModeBGP, ModeL2:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/internal/controllers/metallb"
+	"github.com/lblab/lblab/internal/controllers/openelb"
 	"github.com/lblab/lblab/internal/topology"
 )
 
@@ -74,6 +75,11 @@ func Service(w topology.Workload) *corev1ac.ServiceApplyConfiguration {
 		// The pool is asked of whichever controller runs: lblab's and
 		// MetalLB's annotation both name it.
 		svc.WithAnnotations(map[string]string{v1alpha1.AnnotationIPPool: s.Pool, metallb.AnnotationAddressPool: s.Pool})
+	}
+	if s.Type == string(corev1.ServiceTypeLoadBalancer) {
+		// OpenELB serves only Services annotated as its own (its Eip
+		// names the pool); other controllers ignore these.
+		svc.WithAnnotations(openelb.Annotations(s.Pool))
 	}
 	return svc
 }

@@ -55,6 +55,10 @@ func TestService(t *testing.T) {
 	if s.Annotations["lblab.dev/ip-pool"] != "blue" || len(sp.LoadBalancerSourceRanges) != 1 {
 		t.Errorf("pool annotation %v, source ranges %v", s.Annotations, sp.LoadBalancerSourceRanges)
 	}
+	// OpenELB serves only Services annotated as its own, from the pool's Eip.
+	if s.Annotations["lb.kubesphere.io/v1alpha1"] != "openelb" || s.Annotations["eip.openelb.kubesphere.io/v1alpha2"] != "blue" {
+		t.Errorf("OpenELB's annotations missing: %v", s.Annotations)
+	}
 	if p := sp.Ports[0]; *p.Port != 80 || p.TargetPort.IntVal != 80 || *p.Name != "tcp-80" {
 		t.Errorf("port %+v", p)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/lblab/lblab/internal/controllers"
 	"github.com/lblab/lblab/internal/controllers/kubevip"
 	"github.com/lblab/lblab/internal/controllers/metallb"
+	"github.com/lblab/lblab/internal/controllers/openelb"
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
@@ -25,7 +26,7 @@ import (
 const sessionsWait = 60 * time.Second
 
 // otherProcesses returns the processes of the lab's controller when it is
-// not the bundled one (MetalLB, kube-vip), built or found by
+// not the bundled one (MetalLB, kube-vip, OpenELB), built or found by
 // components.ResolveControllers.
 func otherProcesses(ctx context.Context, l *lab.Lab, p *plan) ([]controllers.Process, error) {
 	var nodes []controllers.Node
@@ -49,11 +50,17 @@ func otherProcesses(ctx context.Context, l *lab.Lab, p *plan) ([]controllers.Pro
 			return nil, err
 		}
 		return kubevip.Processes(bins, t, nodes, p.tor.addrs[0].Addr())
+	case topology.ControllerOpenELB:
+		bins, err := components.ResolveControllers(ctx, o, l.Options.ControllerBinDir, components.OpenELBManager)
+		if err != nil {
+			return nil, err
+		}
+		return openelb.Processes(bins, t, nodes)
 	}
 	return nil, fmt.Errorf("the netns backend does not run controller %q", l.Topology.Controller.Type)
 }
 
-// deployOther runs another controller's processes (MetalLB's, kube-vip's):
+// deployOther runs another controller's processes (MetalLB's, kube-vip's, OpenELB's):
 // the control plane's in the control-plane namespace, each node's in its
 // namespace or guest, supervised, each with a token of its own
 // ServiceAccount from the controller's manifests (applied before), and
@@ -68,6 +75,7 @@ func (b *backend) deployOther(ctx context.Context, l *lab.Lab, p *plan, c *clust
 		hosts[n.name] = n
 	}
 	var watch []daemon
+	var tolerant []startTolerant
 	for _, pr := range procs {
 		d := lbDaemon{sa: pr.ServiceAccount, saNamespace: pr.Namespace,
 			kubeconfig: filepath.Join(c.y.kubeconfigDir(), pr.File+".conf"),
@@ -85,16 +93,34 @@ func (b *backend) deployOther(ctx context.Context, l *lab.Lab, p *plan, c *clust
 			d.kubeconfig, where = filepath.Join(home, ".kube", "config"), "HOME="+home
 		}
 		d.env = append(append(noProxy(), pr.Env...), where)
+		if pr.Prepare != nil {
+			tmp := filepath.Join(c.y.kubeconfigDir(), pr.File+".tmp")
+			if err := os.MkdirAll(tmp, 0o700); err != nil {
+				return err
+			}
+			if err := pr.Prepare(tmp); err != nil {
+				return fmt.Errorf("failed to prepare %s: %w", pr.Name, err)
+			}
+			d.env = append(d.env, "TMPDIR="+tmp)
+		}
 		if pr.KubeconfigFlag != "" {
 			d.argv = append(slices.Clone(d.argv), pr.KubeconfigFlag+d.kubeconfig)
 		}
 		if err := c.ensureWithToken(ctx, cs, d, ca); err != nil {
 			return err
 		}
+		if pr.StartExits > 0 {
+			tolerant = append(tolerant, startTolerant{d.daemon, pr.StartExits})
+			continue
+		}
 		watch = append(watch, d.daemon)
 	}
+	defer c.procs.reportRestarts(ctx, l, tolerant)
 	inst := torInstance(l.Name)
 	return c.procs.waitUntil(ctx, "waiting for every speaker's BGP session", sessionsWait, watch, func(ctx context.Context) error {
+		if err := c.procs.exitedTooOften(ctx, tolerant); err != nil {
+			return err
+		}
 		args := append(append([]string{"netns", "exec", p.tor.ns, "vtysh"}, inst.VtyshArgs()...), "-c", "show bgp summary json")
 		out, err := b.runner.Run(ctx, run.Cmd{Name: "ip", Args: args})
 		if err != nil {

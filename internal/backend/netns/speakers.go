@@ -89,6 +89,8 @@ func stopGuestSpeaker(ctx context.Context, p *plan, g host) (func(context.Contex
 		d.name, d.file = "metallb speaker on "+g.name, g.name+"-metallb-speaker"
 	case topology.ControllerKubeVIP:
 		d.name, d.file = "kube-vip on "+g.name, g.name+"-kube-vip"
+	case topology.ControllerOpenELB:
+		d.name, d.file = "openelb manager on "+g.name, g.name+"-openelb-manager"
 	}
 	st, ok, err := ps.status(ctx, d)
 	switch {
@@ -112,14 +114,15 @@ func stopGuestSpeaker(ctx context.Context, p *plan, g host) (func(context.Contex
 
 // speakerArgv reports whether argv is a speaker's: `<something>/lblab
 // speaker ...`, MetalLB's (metallb-speaker, as `--controller metallb`
-// runs it), kube-vip's (`kube-vip manager`), or a program named speaker
+// runs it), kube-vip's (`kube-vip manager`), OpenELB's manager (its
+// speaker: `--controller openelb` runs one on every node), or a program named speaker
 // (MetalLB's image runs /speaker).
 func speakerArgv(argv []string) bool {
 	if len(argv) == 0 {
 		return false
 	}
 	switch filepath.Base(argv[0]) {
-	case "speaker", "metallb-speaker":
+	case "speaker", "metallb-speaker", "openelb-manager":
 		return true
 	case "kube-vip":
 		return len(argv) >= 2 && argv[1] == "manager"

@@ -21,6 +21,8 @@ const (
 	KubeVIPVersion = "v1.0.0"
 	// KubeVIPCloudProviderVersion allocates kube-vip's IPs.
 	KubeVIPCloudProviderVersion = "v0.0.12"
+	// OpenELBVersion is the OpenELB that `--controller openelb` runs.
+	OpenELBVersion = "v0.5.0"
 )
 
 // The other controllers' binaries, as netns labs run them.
@@ -29,6 +31,7 @@ const (
 	MetalLBSpeaker       = "metallb-speaker"
 	KubeVIP              = "kube-vip"
 	KubeVIPCloudProvider = "kube-vip-cloud-provider"
+	OpenELBManager       = "openelb-manager"
 )
 
 // Controllers are the other LoadBalancer controllers' binaries. Resolve
@@ -38,6 +41,7 @@ var Controllers = []Component{
 	{MetalLBSpeaker, "metallb", "go.universe.tf/metallb/speaker", MetalLBVersion},
 	{KubeVIP, "kube-vip", "github.com/kube-vip/kube-vip", KubeVIPVersion},
 	{KubeVIPCloudProvider, "kube-vip-cloud-provider", "github.com/kube-vip/kube-vip-cloud-provider", KubeVIPCloudProviderVersion},
+	{OpenELBManager, "openelb", "github.com/openelb/openelb/cmd/manager", OpenELBVersion},
 }
 
 // ControllerCacheDir is where a controller's pinned builds live:

@@ -35,6 +35,10 @@ import (
 //go:generate cp ../../../tools/kube-vip-cloud-provider/go.mod modules/kube-vip-cloud-provider/go.mod.txt
 //go:generate cp ../../../tools/kube-vip-cloud-provider/go.sum modules/kube-vip-cloud-provider/go.sum.txt
 //go:generate cp ../../../tools/kube-vip-cloud-provider/tools.go modules/kube-vip-cloud-provider/tools.go.txt
+//go:generate mkdir -p modules/openelb
+//go:generate cp ../../../tools/openelb/go.mod modules/openelb/go.mod.txt
+//go:generate cp ../../../tools/openelb/go.sum modules/openelb/go.sum.txt
+//go:generate cp ../../../tools/openelb/tools.go modules/openelb/tools.go.txt
 //go:embed modules
 var modulesFS embed.FS
 
