@@ -95,17 +95,34 @@ func endpointSlice(svc string, nodes []benchNode) *discoveryv1.EndpointSlice {
 
 // createService creates the Service's EndpointSlice, then the Service.
 func createService(ctx context.Context, c kubernetes.Interface, name string, t target, nodes []benchNode) (*corev1.Service, error) {
-	if err := createEndpoints(ctx, c, name, nodes); err != nil {
+	if err := createEndpoints(ctx, c, name, nodes, t.endpoints); err != nil {
 		return nil, err
 	}
 	return createServiceOnly(ctx, c, name, t)
 }
 
 // createEndpoints creates the EndpointSlice a Service's pods would have:
-// the speakers announce only Services with a ready endpoint.
-func createEndpoints(ctx context.Context, c kubernetes.Interface, name string, nodes []benchNode) error {
+// the speakers announce only Services with a ready endpoint. With
+// endpoints, it also creates the core/v1 Endpoints object the endpoints
+// controller would write (marked not to be mirrored into a second slice),
+// for controllers that read those.
+func createEndpoints(ctx context.Context, c kubernetes.Interface, name string, nodes []benchNode, endpoints bool) error {
 	if _, err := c.DiscoveryV1().EndpointSlices(benchNS).Create(ctx, endpointSlice(name, nodes), metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("failed to create EndpointSlice %s: %w", name, err)
+	}
+	if !endpoints {
+		return nil
+	}
+	ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Namespace: benchNS, Name: name,
+		Labels: map[string]string{discoveryv1.LabelSkipMirror: "true", benchLabel: "1"}}}
+	sub := corev1.EndpointSubset{Ports: []corev1.EndpointPort{{Port: 80}}}
+	for i, n := range nodes {
+		sub.Addresses = append(sub.Addresses, corev1.EndpointAddress{IP: "10.244." + strconv.Itoa(i) + ".10", NodeName: ptr.To(n.name)})
+	}
+	ep.Subsets = []corev1.EndpointSubset{sub}
+	//nolint:staticcheck // OpenELB v0.5.0 reads core/v1 Endpoints
+	if _, err := c.CoreV1().Endpoints(benchNS).Create(ctx, ep, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("failed to create Endpoints %s: %w", name, err)
 	}
 	return nil
 }
@@ -145,6 +162,10 @@ func deleteServiceOnly(ctx context.Context, c kubernetes.Interface, name string)
 func deleteEndpoints(ctx context.Context, c kubernetes.Interface, name string) error {
 	if err := c.DiscoveryV1().EndpointSlices(benchNS).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("failed to delete EndpointSlice %s: %w", name, err)
+	}
+	//nolint:staticcheck // see createEndpoints
+	if err := c.CoreV1().Endpoints(benchNS).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("failed to delete Endpoints %s: %w", name, err)
 	}
 	return nil
 }

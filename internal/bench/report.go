@@ -171,9 +171,9 @@ func WriteTable(w io.Writer, rs []*Result) error {
 		if len(r.ExtraNexthops) > 0 {
 			fmt.Fprintf(w, "  the TOR also got next hops that are not eligible nodes: %s\n", strings.Join(r.ExtraNexthops, ", "))
 		}
-		if l := r.Latency; l.NoUpdate+l.NoRoute+l.StillThere > 0 {
-			fmt.Fprintf(w, "  latency phase: %d Services without an UPDATE seen, %d without a whole route in 5 s, %d still routed 5 s after delete\n",
-				l.NoUpdate, l.NoRoute, l.StillThere)
+		if l := r.Latency; l.NoIP+l.NoUpdate+l.NoRoute+l.StillThere > 0 {
+			fmt.Fprintf(w, "  latency phase: %d Services without an IP in 10 s, %d without an UPDATE seen, %d without a whole route in 5 s, %d still routed 5 s after delete\n",
+				l.NoIP, l.NoUpdate, l.NoRoute, l.StillThere)
 		}
 		for _, n := range r.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)

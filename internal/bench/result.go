@@ -48,8 +48,10 @@ type Latency struct {
 	// the TOR's route is gone.
 	Withdrawn Dist `json:"withdrawn"`
 	Gone      Dist `json:"gone"`
-	// Misses count Services without an UPDATE seen, without a whole route
+	// Misses count Services without an IP within 10 s, without an
+	// UPDATE seen, without a whole route
 	// within 5 s, and with a route left 5 s after their delete.
+	NoIP       int `json:"no_ip"`
 	NoUpdate   int `json:"no_update"`
 	NoRoute    int `json:"no_route"`
 	StillThere int `json:"still_routed"`

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/internal/controllers/kubevip"
+	"github.com/lblab/lblab/internal/controllers/openelb"
 )
 
 // benchRange is where every controller allocates the bench's Services
@@ -31,8 +32,12 @@ type target struct {
 	annotations map[string]string
 	// self: the bench writes each Service's status itself.
 	self bool
+	// endpoints: the controller reads core/v1 Endpoints, not only
+	// EndpointSlices, so the bench writes those too.
+	endpoints bool
 	// processes are the binaries (lblab: `lblab <role>`) whose memory the
-	// churns report.
+	// churns report: the allocator first ("" when the speakers allocate),
+	// then the speakers.
 	processes []string
 }
 
@@ -48,8 +53,13 @@ func targetFor(controller string) (target, error) {
 			processes: []string{"metallb-controller", "metallb-speaker"}}, nil
 	case "kube-vip":
 		return target{setup: setupKubeVIP, processes: []string{"kube-vip-cloud-provider", "kube-vip"}}, nil
+	case "openelb":
+		// One manager per node allocates and announces: its memory is
+		// in the speaker rows.
+		return target{setup: setupOpenELB, annotations: openelb.Annotations(benchPool), endpoints: true,
+			processes: []string{"", "openelb-manager"}}, nil
 	}
-	return target{}, fmt.Errorf("the bench does not know controller %q: lblab, metallb and kube-vip", controller)
+	return target{}, fmt.Errorf("the bench does not know controller %q: lblab, metallb, kube-vip and openelb", controller)
 }
 
 // setupLBLab gives lblab's controller an IPPool of the bench range.
@@ -81,6 +91,26 @@ func setupKubeVIP(ctx context.Context, c kubernetes.Interface, _ dynamic.Interfa
 	if err != nil {
 		return fmt.Errorf("failed to add the bench range to ConfigMap %s/%s (is kube-vip installed? lblab up --controller kube-vip): %w",
 			kubevip.Namespace, kubevip.ConfigMap, err)
+	}
+	return nil
+}
+
+var openelbEips = schema.GroupVersionResource{Group: "network.kubesphere.io", Version: "v1alpha2", Resource: "eips"}
+
+// setupOpenELB gives OpenELB an Eip of the bench range, which the bench's
+// Services name.
+func setupOpenELB(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface, _ netip.Addr) error {
+	if err := createNamespace(ctx, c, benchNS); err != nil {
+		return err
+	}
+	eip := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": openelbEips.GroupVersion().String(), "kind": "Eip",
+		"metadata": map[string]any{"name": benchPool},
+		"spec":     map[string]any{"address": benchRange.String(), "protocol": "bgp"},
+	}}
+	_, err := dyn.Resource(openelbEips).Create(ctx, eip, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("failed to create Eip %s (is OpenELB installed? lblab up --controller openelb): %w", benchPool, err)
 	}
 	return nil
 }

@@ -28,7 +28,9 @@ type wireWatch struct {
 var (
 	pktLine = regexp.MustCompile(`^(\d+)\.(\d{6}) IP6? `)
 	tcpLine = regexp.MustCompile(`^\s+(\S+)\.\d+ > \S+\.179: `)
-	pfxLine = regexp.MustCompile(`^\s+([0-9a-fA-F.:]+/\d+)\s*$`)
+	// A prefix, with its path ID under add-path (OpenELB sends every
+	// node's path): "    100.64.0.0/32   Path Id: 5".
+	pfxLine = regexp.MustCompile(`^\s+([0-9a-fA-F.:]+/\d+)(?:\s+Path Id: \d+)?\s*$`)
 )
 
 func watchWire(ns string) (*wireWatch, error) {

@@ -37,7 +37,7 @@ type benchFlags struct {
 }
 
 // benchControllers are the controllers the bench can measure.
-var benchControllers = []string{"lblab", "metallb", "kube-vip"}
+var benchControllers = []string{"lblab", "metallb", "kube-vip", "openelb"}
 
 func newBenchCommand(g *globals) *cobra.Command {
 	f := &benchFlags{}
