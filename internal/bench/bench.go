@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -91,6 +92,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("failed to load %s (is lab %s up with Kubernetes?): %w", kc, o.Lab, err)
 	}
 	cfg.QPS, cfg.Burst = 5000, 5000
+	// The core/v1 Endpoints the bench writes for OpenELB are deprecated:
+	// one warning per request would drown the progress lines.
+	cfg.WarningHandler = rest.NoWarnings{}
 	b := &bench{o: o, t: t, status: map[string]statusSeen{}}
 	if u, err := url.Parse(cfg.Host); err == nil {
 		b.cpAddr, _ = netip.ParseAddr(u.Hostname())
@@ -138,10 +142,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	for _, n := range o.Churn {
 		c, err := b.churn(ctx, n)
-		res.Churn = append(res.Churn, c)
 		if err != nil {
+			// An interrupted churn's half figures would read as findings.
+			res.Notes = append(res.Notes, fmt.Sprintf("churn %d incomplete: %v", n, err))
 			return res, err
 		}
+		res.Churn = append(res.Churn, c)
 	}
 	if n := b.fib.overflows(); n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d netlink errors in the FIB watch: route messages were lost", n))

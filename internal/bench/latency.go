@@ -91,7 +91,12 @@ func (b *bench) latency(ctx context.Context, res *Result) error {
 
 	b.progress("latency: deleting them one at a time")
 	var withdrawn, gone []time.Duration
+	lastProgress = time.Now()
 	for i := range n {
+		if time.Since(lastProgress) > 5*time.Second {
+			b.progress("latency: %d of %d deleted, %d still routed 5 s after their delete", i, n, l.StillThere)
+			lastProgress = time.Now()
+		}
 		if !ips[i].IsValid() {
 			if err := deleteService(ctx, b.kube, names[i]); err != nil {
 				return err
