@@ -20,7 +20,11 @@ func (b *bench) churn(ctx context.Context, n int) (Churn, error) {
 	prefixes := make([]netip.Prefix, n)
 	for i := range n {
 		names[i] = fmt.Sprintf("bench-c%d-%d", n, i)
-		prefixes[i] = host(ipFor(phase, i))
+		if b.t.self {
+			prefixes[i] = host(ipFor(phase, i))
+		}
+		// Else the controller's IP, once the status has one; until then
+		// the zero prefix, which no route matches.
 	}
 	b.progress("churn %d: creating with %d clients", n, b.o.Parallel)
 	var created atomic.Int64
@@ -41,8 +45,7 @@ func (b *bench) churn(ctx context.Context, n int) (Churn, error) {
 	c.WithIP = n
 	if !b.t.self {
 		// A controller too slow for the wait is measured on what it did:
-		// the Services without an IP keep a placeholder prefix that
-		// never routes.
+		// the Services without an IP keep the zero prefix.
 		b.waitProgress(ctx, fmt.Sprintf("churn %d: IPs in the status", n), b.o.ChurnWait, func() (int, bool) {
 			c.WithIP = 0
 			for i := range n {

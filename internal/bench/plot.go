@@ -62,9 +62,15 @@ func cdfPlot(rs []*Result) (*plot.Plot, error) {
 	p.Title.Text = "Service created → every next hop in the TOR's FIB"
 	p.X.Label.Text = "ms (log scale)"
 	p.Y.Label.Text = "fraction of Services"
-	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
 	p.Y.Min, p.Y.Max = 0, 1
 	p.Add(plotter.NewGrid())
+	for _, r := range rs {
+		// A log scale needs a sample; a controller that failed has none.
+		if len(r.Latency.FIB.Samples) > 0 {
+			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+			break
+		}
+	}
 	for i, r := range rs {
 		s := r.Latency.FIB.Samples
 		if len(s) == 0 {

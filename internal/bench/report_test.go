@@ -102,6 +102,12 @@ func TestPlot(t *testing.T) {
 			}
 		}
 	}
+	// A controller that failed before it measured anything is drawn
+	// without lines, not refused.
+	failed := append(r.Results, &Result{Controller: "failed"})
+	if err := Plot(filepath.Join(dir, "failed.svg"), failed[len(failed)-1:]); err != nil {
+		t.Errorf("a plot of a controller without figures: %v", err)
+	}
 	if err := Plot(filepath.Join(dir, "bench.pdf"), r.Results); err == nil || !strings.Contains(err.Error(), ".svg or .png") {
 		t.Errorf("a .pdf plot: err = %v, want one naming .svg or .png", err)
 	}
