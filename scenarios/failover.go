@@ -167,7 +167,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 	defer cancel()
 	_, _ = waitFor(sctx, 200*time.Millisecond, func(ctx context.Context) (bool, error) {
 		cc, s, err := failoverTarget(ctx, env, &ev)
-		if err != nil && ctx.Err() != nil && werr != nil {
+		if err != nil && expiring(ctx) && werr != nil {
 			return false, nil // the deadline cut this attempt short: keep the last whole answer
 		}
 		c, step, werr = cc, s, err
@@ -359,4 +359,12 @@ func JudgeFailover(ev FailoverEvidence) Outcome {
 	}
 	return pass(ev, "%s (%s) withdrawn in %s (%s %s + %s slack), restored in %s; client %d/%d requests ok%s",
 		ev.Node, ev.Nexthop, ms(ev.Withdrawn), within, limit, ev.Slack, ms(ev.Restored), ev.Requests-ev.Failed, ev.Requests, rehashed)
+}
+
+// expiring reports whether ctx has ended or ends within a second: a
+// client's rate limiter refuses to wait past the deadline ("would exceed
+// context deadline") before ctx.Err() says anything.
+func expiring(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ctx.Err() != nil || (ok && time.Until(d) < time.Second)
 }
