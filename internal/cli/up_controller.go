@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/lblab/lblab/controller/install"
@@ -63,27 +64,8 @@ func metalLBActions(b lab.Backend, l *lab.Lab) []lab.Action {
 		{
 			Name: "Installing MetalLB " + components.MetalLBVersion + "'s CRDs and RBAC (its own manifests), pools and peers",
 			Run: func(ctx context.Context, l *lab.Lab) error {
-				o := components.Options{Log: l.Log}
-				if _, err := components.ResolveMetalLB(ctx, o, l.Options.ControllerBinDir); err != nil {
-					return err
-				}
-				src, err := components.MetalLBSource(ctx, o)
-				if err != nil {
-					return err
-				}
-				cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
-				if err != nil {
-					return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
-				}
-				tor, err := torAddrs(ctx, b, l.Name)
-				if err != nil {
-					return err
-				}
-				notes, err := metallb.Install(ctx, cfg, l.Topology, tor, src)
-				for _, n := range notes {
-					l.Log.Infof("MetalLB: %s", n)
-				}
-				return err
+				return installOther(ctx, b, l, "MetalLB", "metallb", "go.universe.tf/metallb", metallb.Install,
+					components.MetalLBController, components.MetalLBSpeaker)
 			},
 		},
 		{
@@ -138,27 +120,8 @@ func openELBActions(b lab.Backend, l *lab.Lab) []lab.Action {
 		{
 			Name: "Installing OpenELB " + components.OpenELBVersion + "'s CRDs and RBAC (its own manifests), Eips and BGP peer",
 			Run: func(ctx context.Context, l *lab.Lab) error {
-				o := components.Options{Log: l.Log}
-				if _, err := components.ResolveControllers(ctx, o, l.Options.ControllerBinDir, components.OpenELBManager); err != nil {
-					return err
-				}
-				src, err := components.Source(ctx, o, "openelb", "github.com/openelb/openelb")
-				if err != nil {
-					return err
-				}
-				cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
-				if err != nil {
-					return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
-				}
-				tor, err := torAddrs(ctx, b, l.Name)
-				if err != nil {
-					return err
-				}
-				notes, err := openelb.Install(ctx, cfg, l.Topology, tor, src)
-				for _, n := range notes {
-					l.Log.Infof("OpenELB: %s", n)
-				}
-				return err
+				return installOther(ctx, b, l, "OpenELB", "openelb", "github.com/openelb/openelb", openelb.Install,
+					components.OpenELBManager)
 			},
 		},
 		{
@@ -182,4 +145,32 @@ func torAddrs(ctx context.Context, b lab.Backend, name string) ([]netip.Addr, er
 		}
 	}
 	return nil, fmt.Errorf("lab %q has no TOR with an address to peer with", name)
+}
+
+// installOther builds (once) a controller's binaries, finds its module
+// (path, in tools module module) for its manifests, and installs it with
+// install against the lab's API server and TOR, logging install's notes.
+func installOther(ctx context.Context, b lab.Backend, l *lab.Lab, name, module, path string,
+	install func(context.Context, *rest.Config, *topology.Topology, []netip.Addr, string) ([]string, error), bins ...string) error {
+	o := components.Options{Log: l.Log}
+	if _, err := components.ResolveControllers(ctx, o, l.Options.ControllerBinDir, bins...); err != nil {
+		return err
+	}
+	src, err := components.Source(ctx, o, module, path)
+	if err != nil {
+		return err
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
+	if err != nil {
+		return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
+	}
+	tor, err := torAddrs(ctx, b, l.Name)
+	if err != nil {
+		return err
+	}
+	notes, err := install(ctx, cfg, l.Topology, tor, src)
+	for _, n := range notes {
+		l.Log.Infof("%s: %s", name, n)
+	}
+	return err
 }
