@@ -160,6 +160,7 @@ func (s *Speaker) peersForNode() ([]bgp.Peer, []error) {
 			continue
 		}
 		if ok {
+			p.LocalAddress = sourceFor(s.cfg.SourceAddrs, p.Address)
 			out = append(out, p)
 		}
 	}
@@ -181,6 +182,9 @@ func (s *Speaker) applyPeers() {
 	names := make([]string, len(peers))
 	for i, p := range peers {
 		names[i] = p.Name + "=" + p.Address.String()
+		if p.LocalAddress.IsValid() {
+			names[i] += " from " + p.LocalAddress.String()
+		}
 	}
 	s.log.Info("BGP peers", "peers", strings.Join(names, ","))
 	s.kickStatus()

@@ -140,6 +140,12 @@ func toUnstructured(t *testing.T, obj runtime.Object, kind string) *unstructured
 // made its first full announcement.
 func start(t *testing.T, node string, kube []runtime.Object, crds ...runtime.Object) *fixture {
 	t.Helper()
+	return startWith(t, Config{}, node, kube, crds...)
+}
+
+// startWith is start with more of the speaker's Config (SourceAddrs).
+func startWith(t *testing.T, cfg Config, node string, kube []runtime.Object, crds ...runtime.Object) *fixture {
+	t.Helper()
 	var us []runtime.Object
 	for _, o := range crds {
 		switch o.(type) {
@@ -151,11 +157,12 @@ func start(t *testing.T, node string, kube []runtime.Object, crds ...runtime.Obj
 	}
 	f := &fixture{t: t, kube: fake.NewClientset(kube...), ann: newFakeAnnouncer(),
 		dyn: dynfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), listKinds, us...)}
-	spk, err := New(Config{Node: node, Client: f.kube, Dynamic: f.dyn, StatusInterval: 10 * time.Millisecond,
-		StartBGP: func(_ context.Context, c BGPConfig) (Announcer, error) {
-			f.ann.cfg = c
-			return f.ann, nil
-		}})
+	cfg.Node, cfg.Client, cfg.Dynamic, cfg.StatusInterval = node, f.kube, f.dyn, 10*time.Millisecond
+	cfg.StartBGP = func(_ context.Context, c BGPConfig) (Announcer, error) {
+		f.ann.cfg = c
+		return f.ann, nil
+	}
+	spk, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func (s *Speaker) Run(ctx context.Context) error {
 	}
 	n := len(s.st.desired)
 	s.mu.Unlock()
-	s.log.Info("speaker running", "routerID", routerID, "asn", asn, "prefixes", n)
+	s.log.Info("speaker running", "routerID", routerID, "asn", asn, "prefixes", n, "sourceAddrs", s.cfg.SourceAddrs)
 
 	statusDone := make(chan struct{})
 	go func() {
@@ -116,7 +116,11 @@ func (s *Speaker) waitNode(ctx context.Context) (netip.Addr, uint32, error) {
 			if len(peers) > 0 {
 				asn = peers[0].LocalASN
 			}
-			return routerID(node.ips, s.cfg.Node), asn, nil
+			id := routerID(s.cfg.SourceAddrs, node.ips, s.cfg.Node)
+			if id == sourceRouterID(s.cfg.SourceAddrs) {
+				s.log.Info("the router ID is the IPv4 source address, not the node's InternalIP", "routerID", id, "nodeIPs", node.ips)
+			}
+			return id, asn, nil
 		}
 		if time.Now().After(warn) {
 			s.log.Warn("waiting for the Node object")

@@ -57,6 +57,14 @@ type Config struct {
 	// L2, if set, runs L2 mode beside BGP (it idles until an
 	// L2Advertisement exists); its owned IPs go into SpeakerStatus.
 	L2 L2Announcer
+	// SourceAddrs are addresses of the node the BGP sessions speak from:
+	// at most one IPv4 and one IPv6 address (see CheckSourceAddrs). A
+	// session to a peer of a family binds that family's address, which is
+	// then the next hop the peer gets; a peer of another family keeps the
+	// kernel's choice. The IPv4 address is also the router ID, in place
+	// of the node's InternalIP. This lets a second speaker on the node
+	// (MetalLB's) peer with the same TOR from the node's primary address.
+	SourceAddrs []netip.Addr
 }
 
 // L2Announcer is L2 mode as the speaker runs it; *announcer.Announcer is
@@ -102,6 +110,14 @@ func New(cfg Config) (*Speaker, error) {
 	case cfg.StartBGP == nil:
 		return nil, errors.New("no BGP layer")
 	}
+	if err := CheckSourceAddrs(cfg.SourceAddrs); err != nil {
+		return nil, err
+	}
+	srcs := make([]netip.Addr, len(cfg.SourceAddrs))
+	for i, a := range cfg.SourceAddrs {
+		srcs[i] = a.Unmap()
+	}
+	cfg.SourceAddrs = srcs
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -111,12 +127,16 @@ func New(cfg Config) (*Speaker, error) {
 	return &Speaker{cfg: cfg, log: cfg.Log, ctx: context.Background(), st: newState(cfg.Node), statusKick: make(chan struct{}, 1)}, nil
 }
 
-// routerID is the node's IPv4 InternalIP. An IPv6-only node gets an ID
-// derived from its first address (the low 32 bits, with the first octet
-// forced into 10.0.0.0/8 so it never reads as 0.x.x.x), stable across
-// restarts and distinct between nodes of one subnet; a node without
-// addresses one hashed from its name.
-func routerID(ips []netip.Addr, node string) netip.Addr {
+// routerID is the IPv4 source address if there is one (Config.SourceAddrs),
+// else the node's IPv4 InternalIP. An IPv6-only node gets an ID derived
+// from its first address (the low 32 bits, with the first octet forced
+// into 10.0.0.0/8 so it never reads as 0.x.x.x), stable across restarts
+// and distinct between nodes of one subnet; a node without addresses one
+// hashed from its name.
+func routerID(sources, ips []netip.Addr, node string) netip.Addr {
+	if a := sourceRouterID(sources); a.IsValid() {
+		return a
+	}
 	for _, a := range ips {
 		if a.Is4() {
 			return a

@@ -130,6 +130,9 @@ func (f *fixture) eventuallyPeers(want ...string) {
 			if p.Password != "" {
 				s += " password=" + p.Password
 			}
+			if p.LocalAddress.IsValid() {
+				s += " from " + p.LocalAddress.String()
+			}
 			got = append(got, s)
 		}
 		if slices.Equal(got, want) {
@@ -229,28 +232,41 @@ func TestSpeakerStatus(t *testing.T) {
 	}
 }
 
+// TestRouterID: the IPv4 source address if given, else the node's IPv4
+// InternalIP, else one derived from the node's IPv6 address.
 func TestRouterID(t *testing.T) {
 	tests := []struct {
-		ips  []string
-		want string
+		sources []string
+		ips     []string
+		want    string
 	}{
-		{[]string{"fd00:89:1::10", "10.89.1.10"}, "10.89.1.10"},
-		{[]string{"fd00:89:1::10"}, "10.0.0.16"},
-		{[]string{"2001:db8::c0a8:0101"}, "10.168.1.1"},
-		{[]string{"fd00::"}, "10.0.0.1"},
+		{nil, []string{"fd00:89:1::10", "10.89.1.10"}, "10.89.1.10"},
+		{nil, []string{"fd00:89:1::10"}, "10.0.0.16"},
+		{nil, []string{"2001:db8::c0a8:0101"}, "10.168.1.1"},
+		{nil, []string{"fd00::"}, "10.0.0.1"},
+		{[]string{"10.89.1.110"}, []string{"fd00:89:1::10", "10.89.1.10"}, "10.89.1.110"},
+		{[]string{"fd00:89:1::110", "10.89.1.110"}, []string{"10.89.1.10"}, "10.89.1.110"},
+		{[]string{"10.89.1.110"}, nil, "10.89.1.110"},
+		// An IPv6 source alone leaves the router ID to the node's addresses.
+		{[]string{"fd00:89:1::110"}, []string{"fd00:89:1::10", "10.89.1.10"}, "10.89.1.10"},
+		{[]string{"fd00:89:1::110"}, []string{"fd00:89:1::10"}, "10.0.0.16"},
 	}
 	for _, tt := range tests {
-		var ips []netip.Addr
-		for _, s := range tt.ips {
-			ips = append(ips, netip.MustParseAddr(s))
-		}
-		if got := routerID(ips, "n"); got.String() != tt.want {
-			t.Errorf("routerID(%v) = %s, want %s", tt.ips, got, tt.want)
+		if got := routerID(addrs(tt.sources...), addrs(tt.ips...), "n"); got.String() != tt.want {
+			t.Errorf("routerID(sources %v, node %v) = %s, want %s", tt.sources, tt.ips, got, tt.want)
 		}
 	}
-	if a, b := routerID(nil, "node1"), routerID(nil, "node2"); a == b || !a.Is4() {
+	if a, b := routerID(nil, nil, "node1"), routerID(nil, nil, "node2"); a == b || !a.Is4() {
 		t.Errorf("router IDs of address-less nodes: %s and %s", a, b)
 	}
+}
+
+func addrs(ss ...string) []netip.Addr {
+	var out []netip.Addr
+	for _, s := range ss {
+		out = append(out, netip.MustParseAddr(s))
+	}
+	return out
 }
 
 // TestSharedIP: two Services share an IP (lblab.dev/sharing-key); the IP

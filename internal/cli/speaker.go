@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -40,6 +41,7 @@ type speakerFlags struct {
 	qps            float32
 	burst          int
 	pprof          bool
+	sourceAddrs    []string
 }
 
 // newSpeakerCommand runs one node's BGP speaker: a process in a netns lab
@@ -52,8 +54,14 @@ func newSpeakerCommand(g *globals) *cobra.Command {
 		Long: `Run the BGP speaker of one node: an embedded GoBGP that peers with the
 BGPPeers selected for the node and announces the LoadBalancer IPs the node is
 eligible for, with next-hop self. GoBGP's gRPC API is served on --gobgp-api,
-so the gobgp v4 CLI works inside the node (gobgp neighbor, gobgp global rib).`,
+so the gobgp v4 CLI works inside the node (gobgp neighbor, gobgp global rib).
+
+--bgp-source-address makes the sessions speak from an address of the node's
+own (a secondary address on the interface towards the TOR), so that another
+speaker on the node, MetalLB's, can peer with the same TOR from the primary
+address: the TOR tells its neighbours apart by their address.`,
 		Example: `  lblab speaker --node node1 --kubeconfig /run/lblab/bgp-ecmp/speaker-node1.kubeconfig
+  lblab speaker --node node1 --bgp-source-address 10.89.1.111 --bgp-source-address fd00:89:1::111
   lblab exec node1 -- gobgp neighbor`,
 		Hidden: true,
 		Args:   cobra.NoArgs,
@@ -68,6 +76,9 @@ so the gobgp v4 CLI works inside the node (gobgp neighbor, gobgp global rib).`,
 	fl.Float32Var(&f.qps, "kube-api-qps", 50, "client-side limit of API requests per second")
 	fl.IntVar(&f.burst, "kube-api-burst", 100, "client-side burst of API requests")
 	fl.BoolVar(&f.pprof, "pprof", false, "also serve Go's /debug/pprof/ on --metrics-addr")
+	fl.StringArrayVar(&f.sourceAddrs, "bgp-source-address", nil, "an address of this node (`ADDR`) that BGP sessions speak from; repeat for one IPv4 and one IPv6 address. "+
+		"Sessions to a peer of that family bind it as their source address, which is the next hop the peer gets "+
+		"(a peer of the other family keeps the kernel's choice); the IPv4 one also becomes the router ID, in place of the node's InternalIP")
 	return cmd
 }
 
@@ -76,6 +87,10 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 	defer stop()
 	if f.node == "" {
 		return errors.New("no node name: pass --node NAME (or set NODE_NAME, e.g. from the downward API)")
+	}
+	sources, err := parseSourceAddrs(f.sourceAddrs)
+	if err != nil {
+		return err
 	}
 	// GoBGP tells peers the host name: make it the node's, so the TOR
 	// shows node1, node2, ... and not the machine's name for all of them.
@@ -146,6 +161,7 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 	})
 	spk, err := speaker.New(speaker.Config{
 		Node: f.node, Client: kube, Dynamic: dyn, Log: log, Metrics: metrics, StatusInterval: f.statusInterval, L2: l2mode,
+		SourceAddrs: sources,
 		StartBGP: func(ctx context.Context, c speaker.BGPConfig) (speaker.Announcer, error) {
 			return bgp.Start(ctx, bgp.Config{
 				RouterID: c.RouterID, ASN: c.ASN, APIAddress: f.gobgpAPI,
@@ -156,6 +172,23 @@ func runSpeaker(ctx context.Context, g *globals, f *speakerFlags) error {
 	if err != nil {
 		return err
 	}
-	log.Info("starting lblab speaker", "gobgpAPI", f.gobgpAPI, "metrics", f.metricsAddr)
+	log.Info("starting lblab speaker", "gobgpAPI", f.gobgpAPI, "metrics", f.metricsAddr, "bgpSourceAddresses", sources)
 	return spk.Run(ctx)
+}
+
+// parseSourceAddrs reads the --bgp-source-address values: at most one
+// IPv4 and one IPv6 unicast address.
+func parseSourceAddrs(vals []string) ([]netip.Addr, error) {
+	var out []netip.Addr
+	for _, v := range vals {
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("--bgp-source-address %q is not an IP address: give one IPv4 or IPv6 address of this node, without a prefix length", v)
+		}
+		out = append(out, a.Unmap())
+	}
+	if err := speaker.CheckSourceAddrs(out); err != nil {
+		return nil, fmt.Errorf("--bgp-source-address: %w", err)
+	}
+	return out, nil
 }

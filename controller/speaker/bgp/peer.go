@@ -27,7 +27,8 @@ type Peer struct {
 	Password string
 	// EBGPMultiHop lifts the TTL of 1 that eBGP sessions use otherwise.
 	EBGPMultiHop bool
-	// LocalAddress binds the session's source address; invalid means the
+	// LocalAddress binds the session's source address, of Address's
+	// family; it is the next hop the neighbour gets. Invalid means the
 	// kernel chooses it from the route to Address.
 	LocalAddress netip.Addr
 	// BFD runs a BFD session with the neighbour beside the BGP session;
@@ -57,6 +58,8 @@ func (p Peer) validate() error {
 		return fmt.Errorf("peer %s: hold time %s is below 3s", p.Name, p.HoldTime)
 	case p.HoldTime != 0 && p.KeepaliveTime >= p.HoldTime:
 		return fmt.Errorf("peer %s: keepalive time %s is not below hold time %s", p.Name, p.KeepaliveTime, p.HoldTime)
+	case p.LocalAddress.IsValid() && p.LocalAddress.Unmap().Is4() != p.Address.Unmap().Is4():
+		return fmt.Errorf("peer %s: local address %s is not of the family of the peer's address %s; give one of the same family or none", p.Name, p.LocalAddress, p.Address)
 	}
 	return nil
 }

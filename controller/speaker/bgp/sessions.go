@@ -119,7 +119,7 @@ func (s *Server) SetPeers(ctx context.Context, peers []Peer) error {
 	byAddr := map[netip.Addr]string{}
 	sorted := slices.SortedFunc(slices.Values(peers), func(a, b Peer) int { return strings.Compare(a.Name, b.Name) })
 	for _, p := range sorted {
-		p.Address = p.Address.Unmap()
+		p.Address, p.LocalAddress = p.Address.Unmap(), p.LocalAddress.Unmap()
 		if err := p.validate(); err != nil {
 			errs = append(errs, err)
 			continue
