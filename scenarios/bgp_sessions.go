@@ -15,6 +15,7 @@ import (
 type SessionEvidence struct {
 	Peer    netip.Addr `json:"peer,omitzero"`
 	Node    string     `json:"node,omitempty"`   // "" when no speaker node has the address
+	Class   string     `json:"class,omitempty"`  // the speaker's loadBalancerClass; "" the default controller's
 	Family  string     `json:"family,omitempty"` // IPv4 or IPv6: the session's transport
 	State   string     `json:"state,omitempty"`  // "" when the TOR has no such neighbour
 	Problem string     `json:"problem,omitempty"`
@@ -24,6 +25,17 @@ type SessionEvidence struct {
 type SpeakerNode struct {
 	Name  string       `json:"name"`
 	Addrs []netip.Addr `json:"addrs"`
+	// Class is the loadBalancerClass of the controller whose speaker
+	// this is, in labs with controller.classes; "" the default one.
+	Class string `json:"class,omitempty"`
+}
+
+// who names a speaker in words: "node1", or "node1's lblab.dev/lb speaker".
+func (n SpeakerNode) who() string {
+	if n.Class == "" {
+		return n.Name
+	}
+	return n.Name + "'s " + n.Class + " speaker"
 }
 
 func checkBGPSessions() Check {
@@ -52,8 +64,14 @@ func checkBGPSessions() Check {
 // the lab's, but those the controller does not serve.
 func ExpectedSpeakers(env Env) ([]SpeakerNode, []bool) {
 	var nodes []SpeakerNode
-	for _, h := range hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker) {
+	hosts := hostsByRole(env, lab.RoleControlPlane, lab.RoleWorker)
+	for _, h := range hosts {
 		nodes = append(nodes, SpeakerNode{Name: h.Name, Addrs: h.Addrs})
+	}
+	for _, cl := range env.Topology().Controller.Classes {
+		for _, h := range hosts {
+			nodes = append(nodes, SpeakerNode{Name: h.Name, Addrs: h.ClassAddrs[cl.LoadBalancerClass], Class: cl.LoadBalancerClass})
+		}
 	}
 	f := env.Topology().Network.IPFamily
 	var v6s []bool
@@ -104,11 +122,11 @@ func Sessions(nodes []SpeakerNode, v6s []bool, peers []frr.Peer) ([]SessionEvide
 		for _, v6 := range v6s {
 			a, ok := (lab.Node{Addrs: n.Addrs}).Addr(v6)
 			if !ok {
-				problems = append(problems, fmt.Sprintf("%s has no %s address to peer from (has %s)", n.Name, familyName(v6), orNone(n.Addrs)))
-				ev = append(ev, SessionEvidence{Node: n.Name, Family: familyName(v6), Problem: "no address"})
+				problems = append(problems, fmt.Sprintf("%s has no %s address to peer from (has %s)", n.who(), familyName(v6), orNone(n.Addrs)))
+				ev = append(ev, SessionEvidence{Node: n.Name, Class: n.Class, Family: familyName(v6), Problem: "no address"})
 				continue
 			}
-			want[a] = SessionEvidence{Peer: a, Node: n.Name, Family: familyName(v6)}
+			want[a] = SessionEvidence{Peer: a, Node: n.Name, Class: n.Class, Family: familyName(v6)}
 		}
 	}
 	seen := map[netip.Addr]bool{}
@@ -147,7 +165,7 @@ func Sessions(nodes []SpeakerNode, v6s []bool, peers []frr.Peer) ([]SessionEvide
 		e := want[a]
 		e.Problem = "missing"
 		ev = append(ev, e)
-		problems = append(problems, fmt.Sprintf("no %s session with %s (%s)", e.Family, e.Node, a))
+		problems = append(problems, fmt.Sprintf("no %s session with %s (%s)", e.Family, SpeakerNode{Name: e.Node, Class: e.Class}.who(), a))
 	}
 	return ev, problems
 }

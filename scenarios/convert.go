@@ -35,7 +35,7 @@ func NodeInfoFrom(n *corev1.Node, addrs []netip.Addr) NodeInfo {
 
 // ServiceInfoFrom reduces a Service and its EndpointSlices.
 func ServiceInfoFrom(svc *corev1.Service, slices []discoveryv1.EndpointSlice) ServiceInfo {
-	si := ServiceInfo{Namespace: svc.Namespace, Name: svc.Name, Type: string(svc.Spec.Type),
+	si := ServiceInfo{Namespace: svc.Namespace, Name: svc.Name, Type: string(svc.Spec.Type), Class: lbClass(svc),
 		ETPLocal: svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal,
 		LBIPs:    []netip.Addr{}, Ports: []PortInfo{}, Endpoints: []EndpointInfo{}}
 	for _, f := range svc.Spec.IPFamilies {
@@ -84,4 +84,12 @@ func ServiceInfoFrom(svc *corev1.Service, slices []discoveryv1.EndpointSlice) Se
 		}
 	}
 	return si
+}
+
+// lbClass is the Service's spec.loadBalancerClass, "" for none.
+func lbClass(svc *corev1.Service) string {
+	if c := svc.Spec.LoadBalancerClass; c != nil {
+		return *c
+	}
+	return ""
 }

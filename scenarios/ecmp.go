@@ -43,7 +43,7 @@ func Expectations(c *Cluster) []Expectation {
 	for _, s := range c.Services {
 		el := EligibleNodes(c, s)
 		for _, ip := range s.LBIPs {
-			e := Expectation{Service: s.Key(), IP: ip, Eligible: el, Want: NodeAddrs(c, el, ip)}
+			e := Expectation{Service: s.Key(), IP: ip, Eligible: el, Want: SpeakerAddrs(c, el, s.Class, ip)}
 			if bare := unaddressed(c, el, ip.Is6()); len(bare) > 0 {
 				e.Problem = fmt.Sprintf("eligible node %s has no %s address to be a next hop", strings.Join(bare, ", "), familyName(ip.Is6()))
 			}

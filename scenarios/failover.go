@@ -177,11 +177,7 @@ func runFailover(ctx context.Context, env Env) (ev FailoverEvidence) {
 		return failAt(step, werr)
 	}
 	ev.Nexthop = ev.Before[len(ev.Before)-1]
-	for _, n := range c.Nodes {
-		if slices.Contains(n.Addrs, ev.Nexthop) {
-			ev.Node = n.Name
-		}
-	}
+	ev.Node = c.NodeOf(ev.Nexthop)
 	ev.HoldTime, ev.Slack, ev.ChangeWindow = holdTime(ctx, env, ev.Nexthop), holdSlack, changeWindow
 	if b := env.Topology().TOR.BFD; b != nil {
 		ev.BFDDetect = time.Duration(b.DetectMultiplier*max(b.TransmitInterval, b.ReceiveInterval)) * time.Millisecond

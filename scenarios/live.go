@@ -113,13 +113,15 @@ func (e *LiveEnv) Cluster(ctx context.Context) (*Cluster, error) {
 	}
 	c := &Cluster{Unserved: unservedFamilies(e.Topology())}
 	for i := range nodes.Items {
-		var addrs []netip.Addr
-		for _, h := range e.HostList {
-			if h.Name == nodes.Items[i].Name {
-				addrs = h.Addrs
+		var h lab.Node
+		for _, hh := range e.HostList {
+			if hh.Name == nodes.Items[i].Name {
+				h = hh
 			}
 		}
-		c.Nodes = append(c.Nodes, NodeInfoFrom(&nodes.Items[i], addrs))
+		ni := NodeInfoFrom(&nodes.Items[i], h.Addrs)
+		ni.ClassAddrs = h.ClassAddrs
+		c.Nodes = append(c.Nodes, ni)
 	}
 	all, err := kc.CoreV1().Services("").List(ctx, metav1.ListOptions{})
 	if err != nil {

@@ -26,11 +26,14 @@ type Cluster struct {
 
 // NodeInfo is one Kubernetes node.
 type NodeInfo struct {
-	Name               string       `json:"name"`
-	Addrs              []netip.Addr `json:"addrs"` // fabric addresses (the lab host's), IPv4 first
-	Excluded           bool         `json:"excluded,omitempty"`
-	NetworkUnavailable bool         `json:"networkUnavailable,omitempty"`
-	Ready              bool         `json:"ready"`
+	Name  string       `json:"name"`
+	Addrs []netip.Addr `json:"addrs"` // fabric addresses (the lab host's), IPv4 first
+	// ClassAddrs are the addresses the speaker of a class controller
+	// peers from, by loadBalancerClass (labs with controller.classes).
+	ClassAddrs         map[string][]netip.Addr `json:"classAddrs,omitempty"`
+	Excluded           bool                    `json:"excluded,omitempty"`
+	NetworkUnavailable bool                    `json:"networkUnavailable,omitempty"`
+	Ready              bool                    `json:"ready"`
 }
 
 // ServiceInfo is one Service with its LB addresses and endpoints.
@@ -38,6 +41,7 @@ type ServiceInfo struct {
 	Namespace    string         `json:"namespace"`
 	Name         string         `json:"name"`
 	Type         string         `json:"type"`
+	Class        string         `json:"class,omitempty"` // spec.loadBalancerClass
 	ETPLocal     bool           `json:"etpLocal,omitempty"`
 	Families     []string       `json:"families"` // spec.ipFamilies: IPv4, IPv6
 	LBIPs        []netip.Addr   `json:"lbIPs"`
@@ -122,13 +126,20 @@ func EligibleNodes(c *Cluster, s ServiceInfo) []string {
 
 // NodeAddrs returns the named nodes' addresses of addr's family, sorted.
 func NodeAddrs(c *Cluster, names []string, family netip.Addr) []netip.Addr {
+	return SpeakerAddrs(c, names, "", family)
+}
+
+// SpeakerAddrs returns the named nodes' addresses of addr's family that
+// the speakers of class's controller peer from (the nodes' own for the
+// default controller, ""), sorted: the next hops of its routes.
+func SpeakerAddrs(c *Cluster, names []string, class string, family netip.Addr) []netip.Addr {
 	var out []netip.Addr
 	for _, name := range names {
 		n, ok := c.Node(name)
 		if !ok {
 			continue
 		}
-		for _, a := range n.Addrs {
+		for _, a := range n.speakerAddrs(class) {
 			if a.Is4() == family.Is4() {
 				out = append(out, a)
 			}
@@ -136,6 +147,30 @@ func NodeAddrs(c *Cluster, names []string, family netip.Addr) []netip.Addr {
 	}
 	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
 	return out
+}
+
+// speakerAddrs are the addresses class's speaker on n peers from.
+func (n NodeInfo) speakerAddrs(class string) []netip.Addr {
+	if as, ok := n.ClassAddrs[class]; ok && class != "" {
+		return as
+	}
+	return n.Addrs
+}
+
+// NodeOf names the node holding a, among its own and its class
+// controllers' addresses; "" when none does.
+func (c *Cluster) NodeOf(a netip.Addr) string {
+	for _, n := range c.Nodes {
+		if slices.Contains(n.Addrs, a) {
+			return n.Name
+		}
+		for _, as := range n.ClassAddrs {
+			if slices.Contains(as, a) {
+				return n.Name
+			}
+		}
+	}
+	return ""
 }
 
 // ExpectedBackends returns the endpoints external traffic to the Service's

@@ -23,6 +23,7 @@ var registry = map[string]func() Check{
 	topology.ScenarioWithdrawOnDelete: checkWithdrawOnDelete,
 	topology.ScenarioETPLocal:         checkETPLocal,
 	topology.ScenarioSourceRanges:     checkSourceRanges,
+	topology.ScenarioLBClass:          checkLBClass,
 	topology.ScenarioNodeFailover:     checkNodeFailover,
 	topology.ScenarioL2Failover:       checkL2Failover,
 }

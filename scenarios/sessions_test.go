@@ -15,6 +15,10 @@ func TestJudgeSessions(t *testing.T) {
 	dual := []SpeakerNode{{Name: "node1", Addrs: addrs("10.89.0.11", "fd00:89::b")}, {Name: "node2", Addrs: addrs("10.89.0.12", "fd00:89::c")}}
 	est := func(a string) frr.Peer { return frr.Peer{Address: a, State: "Established"} }
 	only4, both := []bool{false}, []bool{false, true}
+	// MetalLB's speakers from the nodes' addresses, lblab's (class
+	// lblab.dev/lb) from their second ones.
+	class := append(v4[:2:2], SpeakerNode{Name: "node1", Addrs: addrs("10.89.0.13"), Class: "lblab.dev/lb"},
+		SpeakerNode{Name: "node2", Addrs: addrs("10.89.0.14"), Class: "lblab.dev/lb"})
 	tests := []struct {
 		name  string
 		nodes []SpeakerNode
@@ -46,6 +50,10 @@ func TestJudgeSessions(t *testing.T) {
 		// Used to pass: a second address of a node peering beside its own.
 		{"extra peer of a node", []SpeakerNode{{Name: "node1", Addrs: addrs("10.89.0.11", "10.89.0.51")}}, only4,
 			[]frr.Peer{est("10.89.0.11"), est("10.89.0.51")}, Failed, "unexpected peer 10.89.0.51 (Established) of node1 is not the address it peers from"},
+		{"two controllers, all up", class, only4, []frr.Peer{est("10.89.0.11"), est("10.89.0.12"), est("10.89.0.13"), est("10.89.0.14")}, Passed,
+			"4 sessions Established"},
+		{"two controllers, a class speaker missing", class, only4, []frr.Peer{est("10.89.0.11"), est("10.89.0.12"), est("10.89.0.13")}, Failed,
+			"no IPv4 session with node2's lblab.dev/lb speaker (10.89.0.14)"},
 		{"node without an address of a family", []SpeakerNode{{Name: "node1", Addrs: addrs("10.89.0.11")}}, both,
 			[]frr.Peer{est("10.89.0.11")}, Failed, "node1 has no IPv6 address to peer from (has 10.89.0.11)"},
 	}

@@ -250,7 +250,7 @@ func waitNexthops(ctx context.Context, env Env, si *ServiceInfo) (fibState, time
 		// the deadline must not replace it with an empty one.
 		cur := fibState{Eligible: EligibleNodes(c, fresh), Want: map[netip.Addr][]netip.Addr{}}
 		for _, ip := range fresh.LBIPs {
-			cur.Want[ip] = NodeAddrs(c, cur.Eligible, ip)
+			cur.Want[ip] = SpeakerAddrs(c, cur.Eligible, fresh.Class, ip)
 		}
 		if cur.Got, err = fibNexthops(ctx, env, fresh.LBIPs); err != nil {
 			return false, err

@@ -70,8 +70,13 @@ func pools(env Env) map[string][]netaddr.Range { return Pools(env.Topology()) }
 // Pools returns a topology's pools as ranges, by name (addresses that do
 // not parse are left out: validation has refused them already).
 func Pools(t *topology.Topology) map[string][]netaddr.Range {
+	return poolRanges(t.Controller.AllPools())
+}
+
+// poolRanges returns pools as ranges, by name.
+func poolRanges(pools []topology.Pool) map[string][]netaddr.Range {
 	out := map[string][]netaddr.Range{}
-	for _, p := range t.Controller.Pools {
+	for _, p := range pools {
 		for _, a := range p.Addresses {
 			if r, err := netaddr.ParseRange(a); err == nil {
 				out[p.Name] = append(out[p.Name], r)

@@ -14,6 +14,7 @@ import (
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/observe"
 	"github.com/lblab/lblab/internal/table"
+	"github.com/lblab/lblab/internal/topology"
 	"github.com/lblab/lblab/scenarios"
 )
 
@@ -140,10 +141,15 @@ func inspectBGP(ctx context.Context, iv *inspection) error {
 	if iv.f.output == "raw" {
 		iv.raws(outs...)
 	}
-	if why := controllers.NoSpeakerAPI(iv.env.Topo.Controller.Type); why != "" {
+	ctl := iv.env.Topo.Controller
+	lblabClass := slices.ContainsFunc(ctl.Classes, func(c topology.ClassController) bool { return c.Type == topology.ControllerLBLab })
+	if why := controllers.NoSpeakerAPI(ctl.Type); why != "" {
 		doc.SpeakersNote = why + "; the TOR's sessions and routes above are the evidence"
+		if lblabClass {
+			doc.SpeakersNote += "; the speakers below are lblab's, the class controller's"
+		}
 	}
-	if doc.SpeakersNote == "" { // else there is no speaker API to ask
+	if doc.SpeakersNote == "" || lblabClass { // else there is no speaker API to ask
 		for _, n := range iv.nodes {
 			sv := speakerView{Node: n.Name}
 			st, out, err := observe.Speaker(ctx, n, iv.env.ProbePath)
@@ -205,7 +211,9 @@ func printBGPDoc(iv *inspection, doc bgpDoc) {
 	if doc.SpeakersNote != "" {
 		heading(w, "Speakers")
 		fmt.Fprintln(w, doc.SpeakersNote)
-		return
+		if len(doc.Speakers) == 0 {
+			return
+		}
 	}
 	heading(w, "Speakers (GoBGP API)")
 	rows = [][]string{}

@@ -24,7 +24,7 @@ import (
 func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 	switch l.Topology.Controller.Type {
 	case topology.ControllerMetalLB:
-		return metalLBActions(b, l)
+		return withClasses(b, l, metalLBActions(b, l))
 	case topology.ControllerKubeVIP:
 		return kubeVIPActions(b, l)
 	case topology.ControllerOpenELB:
@@ -34,26 +34,56 @@ func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 		return nil
 	}
 	return []lab.Action{
-		{
-			Name: "Installing the controller's CRDs, RBAC, pools and peers",
-			Run: func(ctx context.Context, l *lab.Lab) error {
-				cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
-				if err != nil {
-					return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
-				}
-				cfg.QPS, cfg.Burst = 100, 200
-				tor, err := torAddrs(ctx, b, l.Name)
-				if err != nil {
-					return err
-				}
-				return install.Install(ctx, cfg, l.Topology, tor)
-			},
-		},
+		lblabInstall(b, "Installing the controller's CRDs, RBAC, pools and peers", func(l *lab.Lab) *topology.Topology { return l.Topology }),
 		{
 			Name: "Starting the LoadBalancer controller and speakers",
 			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
 		},
 	}
+}
+
+// lblabInstall installs lblab's CRDs, RBAC, and the pools and peers of the
+// topology as the lblab controller of the lab sees it.
+func lblabInstall(b lab.Backend, name string, view func(*lab.Lab) *topology.Topology) lab.Action {
+	return lab.Action{
+		Name: name,
+		Run: func(ctx context.Context, l *lab.Lab) error {
+			cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
+			if err != nil {
+				return fmt.Errorf("failed to load the lab's kubeconfig: %w", err)
+			}
+			cfg.QPS, cfg.Burst = 100, 200
+			tor, err := torAddrs(ctx, b, l.Name)
+			if err != nil {
+				return err
+			}
+			return install.Install(ctx, cfg, view(l), tor)
+		},
+	}
+}
+
+// withClasses puts the install of each class controller (lblab, as
+// validated) before the last action, the backend's Deploy, which starts
+// every controller of the lab.
+func withClasses(b lab.Backend, l *lab.Lab, acts []lab.Action) []lab.Action {
+	var out []lab.Action
+	for _, cl := range l.Topology.Controller.Classes {
+		class := cl.LoadBalancerClass
+		out = append(out, lblabInstall(b, "Installing lblab's CRDs, RBAC, pools and peers (the controller of class "+class+")",
+			func(l *lab.Lab) *topology.Topology {
+				t, _ := l.Topology.ForClass(class)
+				return t
+			}))
+	}
+	if len(out) == 0 || len(acts) == 0 {
+		return acts
+	}
+	last := len(acts) - 1
+	deploy := acts[last]
+	for _, cl := range l.Topology.Controller.Classes {
+		deploy.Name += ", then lblab's (class " + cl.LoadBalancerClass + ")"
+	}
+	return append(append(acts[:last:last], out...), deploy)
 }
 
 // metalLBActions build (once) and install MetalLB at the pinned version:

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // nodesBackend answers Nodes; its other methods are not called.
@@ -48,5 +49,38 @@ func TestTORAddrs(t *testing.T) {
 				t.Errorf("torAddrs = %v, %v; want %v", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestControllerActionsClasses: a lab with a class controller installs
+// lblab's objects after MetalLB's and before the one Deploy that starts
+// both; a lab without one gets MetalLB's actions only.
+func TestControllerActionsClasses(t *testing.T) {
+	for _, tc := range []struct {
+		topo string
+		want []string
+	}{
+		{"bgp-ecmp", []string{"Installing MetalLB", "Starting MetalLB's controller and speakers"}},
+		{"lb-class", []string{"Installing MetalLB", "Installing lblab's CRDs, RBAC, pools and peers (the controller of class lblab.dev/lb)",
+			"Starting MetalLB's controller and speakers"}},
+	} {
+		top, err := topology.Load(tc.topo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		top.Controller.Type = topology.ControllerMetalLB
+		acts := controllerActions(nodesBackend{}, &lab.Lab{Topology: top})
+		var got []string
+		for _, a := range acts {
+			got = append(got, a.Name)
+		}
+		if len(got) != len(tc.want) {
+			t.Fatalf("%s: actions %q, want %q", tc.topo, got, tc.want)
+		}
+		for i := range got {
+			if !strings.HasPrefix(got[i], tc.want[i]) {
+				t.Errorf("%s: action %d is %q, want it to start with %q", tc.topo, i, got[i], tc.want[i])
+			}
+		}
 	}
 }

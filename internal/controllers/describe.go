@@ -25,6 +25,17 @@ func Describe(t topology.ControllerType) string {
 	return string(t)
 }
 
+// DescribeAll names every controller of a lab: controller.type, then each
+// class controller with its class, e.g. "MetalLB v0.15.2 (native BGP),
+// and lblab v0.3.0 for class lblab.dev/lb".
+func DescribeAll(c topology.Controller) string {
+	s := Describe(c.Type)
+	for _, cl := range c.Classes {
+		s += ", and " + Describe(cl.Type) + " for class " + cl.LoadBalancerClass
+	}
+	return s
+}
+
 // NoSpeakerAPI says why `inspect bgp` cannot show a controller's speakers'
 // own view of their sessions; "" when it can (the bundled speakers' GoBGP
 // API; with none, whatever serves one on the usual port).

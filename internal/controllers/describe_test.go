@@ -37,3 +37,16 @@ func TestNoSpeakerAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribeAll(t *testing.T) {
+	one := topology.Controller{Type: topology.ControllerMetalLB}
+	if got, want := DescribeAll(one), Describe(topology.ControllerMetalLB); got != want {
+		t.Errorf("DescribeAll(one controller) = %q, want %q", got, want)
+	}
+	two := topology.Controller{Type: topology.ControllerMetalLB,
+		Classes: []topology.ClassController{{Type: topology.ControllerLBLab, LoadBalancerClass: "lblab.dev/lb"}}}
+	got := DescribeAll(two)
+	if !strings.HasPrefix(got, "MetalLB v") || !strings.HasSuffix(got, " for class lblab.dev/lb") || !strings.Contains(got, ", and lblab ") {
+		t.Errorf("DescribeAll(MetalLB and lblab) = %q, want both named, lblab with its class", got)
+	}
+}

@@ -29,6 +29,10 @@ type Node struct {
 	// Addrs are the host's addresses on the lab fabric (the shared bridge;
 	// for the client, its link to the TOR), IPv4 first.
 	Addrs []netip.Addr
+	// ClassAddrs are a Kubernetes node's further fabric addresses, by
+	// loadBalancerClass: those its class controller's speaker peers from
+	// (labs with controller.classes); nil otherwise.
+	ClassAddrs map[string][]netip.Addr `json:"classAddrs,omitempty"`
 	// Runner runs a command inside the host.
 	Runner run.Runner `json:"-"`
 	// Kernel is "uml" for a host on a user-mode Linux kernel of its own,

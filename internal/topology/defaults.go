@@ -80,11 +80,9 @@ func SetDefaults(t *Topology) {
 		}
 		c.Pools = []Pool{p}
 	}
-	for i := range c.Pools {
-		if c.Pools[i].AutoAssign == nil {
-			yes := true
-			c.Pools[i].AutoAssign = &yes
-		}
+	defaultAutoAssign(c.Pools)
+	for i := range c.Classes {
+		defaultAutoAssign(c.Classes[i].Pools)
 	}
 
 	if t.Dataplane == "" {
@@ -172,5 +170,15 @@ func setIfZero[T comparable](p *T, v T) {
 	var zero T
 	if *p == zero {
 		*p = v
+	}
+}
+
+// defaultAutoAssign makes pools without autoAssign assign automatically.
+func defaultAutoAssign(pools []Pool) {
+	for i := range pools {
+		if pools[i].AutoAssign == nil {
+			yes := true
+			pools[i].AutoAssign = &yes
+		}
 	}
 }

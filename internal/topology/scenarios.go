@@ -14,6 +14,7 @@ const (
 	ScenarioWithdrawOnDelete = "withdraw-on-delete"
 	ScenarioETPLocal         = "etp-local"
 	ScenarioSourceRanges     = "source-ranges"
+	ScenarioLBClass          = "lb-class"
 	ScenarioNodeFailover     = "node-failover"
 	ScenarioL2Failover       = "l2-failover"
 )
@@ -30,6 +31,7 @@ var ScenarioNames = []string{
 	ScenarioWithdrawOnDelete,
 	ScenarioETPLocal,
 	ScenarioSourceRanges,
+	ScenarioLBClass,
 	ScenarioNodeFailover,
 	ScenarioL2Failover,
 }

@@ -123,6 +123,45 @@ type Controller struct {
 	Mode  Mode           `yaml:"mode,omitempty"`
 	ASN   uint32         `yaml:"asn,omitempty"`
 	Pools []Pool         `yaml:"pools,omitempty"`
+	// Classes are further controllers of the lab, beside Type: each
+	// handles only the Services of its spec.loadBalancerClass, while Type
+	// handles those without one (the lb-class check's situation).
+	Classes []ClassController `yaml:"classes,omitempty"`
+}
+
+// ClassController is a second LoadBalancer controller in the lab. It
+// allocates from pools of its own, and its speakers peer with the TOR from
+// addresses of their own (each node's second fabric address), so the TOR
+// tells its sessions and routes from those of controller.type.
+type ClassController struct {
+	Type              ControllerType `yaml:"type"`
+	LoadBalancerClass string         `yaml:"loadBalancerClass"`
+	Pools             []Pool         `yaml:"pools"`
+}
+
+// AllPools returns the pools of every controller of the lab: controller.pools,
+// then each class controller's.
+func (c *Controller) AllPools() []Pool {
+	out := append([]Pool(nil), c.Pools...)
+	for _, cl := range c.Classes {
+		out = append(out, cl.Pools...)
+	}
+	return out
+}
+
+// ForClass returns the topology as the controller of one loadBalancerClass
+// sees it: controller.type, mode and ASN set to that controller's, its
+// pools only, and no classes; ok is false when no class controller
+// handles class. Installers that know one controller render from it.
+func (t *Topology) ForClass(class string) (*Topology, bool) {
+	for _, cl := range t.Controller.Classes {
+		if cl.LoadBalancerClass == class {
+			c := *t
+			c.Controller = Controller{Type: cl.Type, Mode: t.Controller.Mode, ASN: t.Controller.ASN, Pools: cl.Pools}
+			return &c, true
+		}
+	}
+	return nil, false
 }
 
 // Pool is a named set of LoadBalancer addresses: CIDRs or "a-b" ranges.
@@ -176,11 +215,14 @@ type Workload struct {
 
 // Service is the Service in front of a workload.
 type Service struct {
-	Type                     string   `yaml:"type,omitempty"`
-	Ports                    []Port   `yaml:"ports,omitempty"`
-	ExternalTrafficPolicy    string   `yaml:"externalTrafficPolicy,omitempty"`
-	IPFamilyPolicy           string   `yaml:"ipFamilyPolicy,omitempty"`
-	Pool                     string   `yaml:"pool,omitempty"`
+	Type                  string `yaml:"type,omitempty"`
+	Ports                 []Port `yaml:"ports,omitempty"`
+	ExternalTrafficPolicy string `yaml:"externalTrafficPolicy,omitempty"`
+	IPFamilyPolicy        string `yaml:"ipFamilyPolicy,omitempty"`
+	Pool                  string `yaml:"pool,omitempty"`
+	// LoadBalancerClass is spec.loadBalancerClass: empty for
+	// controller.type, or one of controller.classes.
+	LoadBalancerClass        string   `yaml:"loadBalancerClass,omitempty"`
 	LoadBalancerSourceRanges []string `yaml:"loadBalancerSourceRanges,omitempty"`
 }
 

@@ -40,9 +40,10 @@ func validate(t *Topology, ln lines) []error {
 		e.add("name", "%q must be a DNS label (lower-case letters, digits, '-') of at most %d characters", t.Name, MaxNameLen)
 	}
 	validateNodes(e, t.Nodes.List)
-	subnets := validateNetwork(e, &t.Network, len(t.Nodes.List))
+	subnets := validateNetwork(e, &t.Network, len(t.Nodes.List), t.FabricAddrsPerNode())
 	validateTOR(e, &t.TOR)
 	pools := validateController(e, &t.Controller, t.Network.IPFamily, t.TOR.ASN)
+	pools = append(pools, validateClasses(e, &t.Controller, t.Network.IPFamily)...)
 	onSegment := func(a, b subnet) bool { return false }
 	if t.Controller.Mode == ModeL2 {
 		onSegment = checkL2Pools(e, &t.Network, pools, len(t.Nodes.List))
@@ -100,7 +101,7 @@ func validateNodes(e *errs, nodes []Node) {
 	}
 }
 
-func validateNetwork(e *errs, n *Network, nodes int) []subnet {
+func validateNetwork(e *errs, n *Network, nodes, perNode int) []subnet {
 	switch n.IPFamily {
 	case IPv4, IPv6, Dual:
 	default:
@@ -132,8 +133,9 @@ func validateNetwork(e *errs, n *Network, nodes int) []subnet {
 		}
 		out = append(out, subnet{path: path, r: netaddr.PrefixRange(p)})
 	}
-	// Node subnets: .1 TOR, .2 host, .10 onwards nodes.
-	need := bitsFor(nodes + 10)
+	// Node subnets: .1 TOR, .2 host, .10 onwards nodes (and then their
+	// class controllers' addresses).
+	need := bitsFor(nodes*perNode + 10)
 	check("ipv4Subnet", n.IPv4Subnet, false, n.IPFamily.HasV4(), 8, 32-need, fmt.Sprintf("node subnet for %d nodes", nodes))
 	check("ipv6Subnet", n.IPv6Subnet, true, n.IPFamily.HasV6(), 48, 128-need, fmt.Sprintf("node subnet for %d nodes", nodes))
 	// Pod subnets are split into one /24 (IPv4) or /64 (IPv6) per node.
@@ -200,10 +202,16 @@ func validateController(e *errs, c *Controller, fam IPFamily, torASN uint32) []s
 	if c.ASN == torASN {
 		e.add("controller.asn", "%d is also tor.asn; the nodes peer with the TOR over eBGP, so give them another AS", c.ASN)
 	}
+	return validatePools(e, "controller.pools", c.Pools, fam, map[string]bool{})
+}
+
+// validatePools checks one controller's pools; names holds the pool names
+// of the lab seen so far (a workload names its pool, so they are unique
+// across controllers).
+func validatePools(e *errs, field string, pools []Pool, fam IPFamily, names map[string]bool) []subnet {
 	var out []subnet
-	names := map[string]bool{}
-	for i, p := range c.Pools {
-		path := fmt.Sprintf("controller.pools[%d]", i)
+	for i, p := range pools {
+		path := fmt.Sprintf("%s[%d]", field, i)
 		switch {
 		case len(p.Name) > 63 || !dnsLabel.MatchString(p.Name):
 			e.add(path+".name", "%q must be a DNS label", p.Name)

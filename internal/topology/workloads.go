@@ -63,8 +63,17 @@ func validateService(e *errs, p string, s *Service, t *Topology) {
 	default:
 		e.add(p+".ipFamilyPolicy", "%q is not SingleStack, PreferDualStack or RequireDualStack", s.IPFamilyPolicy)
 	}
-	if s.Pool != "" && !slices.ContainsFunc(t.Controller.Pools, func(pl Pool) bool { return pl.Name == s.Pool }) {
-		e.add(p+".pool", "%q is not a pool in controller.pools", s.Pool)
+	pools, field := t.Controller.Pools, "controller.pools"
+	if s.LoadBalancerClass != "" {
+		cl := t.Controller.classOf(s.LoadBalancerClass)
+		if cl == nil {
+			e.add(p+".loadBalancerClass", "%q is not the class of any of controller.classes: no controller of the lab would serve the Service", s.LoadBalancerClass)
+		} else {
+			pools, field = cl.Pools, fmt.Sprintf("the pools of controller.classes (%s)", s.LoadBalancerClass)
+		}
+	}
+	if s.Pool != "" && !slices.ContainsFunc(pools, func(pl Pool) bool { return pl.Name == s.Pool }) {
+		e.add(p+".pool", "%q is not a pool in %s", s.Pool, field)
 	}
 	for i, r := range s.LoadBalancerSourceRanges {
 		if _, err := netip.ParsePrefix(r); err != nil {

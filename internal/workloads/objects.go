@@ -70,13 +70,16 @@ func Service(w topology.Workload) *corev1ac.ServiceApplyConfiguration {
 	if s.Type == string(corev1.ServiceTypeLoadBalancer) && len(s.LoadBalancerSourceRanges) > 0 {
 		spec.WithLoadBalancerSourceRanges(s.LoadBalancerSourceRanges...)
 	}
+	if s.Type == string(corev1.ServiceTypeLoadBalancer) && s.LoadBalancerClass != "" {
+		spec.WithLoadBalancerClass(s.LoadBalancerClass)
+	}
 	svc := corev1ac.Service(w.Name, w.Namespace).WithLabels(labels(w)).WithSpec(spec)
 	if s.Pool != "" {
 		// The pool is asked of whichever controller runs: lblab's and
 		// MetalLB's annotation both name it.
 		svc.WithAnnotations(map[string]string{v1alpha1.AnnotationIPPool: s.Pool, metallb.AnnotationAddressPool: s.Pool})
 	}
-	if s.Type == string(corev1.ServiceTypeLoadBalancer) {
+	if s.Type == string(corev1.ServiceTypeLoadBalancer) && s.LoadBalancerClass == "" {
 		// OpenELB serves only Services annotated as its own (its Eip
 		// names the pool); other controllers ignore these.
 		svc.WithAnnotations(openelb.Annotations(s.Pool))

@@ -76,6 +76,10 @@ func (b *backend) Check(_ context.Context, l *lab.Lab) error {
 	if err := b.kubernetesSupported(l); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if len(l.Topology.Controller.Classes) > 0 && l.Topology.NodeKernel == topology.NodeKernelUML {
+		problems = append(problems, "controller.classes: nodes on user-mode Linux (nodeKernel uml) do not get the class controller's "+
+			"second address yet; use dataplane iptables or nftables (on the machine's kernel) for a lab with two controllers")
+	}
 	if len(problems) == 0 {
 		return nil
 	}

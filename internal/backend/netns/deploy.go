@@ -22,6 +22,10 @@ const (
 	controllerMetricsAddr = ":7472"
 	speakerMetricsAddr    = ":7473"
 	speakerGoBGPAPI       = "127.0.0.1:50051"
+	// A class controller's ports, beside a default controller that
+	// takes the two above.
+	classControllerMetricsAddr = ":7482"
+	classSpeakerMetricsAddr    = ":7483"
 	// tokenTTL is how long a minted ServiceAccount token lives; a
 	// converging `up` mints a new one whenever it (re)starts a process.
 	tokenTTL         = 365 * 24 * time.Hour
@@ -61,15 +65,24 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 		return fmt.Errorf("failed to read the lab CA (is Kubernetes up?): %w", err)
 	}
 	if l.Topology.Controller.Type != topology.ControllerLBLab {
-		return b.deployOther(ctx, l, p, c, cs, ca)
+		if err := b.deployOther(ctx, l, p, c, cs, ca); err != nil || len(l.Topology.Controller.Classes) == 0 {
+			return err
+		}
+		// The class controller (lblab, validated) beside the default one.
+		return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cp, p.nodes, classRole(l.Topology.Controller.Classes[0])))
 	}
-	ds := lbDaemons(l.Name, self, c.y, c.cp, p.nodes)
+	return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cp, p.nodes, lbRole{}))
+}
+
+// deployLBLab runs lblab's controller and speakers with their tokens and
+// waits until the controller leads.
+func (c *cluster) deployLBLab(ctx context.Context, cs kubernetes.Interface, ca []byte, ds []lbDaemon) error {
 	for _, d := range ds {
 		if err := c.ensureWithToken(ctx, cs, d, ca); err != nil {
 			return err
 		}
 	}
-	id := controllerIdentity(l.Name)
+	id := controllerIdentity(c.l.Name)
 	watch := make([]daemon, len(ds))
 	for i, d := range ds {
 		watch[i] = d.daemon
@@ -99,23 +112,51 @@ type lbDaemon struct {
 
 func controllerIdentity(labName string) string { return "netns/" + labName }
 
+// lbRole is how lblab runs in a lab: the default controller (the zero
+// value), or a class controller beside another one.
+type lbRole struct {
+	// class is the loadBalancerClass it handles alone; "" also takes
+	// class-less Services.
+	class string
+	// controllerMetrics and speakerMetrics move its ports off the default
+	// controller's (MetalLB takes 7472 and 7473 too).
+	controllerMetrics, speakerMetrics string
+}
+
+// classRole runs lblab as the class controller cl: class-less Services
+// are left to the default controller, metrics move to 7482 and 7483, and
+// each speaker peers from the node's address for the class.
+func classRole(cl topology.ClassController) lbRole {
+	return lbRole{class: cl.LoadBalancerClass, controllerMetrics: classControllerMetricsAddr, speakerMetrics: classSpeakerMetricsAddr}
+}
+
 // lbDaemons returns the controller (in the control-plane node's namespace)
 // and one speaker per Kubernetes node.
-func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host) []lbDaemon {
+func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host, r lbRole) []lbDaemon {
+	cm, sm := controllerMetricsAddr, speakerMetricsAddr
+	if r.class != "" {
+		cm, sm = r.controllerMetrics, r.speakerMetrics
+	}
 	kc := filepath.Join(y.kubeconfigDir(), "lblab-controller.conf")
+	argv := []string{self, "controller", "--kubeconfig=" + kc, "--metrics-addr=" + cm,
+		controllerIDFlag + controllerIdentity(labName), controllerLease, controllerRenew, controllerRetry}
+	if r.class != "" {
+		argv = append(argv, "--handle-classless=false")
+	}
 	out := []lbDaemon{{
-		daemon: daemon{name: "lblab controller", file: "lblab-controller", ns: cp.ns,
-			argv: []string{self, "controller", "--kubeconfig=" + kc, "--metrics-addr=" + controllerMetricsAddr,
-				controllerIDFlag + controllerIdentity(labName), controllerLease, controllerRenew, controllerRetry}},
-		sa: install.ControllerServiceAccount, kubeconfig: kc,
+		daemon: daemon{name: "lblab controller", file: "lblab-controller", ns: cp.ns, argv: argv},
+		sa:     install.ControllerServiceAccount, kubeconfig: kc,
 	}}
 	for _, n := range nodes {
 		kc := filepath.Join(y.kubeconfigDir(), "lblab-speaker-"+n.name+".conf")
+		argv := []string{self, "speaker", "--node=" + n.name, "--kubeconfig=" + kc,
+			"--metrics-addr=" + sm, "--gobgp-api=" + speakerGoBGPAPI}
+		for _, a := range n.classAddrs[r.class] {
+			argv = append(argv, "--bgp-source-address="+a.Addr().String())
+		}
 		out = append(out, lbDaemon{
-			daemon: daemon{name: "lblab speaker on " + n.name, file: n.name + "-lblab-speaker", ns: n.ns, guest: guestOf(n),
-				argv: []string{self, "speaker", "--node=" + n.name, "--kubeconfig=" + kc,
-					"--metrics-addr=" + speakerMetricsAddr, "--gobgp-api=" + speakerGoBGPAPI}},
-			sa: install.SpeakerServiceAccount, kubeconfig: kc,
+			daemon: daemon{name: "lblab speaker on " + n.name, file: n.name + "-lblab-speaker", ns: n.ns, guest: guestOf(n), argv: argv},
+			sa:     install.SpeakerServiceAccount, kubeconfig: kc,
 		})
 	}
 	return out

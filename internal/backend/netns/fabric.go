@@ -92,6 +92,9 @@ func hostLines(p *plan, h host) []string {
 	for _, a := range h.addrs {
 		l = append(l, addrLine(a, "eth0"))
 	}
+	for _, a := range h.fabricAddrs()[len(h.addrs):] {
+		l = append(l, classAddrLine(a, "eth0"))
+	}
 	if h.role == lab.RoleTOR {
 		l = append(l,
 			fmt.Sprintf("link add eth1 type veth peer name eth0 netns %s", p.client.ns),
@@ -112,6 +115,18 @@ func addrLine(a netip.Prefix, dev string) string {
 		return fmt.Sprintf("addr replace %s dev %s nodad", a, dev)
 	}
 	return fmt.Sprintf("addr replace %s dev %s", a, dev)
+}
+
+// classAddrLine adds a class controller's speaker address. It must not
+// become the source of anything else the node sends: an IPv4 one comes
+// second in its subnet, so the kernel marks it secondary; an IPv6 one is
+// deprecated at once (preferred_lft 0), which source selection avoids
+// (RFC 6724 rule 3) while a socket bound to it still works.
+func classAddrLine(a netip.Prefix, dev string) string {
+	if a.Addr().Is6() {
+		return fmt.Sprintf("addr replace %s dev %s nodad preferred_lft 0", a, dev)
+	}
+	return addrLine(a, dev)
 }
 
 // ipAddr is the part of `ip -j addr show` that lblab reads.

@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/netaddr"
@@ -29,7 +31,10 @@ type host struct {
 	// end is eth0 in ns, or a guest's tap; "" for the client.
 	port  string
 	addrs []netip.Prefix // on eth0
-	gws   []netip.Addr   // default routes
+	// classAddrs are a node's further addresses on eth0, one set per
+	// class controller (by loadBalancerClass): its speaker's source.
+	classAddrs map[string][]netip.Prefix
+	gws        []netip.Addr // default routes
 	// guest is set when the host is a user-mode Linux guest (a worker of
 	// a lab whose nodeKernel is uml).
 	guest bool
@@ -103,6 +108,7 @@ func newPlan(t *topology.Topology) (*plan, error) {
 		p.tor.addrs = append(p.tor.addrs, torAddr)
 		p.mgmt = append(p.mgmt, mgmt)
 	}
+	nodes := len(t.Nodes.List)
 	for i, n := range t.Nodes.List {
 		h := host{name: n.Name, role: lab.Role(n.Role), ns: nsName(t.Name, n.Name), port: portName(n.Name, i)}
 		if t.NodeKernel == topology.NodeKernelUML && h.role == lab.RoleWorker {
@@ -114,6 +120,17 @@ func newPlan(t *topology.Topology) (*plan, error) {
 				return nil, err
 			}
 			h.addrs = append(h.addrs, a)
+			// Class controllers' addresses follow all the nodes' first ones.
+			for k, cl := range t.Controller.Classes {
+				a, err := nth(s, firstNodeNum+(k+1)*nodes+i)
+				if err != nil {
+					return nil, err
+				}
+				if h.classAddrs == nil {
+					h.classAddrs = map[string][]netip.Prefix{}
+				}
+				h.classAddrs[cl.LoadBalancerClass] = append(h.classAddrs[cl.LoadBalancerClass], a)
+			}
 		}
 		h.gws = addrs(p.tor.addrs)
 		p.nodes = append(p.nodes, h)
@@ -134,6 +151,28 @@ func newPlan(t *topology.Topology) (*plan, error) {
 	}
 	p.routerID = t.RouterID(addrs(p.tor.addrs)...)
 	return p, nil
+}
+
+// fabricAddrs are all of a host's addresses on eth0: its own, then its
+// class controllers', in class order.
+func (h host) fabricAddrs() []netip.Prefix {
+	out := slices.Clone(h.addrs)
+	for _, c := range slices.Sorted(maps.Keys(h.classAddrs)) {
+		out = append(out, h.classAddrs[c]...)
+	}
+	return out
+}
+
+// classAddrsOf returns a host's class addresses without prefix lengths.
+func (h host) classAddrsOf() map[string][]netip.Addr {
+	if len(h.classAddrs) == 0 {
+		return nil
+	}
+	out := map[string][]netip.Addr{}
+	for c, ps := range h.classAddrs {
+		out[c] = addrs(ps)
+	}
+	return out
 }
 
 // loadPlan lays out a running lab from its saved topology.

@@ -38,7 +38,7 @@ func (b *backend) provisionFabric(ctx context.Context, l *lab.Lab, p *plan) (err
 			if h.guest && b.linkExists(ctx, p.fabricNS, h.port) {
 				continue // the guest itself is checked when it boots
 			}
-			if !h.guest && slices.Contains(existing, h.ns) && b.hasAddrs(ctx, h.ns, "eth0", h.addrs) &&
+			if !h.guest && slices.Contains(existing, h.ns) && b.hasAddrs(ctx, h.ns, "eth0", h.fabricAddrs()) &&
 				(h.role != lab.RoleTOR || b.hasAddrs(ctx, h.ns, "eth1", p.torUplink)) {
 				continue
 			}
