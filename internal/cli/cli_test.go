@@ -36,11 +36,11 @@ func TestUpRejectsBadInput(t *testing.T) {
 		{"metallb in l2 mode", []string{"up", "-t", "l2", "--controller", "metallb"}, `--controller metallb: controller.mode "l2"`},
 		{"metallb with bfd", []string{"up", "-t", "bgp-ecmp-bfd", "--controller", "metallb"}, `--controller metallb: tor.bfd: MetalLB's native BGP mode has no BFD`},
 		{"metallb ipv6 only", []string{"up", "-t", "bgp-ecmp-v6", "--controller", "metallb"}, `--controller metallb: network.ipFamily ipv6`},
-		{"metallb on kind", []string{"up", "--backend", "kind", "--controller", "metallb"}, `--controller metallb runs on the netns backend only`},
+		{"metallb in l2 mode on kind", []string{"up", "--backend", "kind", "-t", "l2", "--controller", "metallb"}, `--controller metallb: controller.mode "l2"`},
 		{"openelb in l2 mode", []string{"up", "-t", "l2", "--controller", "openelb"}, `--controller openelb: controller.mode "l2"`},
 		{"openelb with bfd", []string{"up", "-t", "bgp-ecmp-bfd", "--controller", "openelb"}, `--controller openelb: tor.bfd: OpenELB's embedded GoBGP has no BFD`},
 		{"openelb dual-stack", []string{"up", "-t", "bgp-ecmp-dual", "--controller", "openelb"}, `--controller openelb: network.ipFamily dual`},
-		{"openelb on kind", []string{"up", "--backend", "kind", "--controller", "openelb"}, `--controller openelb runs on the netns backend only`},
+		{"openelb dual-stack on kind", []string{"up", "--backend", "kind", "-t", "bgp-ecmp-dual", "--controller", "openelb"}, `--controller openelb: network.ipFamily dual`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -125,9 +125,11 @@ func runUp(ctx context.Context, g *globals, f *upFlags, cmd *cobra.Command) erro
 	if err != nil {
 		return err
 	}
-	if ct := t.Controller.Type; ct != topology.ControllerLBLab && ct != topology.ControllerNone && b.Name() != "netns" {
-		return fmt.Errorf("--controller %s runs on the netns backend only for now (as processes built from the Go module proxy); on kind, bring the lab up with --controller none and apply its own manifests", ct)
-	}
+	// --controller metallb, kube-vip and openelb run on both backends: as
+	// processes on netns, from their upstream images and manifests on kind
+	// (a path that has not run on a real kind cluster yet). What one of
+	// them cannot do (L2, BFD, IPv6, ...) loadForUp has refused already,
+	// with the same reasons on both.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := g.logger()

@@ -3,6 +3,7 @@ package kind
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -27,6 +29,9 @@ import (
 type fakeKube struct {
 	nodes   []string
 	applied []*unstructured.Unstructured
+	pods    []corev1.Pod // what Pods lists, whatever the selector
+	deleted []string     // namespace/name of every DeletePod
+	calls   []string     // Apply, DeletePod, and the rollout reads, in order
 }
 
 func (k *fakeKube) Nodes(context.Context) ([]corev1.Node, error) {
@@ -37,9 +42,10 @@ func (k *fakeKube) Nodes(context.Context) ([]corev1.Node, error) {
 	return out, nil
 }
 
-func (k *fakeKube) DaemonSets(context.Context, string) ([]appsv1.DaemonSet, error) {
+func (k *fakeKube) DaemonSets(_ context.Context, ns string) ([]appsv1.DaemonSet, error) {
+	k.calls = append(k.calls, "list daemonsets "+ns)
 	var out []appsv1.DaemonSet
-	for _, n := range []string{"kindnet", "kube-proxy", "cilium", "speaker"} {
+	for _, n := range []string{"kindnet", "kube-proxy", "cilium", "speaker", "kube-vip-ds", "openelb-manager"} {
 		out = append(out, rolledOut(n, len(k.nodes)))
 	}
 	return out, nil
@@ -47,12 +53,30 @@ func (k *fakeKube) DaemonSets(context.Context, string) ([]appsv1.DaemonSet, erro
 
 func (k *fakeKube) Apply(_ context.Context, objs []*unstructured.Unstructured) error {
 	k.applied = append(k.applied, objs...)
+	k.calls = append(k.calls, fmt.Sprintf("apply %d objects", len(objs)))
+	return nil
+}
+
+func (k *fakeKube) Job(_ context.Context, ns, name string) (*batchv1.Job, error) {
+	k.calls = append(k.calls, "get job "+ns+"/"+name)
+	return &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Status: batchv1.JobStatus{Succeeded: 1}}, nil
+}
+
+func (k *fakeKube) Pods(_ context.Context, ns, selector string) ([]corev1.Pod, error) {
+	k.calls = append(k.calls, "list pods "+ns+" "+selector)
+	return k.pods, nil
+}
+
+func (k *fakeKube) DeletePod(_ context.Context, ns, name string) error {
+	k.calls = append(k.calls, "delete pod "+ns+"/"+name)
+	k.deleted = append(k.deleted, ns+"/"+name)
 	return nil
 }
 
 func (k *fakeKube) ServerVersion() (string, error) { return "v1.37.0", nil }
 
 func (k *fakeKube) Deployment(_ context.Context, ns, name string) (*appsv1.Deployment, error) {
+	k.calls = append(k.calls, "get deployment "+ns+"/"+name)
 	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Generation: 1},
 		Status: appsv1.DeploymentStatus{ObservedGeneration: 1, AvailableReplicas: 1}}, nil
 }

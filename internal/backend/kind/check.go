@@ -19,6 +19,10 @@ func (b *backend) Check(ctx context.Context, l *lab.Lab) error {
 			"use the netns backend for a fabric-only lab")
 	}
 	problems = append(problems, badNodeLabels(l.Topology)...)
+	if len(l.Topology.Controller.Classes) > 0 {
+		problems = append(problems, "controller.classes: the kind backend does not run a class controller beside controller.type yet "+
+			"(its speakers need a second address on every node); use the netns backend (--backend netns) for a lab with two controllers")
+	}
 	if err := b.available(ctx); err != nil {
 		// Without Docker nothing else can be checked; say that first.
 		if len(problems) == 0 {

@@ -12,14 +12,22 @@ import (
 
 	"github.com/lblab/lblab/controller/install"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/topology"
 )
 
-// Deploy builds the controller image from the static lblab binary, imports
-// it into every node that lacks it, and applies the controller and speaker
-// manifests with that image.
+// Deploy starts the lab's LoadBalancer controller. For the bundled one it
+// builds the controller image from the static lblab binary, imports it
+// into every node that lacks it, and applies the controller and speaker
+// manifests with that image. MetalLB, kube-vip and OpenELB run from their
+// upstream images and manifests instead (deployUpstream; never run on a
+// real kind cluster yet).
 func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 	if _, err := b.api(); err != nil {
 		return err
+	}
+	switch l.Topology.Controller.Type {
+	case topology.ControllerMetalLB, topology.ControllerKubeVIP, topology.ControllerOpenELB:
+		return b.deployUpstream(ctx, l)
 	}
 	ref, err := b.ensureControllerImage(ctx, l)
 	if err != nil {
@@ -86,19 +94,20 @@ func (b *backend) applyController(ctx context.Context, l *lab.Lab, image string)
 	if err := kc.Apply(ctx, objs); err != nil {
 		return err
 	}
-	return waitRollout(ctx, kc, objs, len(l.Topology.Nodes.List), b.timeout, b.pollEvery())
+	return waitRollout(ctx, kc, "the controller", objs, len(l.Topology.Nodes.List), b.timeout, b.pollEvery())
 }
 
-// waitRollout waits until every Deployment has an available replica and
-// every DaemonSet runs ready on all nodes.
-func waitRollout(ctx context.Context, kc kubeClient, objs []*unstructured.Unstructured, nodes int, timeout, every time.Duration) error {
+// waitRollout waits until every Deployment has an available replica,
+// every DaemonSet runs ready on all nodes and every Job has succeeded;
+// at the deadline it says which of what (e.g. "the controller") were not.
+func waitRollout(ctx context.Context, kc kubeClient, what string, objs []*unstructured.Unstructured, nodes int, timeout, every time.Duration) error {
 	var waiting []string
 	err := wait.PollUntilContextTimeout(ctx, every, timeout, true, func(ctx context.Context) (bool, error) {
 		waiting = rolloutWaiting(ctx, kc, objs, nodes)
 		return len(waiting) == 0, nil
 	})
 	if err != nil {
-		return fmt.Errorf("the controller did not come up within %s:\n    %s", timeout, strings.Join(waiting, "\n    "))
+		return fmt.Errorf("%s did not come up within %s:\n    %s", what, timeout, strings.Join(waiting, "\n    "))
 	}
 	return nil
 }
@@ -109,6 +118,11 @@ func rolloutWaiting(ctx context.Context, kc kubeClient, objs []*unstructured.Uns
 	for _, o := range objs {
 		ns, name := o.GetNamespace(), o.GetName()
 		switch o.GetKind() {
+		case "Job":
+			j, err := kc.Job(ctx, ns, name)
+			if err != nil || j.Status.Succeeded < 1 {
+				waiting = append(waiting, fmt.Sprintf("Job %s/%s has not succeeded", ns, name))
+			}
 		case "Deployment":
 			d, err := kc.Deployment(ctx, ns, name)
 			if err != nil || d.Status.ObservedGeneration < d.Generation || d.Status.AvailableReplicas < 1 {

@@ -13,6 +13,10 @@
 //   - the controller image, built in-process from the static lblab binary
 //     with go-containerregistry and imported into every node's containerd;
 //   - Cilium for the ebpf data plane, rendered with Helm's Go SDK;
+//   - MetalLB, kube-vip and OpenELB (`--controller`) from their upstream
+//     images and the workloads of their pinned versions' own manifests,
+//     read from their Go modules (deploy_upstream.go; never run on a real
+//     kind cluster);
 //   - waiting until every node, the CNI and kube-proxy (or Cilium) are ready.
 //
 // Every Docker call goes through the small dockerAPI interface and every

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 )
 
@@ -73,7 +74,11 @@ type backend struct {
 	// ciliumChart returns the path of the pinned Cilium chart (replaced in
 	// tests).
 	ciliumChart func(ctx context.Context) (string, error)
-	timeout     time.Duration // for nodes, CNI and kube-proxy to become ready
+	// source returns the directory of another controller's module in the Go
+	// module cache, where its manifests are read (components.Source;
+	// replaced in tests).
+	source  func(ctx context.Context, l *lab.Lab, module, path string) (string, error)
+	timeout time.Duration // for nodes, CNI and kube-proxy to become ready
 }
 
 // readyTimeout bounds the wait for nodes, CNI and kube-proxy. It is a
@@ -89,6 +94,9 @@ func New(o Options) lab.Backend {
 	b.binary = func(ctx context.Context) ([]byte, error) { return staticBinary(ctx, o.Binary, cacheDir()) }
 	b.ciliumChart = func(ctx context.Context) (string, error) {
 		return fetchChart(ctx, ciliumChartURL, ciliumChartSHA256, filepath.Join(cacheDir(), "charts"), "cilium-"+ciliumVersion+".tgz")
+	}
+	b.source = func(ctx context.Context, l *lab.Lab, module, path string) (string, error) {
+		return components.Source(ctx, components.Options{Log: l.Log}, module, path)
 	}
 	return b
 }

@@ -8,7 +8,9 @@ import (
 	"io"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -26,6 +28,14 @@ type kubeClient interface {
 	Nodes(ctx context.Context) ([]corev1.Node, error)
 	DaemonSets(ctx context.Context, namespace string) ([]appsv1.DaemonSet, error)
 	Deployment(ctx context.Context, namespace, name string) (*appsv1.Deployment, error)
+	// Job returns a Job, for the rollout waits of controllers whose
+	// manifests run one (OpenELB's certificate Jobs).
+	Job(ctx context.Context, namespace, name string) (*batchv1.Job, error)
+	// Pods lists the Pods of a namespace that match a label selector.
+	Pods(ctx context.Context, namespace, selector string) ([]corev1.Pod, error)
+	// DeletePod deletes a Pod at once (grace period 0); an absent one is
+	// not an error.
+	DeletePod(ctx context.Context, namespace, name string) error
 	// Apply server-side applies objects in order, as field manager "lblab".
 	Apply(ctx context.Context, objs []*unstructured.Unstructured) error
 	// ServerVersion is the API server's gitVersion, e.g. v1.37.0.
@@ -74,6 +84,27 @@ func (k *kube) DaemonSets(ctx context.Context, ns string) ([]appsv1.DaemonSet, e
 
 func (k *kube) Deployment(ctx context.Context, ns, name string) (*appsv1.Deployment, error) {
 	return k.cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (k *kube) Job(ctx context.Context, ns, name string) (*batchv1.Job, error) {
+	return k.cs.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (k *kube) Pods(ctx context.Context, ns, selector string) ([]corev1.Pod, error) {
+	l, err := k.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+func (k *kube) DeletePod(ctx context.Context, ns, name string) error {
+	var zero int64
+	err := k.cs.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
 }
 
 func (k *kube) ServerVersion() (string, error) {

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/run"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 func TestDecodeManifests(t *testing.T) {
@@ -69,5 +71,28 @@ func TestStopSpeaker(t *testing.T) {
 	}
 	if b.ProbePath() != "/usr/local/bin/lblab" {
 		t.Errorf("ProbePath = %s", b.ProbePath())
+	}
+}
+
+// In a lab of another controller, node-failover freezes that controller's
+// speaker.
+func TestStopUpstreamSpeaker(t *testing.T) {
+	t.Setenv(lab.EnvStateDir, t.TempDir())
+	top, err := topology.Load("bgp-ecmp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top.Name, top.Controller.Type = "l", topology.ControllerKubeVIP
+	if err := lab.SaveTopology(top); err != nil {
+		t.Fatal(err)
+	}
+	d := newFakeDocker()
+	d.addKindNode("l", "l-worker", "worker")
+	b := New(Options{Docker: d}).(*backend)
+	if _, err := b.Speakers("l").StopSpeaker(context.Background(), "l-worker"); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Calls(); len(got) != 1 || got[0] != "exec l-worker pkill -STOP -f ^/kube-vip manager( |$)" {
+		t.Errorf("calls = %q", got)
 	}
 }

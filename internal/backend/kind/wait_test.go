@@ -64,10 +64,10 @@ func TestWaitTimeouts(t *testing.T) {
 	ds := &unstructured.Unstructured{Object: map[string]any{"kind": "DaemonSet",
 		"metadata": map[string]any{"namespace": "lblab-system", "name": "speaker"}}}
 	k := &fakeKube{nodes: []string{"a-control-plane", "a-worker"}}
-	if err := waitRollout(context.Background(), k, []*unstructured.Unstructured{dep, ds}, 2, time.Second, 10*time.Millisecond); err != nil {
+	if err := waitRollout(context.Background(), k, "the controller", []*unstructured.Unstructured{dep, ds}, 2, time.Second, 10*time.Millisecond); err != nil {
 		t.Errorf("a rolled-out controller: %v", err)
 	}
-	err := waitRollout(context.Background(), k, []*unstructured.Unstructured{dep, ds}, 3, 50*time.Millisecond, 10*time.Millisecond)
+	err := waitRollout(context.Background(), k, "the controller", []*unstructured.Unstructured{dep, ds}, 3, 50*time.Millisecond, 10*time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "the controller did not come up within 50ms") ||
 		!strings.Contains(err.Error(), "DaemonSet lblab-system/speaker is scheduled on 2 of 3 nodes") {
 		t.Errorf("waitRollout = %v", err)
