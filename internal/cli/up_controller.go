@@ -177,14 +177,16 @@ func torAddrs(ctx context.Context, b lab.Backend, name string) ([]netip.Addr, er
 	return nil, fmt.Errorf("lab %q has no TOR with an address to peer with", name)
 }
 
-// installOther builds (once) a controller's binaries, finds its module
+// installOther builds (once, for netns labs) a controller's binaries, finds its module
 // (path, in tools module module) for its manifests, and installs it with
 // install against the lab's API server and TOR, logging install's notes.
 func installOther(ctx context.Context, b lab.Backend, l *lab.Lab, name, module, path string,
 	install func(context.Context, *rest.Config, *topology.Topology, []netip.Addr, string) ([]string, error), bins ...string) error {
 	o := components.Options{Log: l.Log}
-	if _, err := components.ResolveControllers(ctx, o, l.Options.ControllerBinDir, bins...); err != nil {
-		return err
+	if b.Name() == "netns" { // kind runs the upstream images, not these builds
+		if _, err := components.ResolveControllers(ctx, o, l.Options.ControllerBinDir, bins...); err != nil {
+			return err
+		}
 	}
 	src, err := components.Source(ctx, o, module, path)
 	if err != nil {
