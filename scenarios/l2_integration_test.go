@@ -50,6 +50,10 @@ func TestIntegrationVerifyL2(t *testing.T) {
 					if r.Status != "skipped" || !strings.Contains(r.Summary, "controller.mode l2") {
 						t.Errorf("%s in an L2 lab: %s %q, want skipped with the reason", r.Name, r.Status, r.Summary)
 					}
+				case r.Name == "lb-class":
+					if r.Status != "skipped" || !strings.Contains(r.Summary, "runs one controller") {
+						t.Errorf("lb-class in a lab of one controller: %s %q, want skipped with the reason", r.Status, r.Summary)
+					}
 				case r.Status != "passed":
 					t.Errorf("%s: %s %q", r.Name, r.Status, r.Summary)
 				}
