@@ -13,6 +13,7 @@ import (
 	"github.com/lblab/lblab/controller/api/v1alpha1"
 	"github.com/lblab/lblab/controller/speaker/l2/owner"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // Where the L2 speakers keep their heartbeats: one Lease per node.
@@ -88,29 +89,48 @@ const l2Stable = time.Second
 // nodes for l2Stable, and returns the observation by IP and when those
 // owners were first seen.
 func l2Owners(ctx context.Context, env Env, si *ServiceInfo) (map[netip.Addr]L2Evidence, time.Time, error) {
+	return l2OwnersFor(ctx, env, si, l2Stable)
+}
+
+// l2StableOther is l2Stable for another controller's speakers, whose
+// return lblab cannot see (no Lease): MetalLB's memberlist takes seconds
+// to take a thawed speaker back in, and its IPs with it.
+const l2StableOther = 8 * time.Second
+
+// l2OwnersFor is l2Owners with the owners kept for stable.
+func l2OwnersFor(ctx context.Context, env Env, si *ServiceInfo, stable time.Duration) (map[netip.Addr]L2Evidence, time.Time, error) {
 	var last []L2Evidence
 	var verdict Outcome
 	var readErr error
-	var since time.Time
-	var seen string
+	var since, lastBad time.Time
+	var seen, bad string
+	start := time.Now()
 	_, err := waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
 		ev, err := l2Observe(ctx, env, si)
+		if err != nil && expiring(ctx) && verdict.Summary != "" {
+			return false, nil // the deadline cut this look short: keep the last whole one
+		}
 		if readErr = err; err != nil {
 			return false, nil // retried: the lab may be settling
 		}
 		last, verdict = ev, JudgeL2Owner(ev)
 		if verdict.Status != Passed || slices.ContainsFunc(ev, func(e L2Evidence) bool { return len(e.Eligible) == 0 }) {
 			since, seen = time.Time{}, ""
+			bad, lastBad = verdict.Summary, time.Now()
 			return false, nil
 		}
 		if owners := l2OwnersKey(ev); owners != seen || since.IsZero() {
 			since, seen = time.Now(), owners
 		}
-		return time.Since(since) >= l2Stable, nil
+		return time.Since(since) >= stable, nil
 	})
 	switch {
 	case err != nil && readErr != nil:
 		return nil, since, fmt.Errorf("%w (the last observation failed: %v)", err, readErr)
+	case err != nil && bad != "":
+		// Say what kept the owners from holding, and until when.
+		return nil, since, fmt.Errorf("the owners did not hold for %s; %s after the wait began: %s; last: %s: %w",
+			stable, lastBad.Sub(start).Round(100*time.Millisecond), bad, verdict.Summary, err)
 	case err != nil && verdict.Summary != "":
 		return nil, since, fmt.Errorf("%s: %w", verdict.Summary, err)
 	case err != nil:
@@ -134,9 +154,15 @@ func l2OwnersKey(ev []L2Evidence) string {
 // l2Settle waits, within l2SettleBudget, until node's Lease was renewed
 // after the renewal at before and every LB IP has one owner again (as
 // l2Owners), and returns the owners and when they were first seen.
+// Another controller's speakers keep no Lease: their owners must hold for
+// l2StableOther instead.
 func l2Settle(ctx context.Context, env Env, si *ServiceInfo, node string, before time.Time) (map[netip.Addr]L2Evidence, time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, l2SettleBudget)
 	defer cancel()
+	if env.Topology().Controller.Type != topology.ControllerLBLab {
+		// No Lease to watch: owners that held for l2StableOther.
+		return l2OwnersFor(ctx, env, si, l2StableOther)
+	}
 	var last time.Time
 	var readErr error
 	_, err := waitFor(ctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {

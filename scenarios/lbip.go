@@ -46,7 +46,7 @@ func checkLBIPAllocated() Check {
 // unservedFamilies maps the address families the lab's controller does
 // not serve to why: MetalLB's native BGP mode has no IPv6.
 func unservedFamilies(t *topology.Topology) map[string]string {
-	if t.Controller.Type == topology.ControllerMetalLB && !metallb.NativeSupport.IPv6 && t.Network.IPFamily.HasV6() {
+	if t.Controller.Type == topology.ControllerMetalLB && t.Controller.Mode == topology.ModeBGP && !metallb.NativeSupport.IPv6 && t.Network.IPFamily.HasV6() {
 		return map[string]string{familyName(true): metallb.NativeSupport.Reason}
 	}
 	return nil

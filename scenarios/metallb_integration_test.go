@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,4 +76,62 @@ func processesWith(labName, word string) []string {
 		}
 	}
 	return out
+}
+
+// TestIntegrationVerifyMetalLBL2 brings up MetalLB in L2 mode (an
+// L2Advertisement of every pool, memberlist between the speakers, as
+// upstream runs it) on the l2 and l2-dual topologies and expects every L2
+// check to pass, and the BGP ones and lb-class to be skipped with the
+// reason; l2-failover (a frozen speaker, then a node's link down) passes
+// or fails on one of the README's findings, named.
+func TestIntegrationVerifyMetalLBL2(t *testing.T) {
+	testutil.Integration(t)
+	for _, ln := range []struct{ topo, dp, name string }{
+		{"l2", "iptables", "mlb-l2"},
+		{"l2-dual", "nftables", "mlb-l2-dual"},
+	} {
+		t.Run(ln.name, func(t *testing.T) {
+			name := ln.name
+			testutil.MustRun(t, "up", "-t", ln.topo, "--name", name, "--dataplane", ln.dp, "--controller", "metallb")
+			t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+
+			v, res := verify(t, "--name", name)
+			for _, r := range v.Results {
+				switch {
+				case r.Name == "l2-failover" && r.Status == "failed":
+					// The findings (README), each after a restore:
+					// after the owner's link comes back, it and the node
+					// that took over both answer ARP until memberlist
+					// merges again (up to its 30 s push/pull interval;
+					// longer than the settle budget in about half the
+					// runs here); after a frozen speaker thaws and takes
+					// its IPv6 LB IP back, the TOR's neighbour entry
+					// keeps the other node's MAC (no unsolicited NA).
+					twoOwners := strings.Contains(r.Summary, `link down: step "settle after the restore"`) && strings.Contains(r.Summary, "is answered by 2 MACs")
+					staleNA := strings.Contains(r.Summary, `speaker stop: step "settle after the restore"`) && strings.Contains(r.Summary, "(STALE), but")
+					if !twoOwners && !staleNA {
+						t.Errorf("l2-failover failed otherwise than on the README's findings: %s", r.Summary)
+					}
+					t.Logf("l2-failover failed on a README finding: %s", r.Summary)
+				case slices.Contains(bgpChecks, r.Name):
+					if r.Status != "skipped" || !strings.Contains(r.Summary, "controller.mode l2") {
+						t.Errorf("%s in an L2 lab: %s %q, want skipped with the reason", r.Name, r.Status, r.Summary)
+					}
+				case r.Name == "lb-class":
+					if r.Status != "skipped" {
+						t.Errorf("lb-class in a lab of one controller: %s %q, want skipped", r.Status, r.Summary)
+					}
+				case r.Status != "passed":
+					t.Errorf("%s: %s %q, want passed", r.Name, r.Status, r.Summary)
+				}
+			}
+			if !strings.Contains(res.Stdout, `"controller": "MetalLB v0.15.2`) {
+				t.Errorf("the report does not name MetalLB:\n%s", res.Stdout)
+			}
+			testutil.MustRun(t, "down", "--name", name)
+			if left := processesWith(name, "metallb"); len(left) > 0 {
+				t.Errorf("MetalLB processes left after down: %v", left)
+			}
+		})
+	}
 }

@@ -8,6 +8,10 @@ type Node struct {
 	IP   netip.Addr // its first address on the nodes' network
 }
 
+// TmpDir stands for the directory Prepare was given, in a Process's Argv
+// and Env (Kubernetes' $(VAR) syntax).
+const TmpDir = "$(TMPDIR)"
+
 // Process is one process of a LoadBalancer controller as a backend runs
 // it: under a token of its own ServiceAccount, on the control plane (Node
 // "") or on a node.
@@ -28,7 +32,9 @@ type Process struct {
 	KubeconfigFlag string
 	// Prepare, when set, runs before the process starts with a directory
 	// of its own in the lab's state, which becomes its TMPDIR (OpenELB's
-	// webhook server reads its certificate from there).
+	// webhook server reads its certificate from there, MetalLB's
+	// speakers their memberlist key); TmpDir in Argv and Env is replaced
+	// by that directory.
 	Prepare func(tmp string) error `json:"-"`
 	// StartExits is how many exits while it starts the backend lets the
 	// supervisor restart it through, as a Pod's restarts would, before it

@@ -3,9 +3,13 @@ package netns
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -43,7 +47,7 @@ func otherProcesses(ctx context.Context, l *lab.Lab, p *plan) ([]controllers.Pro
 		if err != nil {
 			return nil, err
 		}
-		return metallb.Processes(bins, nodes), nil
+		return metallb.Processes(bins, t, nodes), nil
 	case topology.ControllerKubeVIP:
 		bins, err := components.ResolveControllers(ctx, o, l.Options.ControllerBinDir, components.KubeVIP, components.KubeVIPCloudProvider)
 		if err != nil {
@@ -58,6 +62,15 @@ func otherProcesses(ctx context.Context, l *lab.Lab, p *plan) ([]controllers.Pro
 		return openelb.Processes(bins, t, nodes)
 	}
 	return nil, fmt.Errorf("the netns backend does not run controller %q", l.Topology.Controller.Type)
+}
+
+// expandTmp replaces controllers.TmpDir in each of ss by tmp.
+func expandTmp(ss []string, tmp string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ReplaceAll(s, controllers.TmpDir, tmp)
+	}
+	return out
 }
 
 // deployOther runs another controller's processes (MetalLB's, kube-vip's, OpenELB's):
@@ -102,6 +115,7 @@ func (b *backend) deployOther(ctx context.Context, l *lab.Lab, p *plan, c *clust
 				return fmt.Errorf("failed to prepare %s: %w", pr.Name, err)
 			}
 			d.env = append(d.env, "TMPDIR="+tmp)
+			d.argv, d.env = expandTmp(d.argv, tmp), expandTmp(d.env, tmp)
 		}
 		if pr.KubeconfigFlag != "" {
 			d.argv = append(slices.Clone(d.argv), pr.KubeconfigFlag+d.kubeconfig)
@@ -116,6 +130,13 @@ func (b *backend) deployOther(ctx context.Context, l *lab.Lab, p *plan, c *clust
 		watch = append(watch, d.daemon)
 	}
 	defer c.procs.reportRestarts(ctx, l, tolerant)
+	if l.Topology.Controller.Mode == topology.ModeL2 {
+		// No sessions to wait for: wait until every speaker serves its
+		// metrics, which is what upstream's readiness probe asks.
+		return c.procs.waitUntil(ctx, "waiting for every speaker to serve its metrics", sessionsWait, watch, func(ctx context.Context) error {
+			return speakersServe(ctx, p, l.Topology.Controller.Type)
+		})
+	}
 	inst := torInstance(l.Name)
 	return c.procs.waitUntil(ctx, "waiting for every speaker's BGP session", sessionsWait, watch, func(ctx context.Context) error {
 		if err := c.procs.exitedTooOften(ctx, tolerant); err != nil {
@@ -138,4 +159,32 @@ func (b *backend) deployOther(ctx context.Context, l *lab.Lab, p *plan, c *clust
 		}
 		return nil
 	})
+}
+
+// speakersServe asks every node's speaker of an L2 controller (MetalLB's
+// speaker, kube-vip) for its metrics, from the machine (the management
+// link reaches every node), as the readiness probe of MetalLB's DaemonSet
+// does.
+func speakersServe(ctx context.Context, p *plan, ct topology.ControllerType) error {
+	port := map[topology.ControllerType]int{topology.ControllerMetalLB: metallb.SpeakerPort, topology.ControllerKubeVIP: kubevip.MetricsPort}[ct]
+	if port == 0 {
+		return nil
+	}
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{}} // no proxy: the lab is local
+	for _, n := range p.nodes {
+		url := fmt.Sprintf("http://%s/metrics", net.JoinHostPort(n.addrs[0].Addr().String(), strconv.Itoa(port)))
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("%s's speaker does not serve its metrics yet: %w", n.name, err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s's speaker answers %s for its metrics", n.name, resp.Status)
+		}
+	}
+	return nil
 }

@@ -23,9 +23,9 @@ const ConfigMap = "kubevip"
 // field and the fix.
 func Check(t *topology.Topology) error {
 	switch {
-	case t.Controller.Mode != topology.ModeBGP:
-		return fmt.Errorf("controller.mode %q: lblab runs kube-vip in BGP mode only (its ARP mode, with a leader per Service, has not been tried); use mode bgp, or --controller lblab for L2", t.Controller.Mode)
-	case t.TOR.BFD != nil:
+	case t.Controller.Mode != topology.ModeBGP && t.Controller.Mode != topology.ModeL2:
+		return fmt.Errorf("controller.mode %q: kube-vip runs in bgp or l2 (ARP) mode", t.Controller.Mode)
+	case t.TOR.BFD != nil && t.Controller.Mode == topology.ModeBGP:
 		return fmt.Errorf("tor.bfd: kube-vip has no BFD; remove tor.bfd, or use --controller lblab")
 	case t.Network.IPFamily != topology.IPv4:
 		return fmt.Errorf("network.ipFamily %s: lblab runs kube-vip with IPv4 only (IPv6 not tried); use an ipv4 topology such as bgp-ecmp, or --controller lblab", t.Network.IPFamily)
@@ -83,6 +83,17 @@ func Config(t *topology.Topology) ([]unstructured.Unstructured, []string, error)
 // env is kube-vip's environment on a node (its settings come from
 // environment variables, which override its flags).
 func env(t *topology.Topology, node netip.Addr, name string, tor netip.Addr) []string {
+	if t.Controller.Mode == topology.ModeL2 {
+		// ARP: a leader per Service (a Lease each) puts the LB IP on the
+		// fabric interface and announces it with gratuitous ARP.
+		return []string{
+			"svc_enable=true", "bgp_enable=false", "vip_arp=true", "svc_election=true",
+			"vip_interface=eth0", "vip_nodename=" + name,
+			// Upstream's defaults (5 s, 3 s, 1 s), written down.
+			"vip_leaseduration=5", "vip_renewdeadline=3", "vip_retryperiod=1",
+			"prometheus_server=" + netip.AddrPortFrom(node, MetricsPort).String(),
+		}
+	}
 	e := []string{
 		"svc_enable=true", "bgp_enable=true", "vip_arp=false", "svc_election=false",
 		"vip_interface=lo", "vip_nodename=" + name,

@@ -68,7 +68,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{"bgp v4", func(*topology.Topology) {}, ""},
 		{"dual", func(t *topology.Topology) { t.Network.IPFamily = topology.Dual }, "network.ipFamily"},
-		{"l2", func(t *topology.Topology) { t.Controller.Mode = topology.ModeL2 }, "controller.mode"},
+		{"l2", func(t *topology.Topology) { t.Controller.Mode = topology.ModeL2 }, ""},
 		{"bfd", func(t *topology.Topology) { t.TOR.BFD = &topology.BFD{} }, "tor.bfd"},
 		{"no auto-assigned pool", func(t *topology.Topology) {
 			no := false

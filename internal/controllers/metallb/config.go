@@ -29,6 +29,7 @@ var Kinds = map[schema.GroupVersionKind]install.Resource{
 	{Group: "metallb.io", Version: "v1beta1", Kind: "IPAddressPool"}:    {Name: "ipaddresspools", Namespaced: true},
 	{Group: "metallb.io", Version: "v1beta2", Kind: "BGPPeer"}:          {Name: "bgppeers", Namespaced: true},
 	{Group: "metallb.io", Version: "v1beta1", Kind: "BGPAdvertisement"}: {Name: "bgpadvertisements", Namespaced: true},
+	{Group: "metallb.io", Version: "v1beta1", Kind: "L2Advertisement"}:  {Name: "l2advertisements", Namespaced: true},
 }
 
 // Support says what MetalLB in native BGP mode can do for a topology,
@@ -47,8 +48,8 @@ var NativeSupport = Support{IPv6: false,
 // Check refuses topologies MetalLB in native BGP mode cannot serve, naming
 // the field and the fix.
 func Check(t *topology.Topology) error {
-	if t.Controller.Mode != topology.ModeBGP {
-		return fmt.Errorf("controller.mode %q: lblab runs MetalLB in native BGP mode only (its L2 mode elects owners from running speaker Pods, which netns labs do not have); use mode bgp, or --controller lblab for L2", t.Controller.Mode)
+	if t.Controller.Mode == topology.ModeL2 {
+		return nil // L2 mode: IPv4 and IPv6 (ARP and NDP), no sessions
 	}
 	if t.TOR.BFD != nil {
 		return fmt.Errorf("tor.bfd: MetalLB's native BGP mode has no BFD (its FRR mode has); remove tor.bfd, or use --controller lblab")
@@ -69,6 +70,8 @@ type pool struct {
 	dropped []string // IPv6 ranges left out
 }
 
+// v4Pools returns the pools MetalLB is given: in BGP mode their IPv4
+// ranges (native mode announces no IPv6), in L2 mode all of them.
 func v4Pools(t *topology.Topology) []pool {
 	var out []pool
 	for _, p := range t.Controller.Pools {
@@ -78,7 +81,7 @@ func v4Pools(t *topology.Topology) []pool {
 			if err != nil {
 				continue
 			}
-			if r.Is6() {
+			if r.Is6() && t.Controller.Mode == topology.ModeBGP {
 				mp.dropped = append(mp.dropped, a)
 				continue
 			}
@@ -128,6 +131,11 @@ func Config(t *topology.Topology, tor []netip.Addr) (objs []unstructured.Unstruc
 		if !slices.Contains(names, p.Name) {
 			notes = append(notes, fmt.Sprintf("pool %s: left out, it has no IPv4 range (%s)", p.Name, NativeSupport.Reason))
 		}
+	}
+	if t.Controller.Mode == topology.ModeL2 {
+		// Every pool, answered for by ARP and NDP on every interface.
+		objs = append(objs, obj("metallb.io/v1beta1", "L2Advertisement", "lblab", map[string]any{}))
+		return objs, notes, nil
 	}
 	peers, err := torV4(t, tor)
 	if err != nil {

@@ -55,7 +55,11 @@ func TestCheck(t *testing.T) {
 			t.Network.IPFamily = topology.Dual
 			t.Controller.Pools[0].Addresses = append(t.Controller.Pools[0].Addresses, "2001:db8:100::/120")
 		}, ""},
-		{"l2", func(t *topology.Topology) { t.Controller.Mode = topology.ModeL2 }, "controller.mode"},
+		{"l2", func(t *topology.Topology) { t.Controller.Mode = topology.ModeL2 }, ""},
+		{"l2 on IPv6 only", func(t *topology.Topology) {
+			t.Controller.Mode, t.Network.IPFamily = topology.ModeL2, topology.IPv6
+			t.Controller.Pools[0].Addresses = []string{"2001:db8::/120"}
+		}, ""},
 		{"bfd", func(t *topology.Topology) { t.TOR.BFD = &topology.BFD{} }, "tor.bfd"},
 		{"ipv6 only", func(t *topology.Topology) { t.Network.IPFamily = topology.IPv6 }, "network.ipFamily"},
 		{"no v4 pool", func(t *topology.Topology) { t.Controller.Pools[0].Addresses = []string{"2001:db8::/120"} }, "controller.pools"},

@@ -243,6 +243,25 @@ func TestUnsupportedImageWaits(t *testing.T) {
 	}
 }
 
+// A hostNetwork pod the agent does not run (MetalLB's speaker, which lblab
+// runs as a process) still has the node's IPs as its pod IPs, as the
+// kubelet reports them: MetalLB's speakers find each other by them.
+func TestHostNetworkPodHasNodeIPs(t *testing.T) {
+	cfg := testConfig(t)
+	h := newHarness(t, cfg)
+	h.assignPodCIDRs("10.244.1.0/24")
+	p := nginxPod("speaker", "0a1b2c3d-0000-4000-8000-000000000009", "quay.io/metallb/speaker:v0.15.2")
+	p.Spec.HostNetwork = true
+	h.createPod(p)
+	h.eventually("pod IPs of the node", func() string {
+		got := h.pod("speaker").Status
+		if len(cfg.NodeIPs) == 0 || got.PodIP != cfg.NodeIPs[0].String() || len(got.PodIPs) != len(cfg.NodeIPs) || got.HostIP != got.PodIP {
+			return fmt.Sprintf("podIP %q podIPs %v hostIP %q, want the node's %v", got.PodIP, got.PodIPs, got.HostIP, cfg.NodeIPs)
+		}
+		return ""
+	})
+}
+
 func TestDeleteStopsCleansUpAndFinalizes(t *testing.T) {
 	h := newHarness(t, testConfig(t))
 	h.assignPodCIDRs("10.244.1.0/24", "fd00:10:244:1::/64")

@@ -36,7 +36,17 @@ func buildPodStatus(pod *corev1.Pod, st *podState, in statusInput) corev1.PodSta
 	if len(s.HostIPs) > 0 {
 		s.HostIP = s.HostIPs[0].IP
 	}
-	if st.networkReady {
+	if pod.Spec.HostNetwork {
+		// As the kubelet reports them, whether or not the agent runs the
+		// pod: MetalLB's speakers, which lblab runs as processes, find
+		// each other's memberlist by these.
+		for _, ip := range in.hostIPs {
+			s.PodIPs = append(s.PodIPs, corev1.PodIP{IP: ip.String()})
+		}
+		if len(s.PodIPs) > 0 {
+			s.PodIP = s.PodIPs[0].IP
+		}
+	} else if st.networkReady {
 		for _, ip := range st.IPs {
 			s.PodIPs = append(s.PodIPs, corev1.PodIP{IP: ip.String()})
 		}
