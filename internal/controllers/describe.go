@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"strings"
+
 	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/topology"
 	"github.com/lblab/lblab/internal/version"
@@ -30,6 +32,10 @@ func Describe(t topology.ControllerType) string {
 // and lblab v0.3.0 for class lblab.dev/lb".
 func DescribeAll(c topology.Controller) string {
 	s := Describe(c.Type)
+	if c.Mode == topology.ModeL2 {
+		// Describe names the BGP modes, the ones a bare type implies.
+		s = strings.Replace(strings.Replace(s, "(native BGP)", "(L2: ARP and NDP, memberlist)", 1), "(services, BGP)", "(services, ARP)", 1)
+	}
 	for _, cl := range c.Classes {
 		s += ", and " + Describe(cl.Type) + " for class " + cl.LoadBalancerClass
 	}

@@ -50,3 +50,17 @@ func TestDescribeAll(t *testing.T) {
 		t.Errorf("DescribeAll(MetalLB and lblab) = %q, want both named, lblab with its class", got)
 	}
 }
+
+func TestDescribeAllL2(t *testing.T) {
+	for _, tc := range []struct {
+		c    topology.ControllerType
+		want string
+	}{
+		{topology.ControllerMetalLB, "(L2: ARP and NDP, memberlist)"},
+		{topology.ControllerKubeVIP, "(services, ARP)"},
+	} {
+		if got := DescribeAll(topology.Controller{Type: tc.c, Mode: topology.ModeL2}); !strings.Contains(got, tc.want) || strings.Contains(got, "BGP") {
+			t.Errorf("DescribeAll(%s in l2) = %q, want %q and no BGP", tc.c, got, tc.want)
+		}
+	}
+}

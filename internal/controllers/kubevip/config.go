@@ -30,6 +30,9 @@ func Check(t *topology.Topology) error {
 	case t.Network.IPFamily != topology.IPv4:
 		return fmt.Errorf("network.ipFamily %s: lblab runs kube-vip with IPv4 only (IPv6 not tried); use an ipv4 topology such as bgp-ecmp, or --controller lblab", t.Network.IPFamily)
 	}
+	if len(t.Controller.Pools) == 0 && t.Controller.Mode == topology.ModeL2 {
+		return nil // the L2 pool comes from the node subnet, chosen at up
+	}
 	if _, _, err := ranges(t); err != nil {
 		return err
 	}
