@@ -69,9 +69,9 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 			return err
 		}
 		// The class controller (lblab, validated) beside the default one.
-		return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cp, p.nodes, classRole(l.Topology.Controller.Classes[0])))
+		return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cp, p.nodes, l.Topology.Controller.Classes[0].LoadBalancerClass))
 	}
-	return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cp, p.nodes, lbRole{}))
+	return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cp, p.nodes, ""))
 }
 
 // deployLBLab runs lblab's controller and speakers with their tokens and
@@ -112,35 +112,21 @@ type lbDaemon struct {
 
 func controllerIdentity(labName string) string { return "netns/" + labName }
 
-// lbRole is how lblab runs in a lab: the default controller (the zero
-// value), or a class controller beside another one.
-type lbRole struct {
-	// class is the loadBalancerClass it handles alone; "" also takes
-	// class-less Services.
-	class string
-	// controllerMetrics and speakerMetrics move its ports off the default
-	// controller's (MetalLB takes 7472 and 7473 too).
-	controllerMetrics, speakerMetrics string
-}
-
-// classRole runs lblab as the class controller cl: class-less Services
-// are left to the default controller, metrics move to 7482 and 7483, and
-// each speaker peers from the node's address for the class.
-func classRole(cl topology.ClassController) lbRole {
-	return lbRole{class: cl.LoadBalancerClass, controllerMetrics: classControllerMetricsAddr, speakerMetrics: classSpeakerMetricsAddr}
-}
-
 // lbDaemons returns the controller (in the control-plane node's namespace)
-// and one speaker per Kubernetes node.
-func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host, r lbRole) []lbDaemon {
+// and one speaker per Kubernetes node. With a class (lblab as the class
+// controller beside another one), the controller leaves class-less
+// Services to the other, its ports move off the other's (MetalLB takes
+// 7472 and 7473 too), and each speaker peers from the node's address for
+// the class.
+func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host, class string) []lbDaemon {
 	cm, sm := controllerMetricsAddr, speakerMetricsAddr
-	if r.class != "" {
-		cm, sm = r.controllerMetrics, r.speakerMetrics
+	if class != "" {
+		cm, sm = classControllerMetricsAddr, classSpeakerMetricsAddr
 	}
 	kc := filepath.Join(y.kubeconfigDir(), "lblab-controller.conf")
 	argv := []string{self, "controller", "--kubeconfig=" + kc, "--metrics-addr=" + cm,
 		controllerIDFlag + controllerIdentity(labName), controllerLease, controllerRenew, controllerRetry}
-	if r.class != "" {
+	if class != "" {
 		argv = append(argv, "--handle-classless=false")
 	}
 	out := []lbDaemon{{
@@ -151,7 +137,7 @@ func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host, r lbRol
 		kc := filepath.Join(y.kubeconfigDir(), "lblab-speaker-"+n.name+".conf")
 		argv := []string{self, "speaker", "--node=" + n.name, "--kubeconfig=" + kc,
 			"--metrics-addr=" + sm, "--gobgp-api=" + speakerGoBGPAPI}
-		for _, a := range n.classAddrs[r.class] {
+		for _, a := range n.classAddrs[class] {
 			argv = append(argv, "--bgp-source-address="+a.Addr().String())
 		}
 		out = append(out, lbDaemon{

@@ -6,45 +6,40 @@ import (
 )
 
 // The controller's and speakers' command lines are the contract with
-// `lblab controller` and `lblab speaker`.
+// `lblab controller` and `lblab speaker`. Beside MetalLB (lb-class), lblab
+// handles its class only, moves its ports off MetalLB's and speaks from
+// each node's second address.
 func TestLBDaemons(t *testing.T) {
-	c := testCluster(t, "bgp-ecmp", false)
-	ds := lbDaemons("k8s-unit", "/usr/bin/lblab", c.y, c.cp, c.p.nodes, lbRole{})
-	var got []string
-	for _, d := range ds {
-		got = append(got, d.ns+" "+d.sa+": "+strings.Join(d.argv, " "))
-	}
-	kc := c.y.kubeconfigDir()
-	want := []string{
-		"k8s-unit_control-plane controller: /usr/bin/lblab controller --kubeconfig=" + kc + "/lblab-controller.conf --metrics-addr=:7472 --identity=netns/k8s-unit --lease-duration=6s --renew-deadline=4s --retry-period=1s",
-		"k8s-unit_control-plane speaker: /usr/bin/lblab speaker --node=control-plane --kubeconfig=" + kc + "/lblab-speaker-control-plane.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
-		"k8s-unit_node1 speaker: /usr/bin/lblab speaker --node=node1 --kubeconfig=" + kc + "/lblab-speaker-node1.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
-		"k8s-unit_node2 speaker: /usr/bin/lblab speaker --node=node2 --kubeconfig=" + kc + "/lblab-speaker-node2.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
-		"k8s-unit_node3 speaker: /usr/bin/lblab speaker --node=node3 --kubeconfig=" + kc + "/lblab-speaker-node3.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-// Beside MetalLB, lblab handles its class only, moves its ports off
-// MetalLB's and speaks from each node's second address.
-func TestLBDaemonsClass(t *testing.T) {
-	c := testCluster(t, "lb-class", false)
-	ds := lbDaemons("k8s-unit", "/usr/bin/lblab", c.y, c.cp, c.p.nodes, classRole(c.l.Topology.Controller.Classes[0]))
-	var got []string
-	for _, d := range ds {
-		got = append(got, d.ns+" "+d.sa+": "+strings.Join(d.argv, " "))
-	}
-	kc := c.y.kubeconfigDir()
-	want := []string{
-		"k8s-unit_control-plane controller: /usr/bin/lblab controller --kubeconfig=" + kc + "/lblab-controller.conf --metrics-addr=:7482 --identity=netns/k8s-unit --lease-duration=6s --renew-deadline=4s --retry-period=1s --handle-classless=false",
-		"k8s-unit_control-plane speaker: /usr/bin/lblab speaker --node=control-plane --kubeconfig=" + kc + "/lblab-speaker-control-plane.conf --metrics-addr=:7483 --gobgp-api=127.0.0.1:50051 --bgp-source-address=10.89.7.14",
-		"k8s-unit_node1 speaker: /usr/bin/lblab speaker --node=node1 --kubeconfig=" + kc + "/lblab-speaker-node1.conf --metrics-addr=:7483 --gobgp-api=127.0.0.1:50051 --bgp-source-address=10.89.7.15",
-		"k8s-unit_node2 speaker: /usr/bin/lblab speaker --node=node2 --kubeconfig=" + kc + "/lblab-speaker-node2.conf --metrics-addr=:7483 --gobgp-api=127.0.0.1:50051 --bgp-source-address=10.89.7.16",
-		"k8s-unit_node3 speaker: /usr/bin/lblab speaker --node=node3 --kubeconfig=" + kc + "/lblab-speaker-node3.conf --metrics-addr=:7483 --gobgp-api=127.0.0.1:50051 --bgp-source-address=10.89.7.17",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	for _, tc := range []struct {
+		topo, class string
+		want        func(kc string) []string
+	}{
+		{"bgp-ecmp", "", func(kc string) []string {
+			return []string{
+				"k8s-unit_control-plane controller: /usr/bin/lblab controller --kubeconfig=" + kc + "/lblab-controller.conf --metrics-addr=:7472 --identity=netns/k8s-unit --lease-duration=6s --renew-deadline=4s --retry-period=1s",
+				"k8s-unit_control-plane speaker: /usr/bin/lblab speaker --node=control-plane --kubeconfig=" + kc + "/lblab-speaker-control-plane.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
+				"k8s-unit_node1 speaker: /usr/bin/lblab speaker --node=node1 --kubeconfig=" + kc + "/lblab-speaker-node1.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
+				"k8s-unit_node2 speaker: /usr/bin/lblab speaker --node=node2 --kubeconfig=" + kc + "/lblab-speaker-node2.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
+				"k8s-unit_node3 speaker: /usr/bin/lblab speaker --node=node3 --kubeconfig=" + kc + "/lblab-speaker-node3.conf --metrics-addr=:7473 --gobgp-api=127.0.0.1:50051",
+			}
+		}},
+		{"lb-class", "lblab.dev/lb", func(kc string) []string {
+			return []string{
+				"k8s-unit_control-plane controller: /usr/bin/lblab controller --kubeconfig=" + kc + "/lblab-controller.conf --metrics-addr=:7482 --identity=netns/k8s-unit --lease-duration=6s --renew-deadline=4s --retry-period=1s --handle-classless=false",
+				"k8s-unit_control-plane speaker: /usr/bin/lblab speaker --node=control-plane --kubeconfig=" + kc + "/lblab-speaker-control-plane.conf --metrics-addr=:7483 --gobgp-api=127.0.0.1:50051 --bgp-source-address=10.89.7.14",
+				"k8s-unit_node1 speaker: /usr/bin/lblab speaker --node=node1 --kubeconfig=" + kc + "/lblab-speaker-node1.conf --metrics-addr=:7483 --gobgp-api=127.0.0.1:50051 --bgp-source-address=10.89.7.15",
+				"k8s-unit_node2 speaker: /usr/bin/lblab speaker --node=node2 --kubeconfig=" + kc + "/lblab-speaker-node2.conf --metrics-addr=:7483 --gobgp-api=127.0.0.1:50051 --bgp-source-address=10.89.7.16",
+				"k8s-unit_node3 speaker: /usr/bin/lblab speaker --node=node3 --kubeconfig=" + kc + "/lblab-speaker-node3.conf --metrics-addr=:7483 --gobgp-api=127.0.0.1:50051 --bgp-source-address=10.89.7.17",
+			}
+		}},
+	} {
+		c := testCluster(t, tc.topo, false)
+		var got []string
+		for _, d := range lbDaemons("k8s-unit", "/usr/bin/lblab", c.y, c.cp, c.p.nodes, tc.class) {
+			got = append(got, d.ns+" "+d.sa+": "+strings.Join(d.argv, " "))
+		}
+		if want := tc.want(c.y.kubeconfigDir()); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: got:\n%s\nwant:\n%s", tc.topo, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
 	}
 }
