@@ -120,6 +120,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.bgp.Stop()
 		return nil, fmt.Errorf("failed to start GoBGP: %w", err)
 	}
+	if cfg.APIAddress != "" {
+		if err := waitListening(ctx, cfg.APIAddress); err != nil {
+			s.bgp.Stop()
+			return nil, err
+		}
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	err = s.bgp.WatchEvent(s.ctx, server.WatchEventMessageCallbacks{OnPeerUpdate: s.onPeerEvent}, server.WatchPeer())
 	if err != nil {
@@ -272,4 +278,24 @@ func (s *Server) Advertised() []Advertisement {
 		out = append(out, a)
 	}
 	return out
+}
+
+// waitListening returns once GoBGP's API accepts connections: GoBGP opens
+// its listener in a goroutine of its own, so a reader started right after
+// Start (lblab inspect, the checks) would otherwise see "connection refused".
+func waitListening(ctx context.Context, addr string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var d net.Dialer
+	for {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return c.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("GoBGP's API did not start listening on %s within 5s: %w", addr, err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
