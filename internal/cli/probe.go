@@ -72,6 +72,6 @@ func newProbeCommand(g *globals) *cobra.Command {
 		},
 	}
 	gb.Flags().StringVar(&api, "api", api, "GoBGP gRPC API address")
-	cmd.AddCommand(gb, newProbeL2Command(g))
+	cmd.AddCommand(gb, newProbeL2Command(g), newProbeHAProxyCommand(g))
 	return cmd
 }
