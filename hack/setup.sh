@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what lblab needs on Debian: FRR, nginx, iproute2, iptables,
+# Installs what lblab needs on Debian: FRR, nginx, HAProxy (the external-lb
+# topology's load balancer), iproute2, iptables,
 # nftables, ipvsadm, user-mode Linux (the kernel of uml nodes, for IPVS on
 # machines whose kernel has none), Graphviz (lblab graph), Chromium (the
 # tests open verify's HTML report in it), and the gobgp v4 CLI (Debian's
@@ -9,7 +10,7 @@ set -euo pipefail
 
 packages=(frr nginx-light iptables nftables iproute2 iputils-ping util-linux procps
   tcpdump ipset ipvsadm conntrack wget curl ca-certificates user-mode-linux gcc libc6-dev
-  graphviz fonts-liberation2 chromium)
+  graphviz fonts-liberation2 chromium haproxy)
 gobgp_version=v4.8.0
 
 missing=()
@@ -21,9 +22,9 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The lab runs its own FRR and nginx instances; the distribution's
+  # The lab runs its own FRR, nginx and HAProxy instances; the distribution's
   # services are not needed (and nginx's would hold port 80 on the host).
-  for svc in frr nginx; do
+  for svc in frr nginx haproxy; do
     if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
       systemctl disable --now "$svc" >/dev/null 2>&1 || true
     elif [ -x "/etc/init.d/$svc" ]; then

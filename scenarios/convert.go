@@ -36,8 +36,9 @@ func NodeInfoFrom(n *corev1.Node, addrs []netip.Addr) NodeInfo {
 // ServiceInfoFrom reduces a Service and its EndpointSlices.
 func ServiceInfoFrom(svc *corev1.Service, slices []discoveryv1.EndpointSlice) ServiceInfo {
 	si := ServiceInfo{Namespace: svc.Namespace, Name: svc.Name, Type: string(svc.Spec.Type), Class: lbClass(svc),
-		ETPLocal: svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal,
-		LBIPs:    []netip.Addr{}, Ports: []PortInfo{}, Endpoints: []EndpointInfo{}}
+		ETPLocal:            svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal,
+		HealthCheckNodePort: uint16(svc.Spec.HealthCheckNodePort),
+		LBIPs:               []netip.Addr{}, Ports: []PortInfo{}, Endpoints: []EndpointInfo{}}
 	for _, f := range svc.Spec.IPFamilies {
 		si.Families = append(si.Families, string(f))
 	}
@@ -47,7 +48,7 @@ func ServiceInfoFrom(svc *corev1.Service, slices []discoveryv1.EndpointSlice) Se
 		}
 	}
 	for _, p := range svc.Spec.Ports {
-		si.Ports = append(si.Ports, PortInfo{Name: p.Name, Port: uint16(p.Port), Protocol: strings.ToLower(string(p.Protocol))})
+		si.Ports = append(si.Ports, PortInfo{Name: p.Name, Port: uint16(p.Port), NodePort: uint16(p.NodePort), Protocol: strings.ToLower(string(p.Protocol))})
 	}
 	for _, r := range svc.Spec.LoadBalancerSourceRanges {
 		if p, err := netip.ParsePrefix(strings.TrimSpace(r)); err == nil {

@@ -40,6 +40,10 @@ type ETPEvidence struct {
 	// ClientIPs are the client's addresses; Logged are the nginx access-log
 	// lines that show one of them as the source.
 	ClientIPs []netip.Addr `json:"clientIPs"`
+	// Proxied is set when a proxy sits between the client and the nodes
+	// (the external load balancer): ClientIPs are then the proxy's
+	// addresses, the source nginx sees.
+	Proxied bool `json:"proxied,omitempty"`
 	// Requests and Answered count the client's requests to the LB IPs.
 	Requests  int      `json:"requests"`
 	Answered  int      `json:"answered"`
@@ -145,12 +149,19 @@ func runETPLocal(ctx context.Context, env Env) (ev ETPEvidence) {
 	}); err != nil {
 		return failAt("wait for ready endpoints", fmt.Errorf("%d of %d pods ready: %w", readyPods(si), ev.Replicas, err))
 	}
-	if l2 {
+	switch {
+	case isExternal(env, si):
+		if step, err := switchExternal(ctx, env, &si, &ev); err != nil {
+			return failAt(step, err)
+		}
+	case l2:
 		if step, err := switchL2(ctx, env, deps, name, &si, client, &ev); err != nil {
 			return failAt(step, err)
 		}
-	} else if step, err := switchBGP(ctx, env, &si, &ev); err != nil {
-		return failAt(step, err)
+	default:
+		if step, err := switchBGP(ctx, env, &si, &ev); err != nil {
+			return failAt(step, err)
+		}
 	}
 	// Send a few requests per LB IP and look for the client's address in
 	// the access logs; the rules for Local may trail the routes a moment,
@@ -195,6 +206,32 @@ func switchBGP(ctx context.Context, env Env, si *ServiceInfo, ev *ETPEvidence) (
 	ev.After, ev.Shrunk, ev.Want, ev.PodNodes = local.Got, d, local.Want, local.Eligible
 	if err != nil {
 		return "route under ETP=Local", err
+	}
+	return "", nil
+}
+
+// switchExternal is switchBGP for the external load balancer: its "next
+// hops" are the nodes of the UP servers of the lb host's backends. HAProxy
+// proxies TCP, so the source nginx logs is the lb host's, not the
+// client's: the evidence looks for that one.
+func switchExternal(ctx context.Context, env Env, si *ServiceInfo, ev *ETPEvidence) (step string, err error) {
+	lb, err := lbHost(env)
+	if err != nil {
+		return "find the lb host", err
+	}
+	ev.ClientIPs, ev.Proxied = lb.Addrs, true
+	cluster, _, err := waitForwarded(ctx, env, si)
+	ev.Before = cluster.Got
+	if err != nil {
+		return "forward under ETP=Cluster", err
+	}
+	if err := setLocal(ctx, env, *si); err != nil {
+		return "switch to Local", err
+	}
+	local, d, err := waitForwarded(ctx, env, si)
+	ev.After, ev.Shrunk, ev.Want, ev.PodNodes = local.Got, d, local.Want, local.Eligible
+	if err != nil {
+		return "health checks under ETP=Local", err
 	}
 	return "", nil
 }
@@ -338,6 +375,10 @@ func JudgeETPLocal(ev ETPEvidence) Outcome {
 		parts = append(parts, fmt.Sprintf("%s: %d→%d next hops", ip, len(ev.Before[ip]), len(ev.After[ip])))
 	}
 	slices.Sort(parts)
+	if ev.Proxied {
+		return pass(ev, "%s (HAProxy's UP servers) in %s; nginx logged the lb host's %s: the proxy does not preserve the client's address",
+			strings.Join(parts, ", "), ms(ev.Shrunk), joinAddrs(ev.ClientIPs))
+	}
 	return pass(ev, "%s in %s; nginx logged the client's own %s", strings.Join(parts, ", "), ms(ev.Shrunk), joinAddrs(ev.ClientIPs))
 }
 

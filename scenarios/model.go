@@ -38,22 +38,26 @@ type NodeInfo struct {
 
 // ServiceInfo is one Service with its LB addresses and endpoints.
 type ServiceInfo struct {
-	Namespace    string         `json:"namespace"`
-	Name         string         `json:"name"`
-	Type         string         `json:"type"`
-	Class        string         `json:"class,omitempty"` // spec.loadBalancerClass
-	ETPLocal     bool           `json:"etpLocal,omitempty"`
-	Families     []string       `json:"families"` // spec.ipFamilies: IPv4, IPv6
-	LBIPs        []netip.Addr   `json:"lbIPs"`
-	Ports        []PortInfo     `json:"ports"`
-	SourceRanges []netip.Prefix `json:"sourceRanges,omitempty"`
-	Endpoints    []EndpointInfo `json:"endpoints"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	Class     string `json:"class,omitempty"` // spec.loadBalancerClass
+	ETPLocal  bool   `json:"etpLocal,omitempty"`
+	// HealthCheckNodePort is kube-proxy's per-node health check of an
+	// ETP=Local Service (200 while the node has a ready local endpoint).
+	HealthCheckNodePort uint16         `json:"healthCheckNodePort,omitempty"`
+	Families            []string       `json:"families"` // spec.ipFamilies: IPv4, IPv6
+	LBIPs               []netip.Addr   `json:"lbIPs"`
+	Ports               []PortInfo     `json:"ports"`
+	SourceRanges        []netip.Prefix `json:"sourceRanges,omitempty"`
+	Endpoints           []EndpointInfo `json:"endpoints"`
 }
 
 // PortInfo is one Service port.
 type PortInfo struct {
 	Name     string `json:"name,omitempty"`
 	Port     uint16 `json:"port"`
+	NodePort uint16 `json:"nodePort,omitempty"`
 	Protocol string `json:"protocol"` // lower case
 }
 

@@ -13,19 +13,21 @@ import (
 // check from the key. init refuses a registry that misses a name or has
 // one the list lacks.
 var registry = map[string]func() Check{
-	topology.ScenarioBGPSessions:      checkBGPSessions,
-	topology.ScenarioLBIPAllocated:    checkLBIPAllocated,
-	topology.ScenarioECMPRIB:          checkECMPRIB,
-	topology.ScenarioECMPFIB:          checkECMPFIB,
-	topology.ScenarioL2Owner:          checkL2Owner,
-	topology.ScenarioReachability:     checkReachability,
-	topology.ScenarioDataplaneRules:   checkDataplaneRules,
-	topology.ScenarioWithdrawOnDelete: checkWithdrawOnDelete,
-	topology.ScenarioETPLocal:         checkETPLocal,
-	topology.ScenarioSourceRanges:     checkSourceRanges,
-	topology.ScenarioLBClass:          checkLBClass,
-	topology.ScenarioNodeFailover:     checkNodeFailover,
-	topology.ScenarioL2Failover:       checkL2Failover,
+	topology.ScenarioBGPSessions:        checkBGPSessions,
+	topology.ScenarioLBIPAllocated:      checkLBIPAllocated,
+	topology.ScenarioECMPRIB:            checkECMPRIB,
+	topology.ScenarioECMPFIB:            checkECMPFIB,
+	topology.ScenarioL2Owner:            checkL2Owner,
+	topology.ScenarioReachability:       checkReachability,
+	topology.ScenarioDataplaneRules:     checkDataplaneRules,
+	topology.ScenarioWithdrawOnDelete:   checkWithdrawOnDelete,
+	topology.ScenarioETPLocal:           checkETPLocal,
+	topology.ScenarioSourceRanges:       checkSourceRanges,
+	topology.ScenarioLBClass:            checkLBClass,
+	topology.ScenarioNodeFailover:       checkNodeFailover,
+	topology.ScenarioL2Failover:         checkL2Failover,
+	topology.ScenarioExternalLBBackends: checkExternalLBBackends,
+	topology.ScenarioNodePortOnly:       checkNodePortOnly,
 }
 
 func init() {

@@ -106,6 +106,12 @@ func startTempLB(ctx context.Context, env Env, name string, edit func(*corev1.Se
 	if lb.Info, lb.Allocated, err = waitIPs(ctx, lb.kc, svc.Namespace, svc.Name, unservedFamilies(env.Topology())); err != nil {
 		return lb, cleanup, "allocate", err
 	}
+	if isExternal(env, lb.Info) {
+		if lb.Routes, lb.Routed, err = waitForwarded(ctx, env, &lb.Info); err != nil {
+			return lb, cleanup, "forward from the lb host", err
+		}
+		return lb, cleanup, "", nil
+	}
 	if env.Topology().Controller.Mode == topology.ModeL2 {
 		if lb.Routed, err = waitOwned(ctx, env, &lb.Info); err != nil {
 			return lb, cleanup, "answer ARP/NDP", err

@@ -70,7 +70,13 @@ func pools(env Env) map[string][]netaddr.Range { return Pools(env.Topology()) }
 // Pools returns a topology's pools as ranges, by name (addresses that do
 // not parse are left out: validation has refused them already).
 func Pools(t *topology.Topology) map[string][]netaddr.Range {
-	return poolRanges(t.Controller.AllPools())
+	all := t.Controller.AllPools()
+	if x := t.ExternalLB; x != nil && t.Controller.Type == topology.ControllerNone {
+		all = x.Pools // the defaulted controller.pools serve nothing there
+	} else if x != nil {
+		all = append(all, x.Pools...)
+	}
+	return poolRanges(all)
 }
 
 // poolRanges returns pools as ranges, by name.

@@ -58,11 +58,13 @@ func runWithdraw(ctx context.Context, env Env) WithdrawEvidence {
 	if err := lb.kc.CoreV1().Services(lb.Info.Namespace).Delete(ctx, lb.Info.Name, metav1.DeleteOptions{}); err != nil {
 		return failAt("delete", err)
 	}
-	ev.Withdrawn, err = waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
-		return routesGone(ctx, env, ev.IPs)
-	})
+	gone, where := func(ctx context.Context) (bool, error) { return routesGone(ctx, env, ev.IPs) }, "the TOR still routes"
+	if isExternal(env, lb.Info) {
+		gone, where = func(ctx context.Context) (bool, error) { return lbGone(ctx, env, lb.Info) }, "the lb host still holds or forwards"
+	}
+	ev.Withdrawn, err = waitFor(ctx, 50*time.Millisecond, gone)
 	if err != nil {
-		return failAt("withdraw", fmt.Errorf("the TOR still routes %s after the delete: %w", joinAddrs(ev.IPs), err))
+		return failAt("withdraw", fmt.Errorf("%s %s after the delete: %w", where, joinAddrs(ev.IPs), err))
 	}
 	_, err = waitFor(ctx, 50*time.Millisecond, func(ctx context.Context) (bool, error) {
 		c, err := env.Cluster(ctx)

@@ -43,7 +43,7 @@ type inspection struct {
 func newInspectCommand(g *globals) *cobra.Command {
 	f := &inspectFlags{}
 	cmd := &cobra.Command{
-		Use:   "inspect ipt|ipv|nft|bpf|bgp|routes",
+		Use:   "inspect ipt|ipv|nft|bpf|bgp|routes|lb",
 		Short: "Show how a LoadBalancer IP is handled: TOR routes, BGP, and each node's data plane",
 		Long: `inspect reads the real tools inside the lab (iptables-save, nft -j, IPVS and
 ipset, cilium-dbg, vtysh, GoBGP's API, ip -j route) and prints typed views,
@@ -51,7 +51,8 @@ limited to the LoadBalancer Services of the topology (or --service).`,
 		Example: `  lblab inspect ipt --service default/web
   lblab inspect nft --node node1 -o json
   lblab inspect bgp
-  lblab inspect routes`,
+  lblab inspect routes
+  lblab inspect lb --name external-lb`,
 	}
 	cmd.PersistentFlags().StringVar(&f.name, "name", "", "lab name (default: the only lab)")
 	cmd.PersistentFlags().StringVar(&f.node, "node", "", "only this node")
@@ -64,6 +65,7 @@ limited to the LoadBalancer Services of the topology (or --service).`,
 		{"bpf", "Cilium's BPF load-balancing map for each LB IP:port (kind backend, ebpf data plane)", inspectBPF},
 		{"bgp", "the TOR's BGP sessions and routes, and each speaker's neighbours and advertised prefixes", inspectBGP},
 		{"routes", "the TOR's kernel routes for LB IPs with their next hops", inspectRoutes},
+		{"lb", "the external load balancer (externalLB labs): each LB IP:port's HAProxy backend, its NodeIP:NodePort servers and their health", inspectLB},
 	}
 	for _, v := range views {
 		cmd.AddCommand(&cobra.Command{Use: v.use, Short: v.short, Args: cobra.NoArgs,

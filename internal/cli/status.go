@@ -90,7 +90,7 @@ func runStatus(ctx context.Context, g *globals, f *statusFlags) error {
 	s := labStatus{Name: name, Backend: st.Backend, Phase: st.Phase, Dataplane: string(st.Dataplane),
 		Controller: controllers.Describe(st.Controller)}
 	if t, err := lab.LoadTopology(name); err == nil && t.Controller.Type == st.Controller {
-		s.Controller = controllers.DescribeAll(t.Controller)
+		s.Controller = controllers.DescribeLab(t)
 	}
 	if !st.FabricOnly {
 		s.Kubeconfig = lab.Kubeconfig(name)

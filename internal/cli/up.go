@@ -172,6 +172,20 @@ func upActions(b lab.Backend, l *lab.Lab) []lab.Action {
 			Name: "Deploying workloads " + workloads.Describe(ws),
 			Run:  func(ctx context.Context, l *lab.Lab) error { return workloads.Deploy(ctx, l.Kubeconfig(), ws) },
 		})
+		// The external load balancer's Services are done when the lb host
+		// forwards them to healthy NodePorts.
+		if l.Topology.ExternalLB != nil && hasLoadBalancer(ws) {
+			actions = append(actions, lab.Action{
+				Name: "Waiting for the lb host to forward the LoadBalancer IPs to healthy NodePorts",
+				Run: func(ctx context.Context, l *lab.Lab) error {
+					env, _, _, err := openLab(ctx, l.Name)
+					if err != nil {
+						return err
+					}
+					return scenarios.WaitExternalLB(ctx, env, readyWait)
+				},
+			})
+		}
 		// With a controller the LoadBalancer IPs are assigned by now; up is done when traffic to them can flow: routed by the TOR
 		// and programmed on every node.
 		if l.Topology.Controller.Type != topology.ControllerNone && hasLoadBalancer(ws) {

@@ -30,6 +30,14 @@ func controllerActions(b lab.Backend, l *lab.Lab) []lab.Action {
 	case topology.ControllerOpenELB:
 		return openELBActions(b, l)
 	case topology.ControllerLBLab:
+	case topology.ControllerNone:
+		if l.Topology.ExternalLB == nil {
+			return nil
+		}
+		return []lab.Action{{
+			Name: "Starting the external load balancer's controller and HAProxy on lb",
+			Run:  func(ctx context.Context, l *lab.Lab) error { return b.Deploy(ctx, l) },
+		}}
 	default:
 		return nil
 	}

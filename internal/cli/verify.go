@@ -101,7 +101,7 @@ func runVerify(ctx context.Context, g *globals, f *verifyFlags) error {
 	if st.Phase != lab.PhaseReady {
 		log.Warnf("lab %q is %s, not ready; checks may fail", name, st.Phase)
 	}
-	ctl := controllers.DescribeAll(env.Topology().Controller)
+	ctl := controllers.DescribeLab(env.Topology())
 	log.Infof("Verifying lab %q (%s, %s, controller %s): %s", name, st.Backend, st.Dataplane, ctl, strings.Join(names, ", "))
 	run := &report.Run{Lab: name, Backend: st.Backend, Dataplane: string(st.Dataplane), Controller: ctl, Started: time.Now()}
 	run.Results = scenarios.Run(ctx, env, checks, scenarios.Options{Timeout: f.timeout, Requests: f.requests,

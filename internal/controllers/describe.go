@@ -56,3 +56,12 @@ func NoSpeakerAPI(t topology.ControllerType) string {
 	}
 	return ""
 }
+
+// DescribeLab is DescribeAll with the external load balancer of an
+// externalLB lab, which is its only controller (validated).
+func DescribeLab(t *topology.Topology) string {
+	if x := t.ExternalLB; x != nil && t.Controller.Type == topology.ControllerNone {
+		return "lblab " + version.Version + " external load balancer (HAProxy on lb) for class " + x.LoadBalancerClass
+	}
+	return DescribeAll(t.Controller)
+}

@@ -24,10 +24,12 @@ const (
 	RoleTOR          = "tor"
 	RoleControlPlane = "control-plane"
 	RoleWorker       = "worker"
+	// RoleLB is an external load balancer host, linked to the TOR.
+	RoleLB = "lb"
 )
 
-// Host is one lab host. A client is linked to the TOR; every other host is
-// on the Segment.
+// Host is one lab host. A client and an lb host are linked to the TOR;
+// every other host is on the Segment.
 type Host struct {
 	Name  string       `json:"name"`
 	Role  string       `json:"role"`

@@ -77,9 +77,9 @@ func newScene(g *Graph, o Options) *scene {
 	}
 	for _, h := range g.Hosts {
 		switch {
-		case h.Role == RoleClient && tor != "":
+		case (h.Role == RoleClient || h.Role == RoleLB) && tor != "":
 			s.edge(hostKey(h.Name), tor, eLink, "")
-		case h.Role == RoleClient || h.Role == RoleTOR:
+		case h.Role == RoleClient || h.Role == RoleLB || h.Role == RoleTOR:
 			s.edge(hostKey(h.Name), s.segment(g), eLink, "")
 		default:
 			s.edge(s.segment(g), hostKey(h.Name), eLink, "")

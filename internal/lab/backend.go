@@ -12,8 +12,10 @@ type Role string
 
 // Host roles. Control-plane and worker hosts are Kubernetes nodes.
 const (
-	RoleTOR          Role = "tor"
-	RoleClient       Role = "client"
+	RoleTOR    Role = "tor"
+	RoleClient Role = "client"
+	// RoleLB is the external load balancer host of an externalLB lab.
+	RoleLB           Role = "lb"
 	RoleControlPlane Role = "control-plane"
 	RoleWorker       Role = "worker"
 )

@@ -62,3 +62,13 @@ func Lock() (func(), error) {
 	}
 	return func() { f.Close() }, nil
 }
+
+// ExternalLBDir is the run directory of an externalLB lab's load balancer
+// host: HAProxy's configuration and its stats and master sockets.
+func ExternalLBDir(name string) string { return filepath.Join(RunDir(name), "lb") }
+
+// ExternalLBStatsSocket is HAProxy's stats socket on the lb host (its
+// runtime API, read by `lblab probe haproxy`).
+func ExternalLBStatsSocket(name string) string {
+	return filepath.Join(ExternalLBDir(name), "haproxy.sock")
+}

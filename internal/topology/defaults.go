@@ -85,6 +85,9 @@ func SetDefaults(t *Topology) {
 		defaultAutoAssign(c.Classes[i].Pools)
 	}
 
+	if t.ExternalLB != nil {
+		setExternalLBDefaults(t.ExternalLB, n.IPFamily)
+	}
 	if t.Dataplane == "" {
 		t.Dataplane = DataplaneIPTables
 	}

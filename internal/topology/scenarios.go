@@ -17,6 +17,9 @@ const (
 	ScenarioLBClass          = "lb-class"
 	ScenarioNodeFailover     = "node-failover"
 	ScenarioL2Failover       = "l2-failover"
+	// External load balancer labs (externalLB).
+	ScenarioExternalLBBackends = "external-lb-backends"
+	ScenarioNodePortOnly       = "nodeport-only"
 )
 
 // ScenarioNames are the check names, in the order they run.
@@ -26,6 +29,8 @@ var ScenarioNames = []string{
 	ScenarioECMPRIB,
 	ScenarioECMPFIB,
 	ScenarioL2Owner,
+	ScenarioExternalLBBackends,
+	ScenarioNodePortOnly,
 	ScenarioReachability,
 	ScenarioDataplaneRules,
 	ScenarioWithdrawOnDelete,

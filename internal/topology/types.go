@@ -21,8 +21,11 @@ type Topology struct {
 	Controller  Controller `yaml:"controller,omitempty"`
 	Dataplane   Dataplane  `yaml:"dataplane,omitempty"`
 	NodeKernel  NodeKernel `yaml:"nodeKernel,omitempty"`
-	Workloads   []Workload `yaml:"workloads,omitempty"`
-	Scenarios   []string   `yaml:"scenarios,omitempty"`
+	// ExternalLB, when set, adds an L4 load balancer host behind the TOR
+	// and its controller, which serves Services of its class.
+	ExternalLB *ExternalLB `yaml:"externalLB,omitempty"`
+	Workloads  []Workload  `yaml:"workloads,omitempty"`
+	Scenarios  []string    `yaml:"scenarios,omitempty"`
 }
 
 // Role is a Kubernetes node role.

@@ -15,7 +15,7 @@ const MaxNameLen = 24
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // reservedHosts are host names the lab itself uses.
-var reservedHosts = []string{"tor", "client", "fabric", "host"}
+var reservedHosts = []string{"tor", "client", "fabric", "host", "lb"}
 
 // Validate checks a defaulted topology and returns every problem found.
 func Validate(t *Topology) error {
@@ -48,7 +48,17 @@ func validate(t *Topology, ln lines) []error {
 	if t.Controller.Mode == ModeL2 {
 		onSegment = checkL2Pools(e, &t.Network, pools, len(t.Nodes.List))
 	}
-	checkOverlaps(e, append(subnets, pools...), onSegment)
+	names := map[string]bool{}
+	for _, p := range t.Controller.AllPools() {
+		names[p.Name] = true
+	}
+	lbSegs, lbPools := validateExternalLB(e, t, names)
+	onL2Segment := onSegment
+	onSegment = func(a, b subnet) bool {
+		lbPair := slices.Contains(lbSegs, a) && slices.Contains(lbPools, b) || slices.Contains(lbSegs, b) && slices.Contains(lbPools, a)
+		return lbPair || onL2Segment(a, b)
+	}
+	checkOverlaps(e, append(append(append(subnets, pools...), lbSegs...), lbPools...), onSegment)
 	if !slices.Contains(Dataplanes, t.Dataplane) {
 		e.add("dataplane", "%q is not one of iptables, ipvs, nftables, ebpf", t.Dataplane)
 	}

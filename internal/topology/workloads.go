@@ -64,10 +64,12 @@ func validateService(e *errs, p string, s *Service, t *Topology) {
 		e.add(p+".ipFamilyPolicy", "%q is not SingleStack, PreferDualStack or RequireDualStack", s.IPFamilyPolicy)
 	}
 	pools, field := t.Controller.Pools, "controller.pools"
-	if s.LoadBalancerClass != "" {
+	if xp, xf, ok := t.externalLBPools(s.LoadBalancerClass); ok {
+		pools, field = xp, xf
+	} else if s.LoadBalancerClass != "" {
 		cl := t.Controller.classOf(s.LoadBalancerClass)
 		if cl == nil {
-			e.add(p+".loadBalancerClass", "%q is not the class of any of controller.classes: no controller of the lab would serve the Service", s.LoadBalancerClass)
+			e.add(p+".loadBalancerClass", "%q is not the class of any of controller.classes or of externalLB: no controller of the lab would serve the Service", s.LoadBalancerClass)
 		} else {
 			pools, field = cl.Pools, fmt.Sprintf("the pools of controller.classes (%s)", s.LoadBalancerClass)
 		}

@@ -64,6 +64,9 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 	if err != nil {
 		return fmt.Errorf("failed to read the lab CA (is Kubernetes up?): %w", err)
 	}
+	if x := l.Topology.ExternalLB; x != nil && l.Topology.Controller.Type == topology.ControllerNone {
+		return b.deployExternalLB(ctx, l, p, c, cs, ca) // validated: the lab's only controller
+	}
 	if l.Topology.Controller.Type != topology.ControllerLBLab {
 		if err := b.deployOther(ctx, l, p, c, cs, ca); err != nil || len(l.Topology.Controller.Classes) == 0 {
 			return err

@@ -40,7 +40,7 @@ func hostSysctls(h host) []string {
 		"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
 		"net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0",
 	}
-	if h.role != lab.RoleClient {
+	if h.role != lab.RoleClient && h.role != lab.RoleLB {
 		kv = append(kv, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
 	}
 	return kv
@@ -85,7 +85,8 @@ func mgmtLines(p *plan) []string {
 }
 
 // hostLines configures a host's namespace: loopback, eth0 and its routes.
-// The TOR also gets eth1, its link to the client.
+// The TOR also gets eth1, its link to the client, and in an externalLB
+// lab eth2, its link to the lb host.
 func hostLines(p *plan, h host) []string {
 	// The client's eth0 is created by the TOR's batch, which runs first.
 	l := []string{"link set lo up", "link set eth0 up"}
@@ -102,6 +103,15 @@ func hostLines(p *plan, h host) []string {
 		)
 		for _, a := range p.torUplink {
 			l = append(l, addrLine(a, "eth1"))
+		}
+		if p.lb != nil {
+			l = append(l,
+				fmt.Sprintf("link add eth2 type veth peer name eth0 netns %s", p.lb.ns),
+				"link set eth2 alias lb up",
+			)
+			for _, a := range p.torLB {
+				l = append(l, addrLine(a, "eth2"))
+			}
 		}
 	}
 	for _, gw := range h.gws {

@@ -51,6 +51,10 @@ type plan struct {
 	tor       host
 	torUplink []netip.Prefix // the TOR's eth1, facing the client
 	client    host
+	// lb is the external load balancer host, behind the TOR's eth2 (whose
+	// addresses are torLB); nil without externalLB.
+	lb        *host
+	torLB     []netip.Prefix
 	nodes     []host
 	routerID  netip.Addr
 	dataplane topology.Dataplane
@@ -149,6 +153,23 @@ func newPlan(t *topology.Topology) (*plan, error) {
 		p.client.addrs = append(p.client.addrs, clientSide)
 		p.client.gws = append(p.client.gws, torSide.Addr())
 	}
+	if x := t.ExternalLB; x != nil {
+		lb := host{name: "lb", role: lab.RoleLB, ns: nsName(t.Name, "lb")}
+		for _, s := range x.Prefixes() {
+			torSide, err := nth(s, 1)
+			if err != nil {
+				return nil, err
+			}
+			lbSide, err := nth(s, 2)
+			if err != nil {
+				return nil, err
+			}
+			p.torLB = append(p.torLB, torSide)
+			lb.addrs = append(lb.addrs, lbSide)
+			lb.gws = append(lb.gws, torSide.Addr())
+		}
+		p.lb = &lb
+	}
 	p.routerID = t.RouterID(addrs(p.tor.addrs)...)
 	return p, nil
 }
@@ -201,9 +222,14 @@ func addrs(ps []netip.Prefix) []netip.Addr {
 	return out
 }
 
-// hosts returns every host in creation order: TOR, nodes, client.
+// hosts returns every host in creation order: TOR, nodes, client, and
+// the lb host of an externalLB lab.
 func (p *plan) hosts() []host {
-	return append(append([]host{p.tor}, p.nodes...), p.client)
+	out := append(append([]host{p.tor}, p.nodes...), p.client)
+	if p.lb != nil {
+		out = append(out, *p.lb)
+	}
+	return out
 }
 
 // namespaces returns every namespace the plan makes, fabric first.

@@ -111,3 +111,33 @@ func TestChooseSubnets(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanExternalLB: the lb host hangs off the TOR's eth2, on its own
+// segment, with the TOR as its gateway.
+func TestPlanExternalLB(t *testing.T) {
+	topo, err := topology.Load("external-lb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo.Network.IPv4Subnet, topo.Network.IPv6Subnet = "10.89.7.0/24", "fd00:89:7::/64"
+	p, err := newPlan(topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := p.hosts()
+	lb := hosts[len(hosts)-1]
+	if got := fmt.Sprintf("%s %s %s %v gw=%v", lb.name, lb.ns, lb.role, lb.addrs, lb.gws); got !=
+		"lb external-lb_lb lb [203.0.113.2/24 2001:db8:e::2/64] gw=[203.0.113.1 2001:db8:e::1]" {
+		t.Errorf("lb host: %s", got)
+	}
+	lines := strings.Join(hostLines(p, p.tor), "\n")
+	for _, want := range []string{"link add eth2 type veth peer name eth0 netns external-lb_lb", "addr replace 203.0.113.1/24 dev eth2",
+		"addr replace 2001:db8:e::1/64 dev eth2 nodad"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("the TOR's lines lack %q:\n%s", want, lines)
+		}
+	}
+	if kv := strings.Join(hostSysctls(lb), " "); strings.Contains(kv, "forwarding") {
+		t.Errorf("the lb host forwards: %s", kv)
+	}
+}

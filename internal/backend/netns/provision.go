@@ -39,16 +39,21 @@ func (b *backend) provisionFabric(ctx context.Context, l *lab.Lab, p *plan) (err
 				continue // the guest itself is checked when it boots
 			}
 			if !h.guest && slices.Contains(existing, h.ns) && b.hasAddrs(ctx, h.ns, "eth0", h.fabricAddrs()) &&
-				(h.role != lab.RoleTOR || b.hasAddrs(ctx, h.ns, "eth1", p.torUplink)) {
+				(h.role != lab.RoleTOR || b.hasAddrs(ctx, h.ns, "eth1", p.torUplink) &&
+					(p.lb == nil || b.hasAddrs(ctx, h.ns, "eth2", p.torLB))) {
 				continue
 			}
 			l.Changed("rebuilt host %s (its namespace or eth0 was missing)", h.name)
 			rebuild = append(rebuild, h)
 		}
-		// The client's link hangs off the TOR: rebuilding one rebuilds both.
-		if slices.ContainsFunc(rebuild, func(h host) bool { return h.role == lab.RoleTOR }) &&
-			!slices.ContainsFunc(rebuild, func(h host) bool { return h.role == lab.RoleClient }) {
-			rebuild = append(rebuild, p.client)
+		// The client's and the lb host's links hang off the TOR:
+		// rebuilding one rebuilds both.
+		if slices.ContainsFunc(rebuild, func(h host) bool { return h.role == lab.RoleTOR }) {
+			for _, h := range p.hosts() {
+				if (h.role == lab.RoleClient || h.role == lab.RoleLB) && !slices.ContainsFunc(rebuild, func(r host) bool { return r.name == h.name }) {
+					rebuild = append(rebuild, h)
+				}
+			}
 		}
 	}
 	if len(rebuild) > 0 && len(existing) == 0 {
