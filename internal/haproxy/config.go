@@ -96,6 +96,8 @@ func Render(c Config) ([]byte, error) {
 	w("    stats socket %s mode 600 level admin expose-fd listeners", c.StatsSocket())
 	w("    stats timeout 30s")
 	w("    pidfile %s", filepath.Join(c.Dir, PIDFile))
+	// Health carried across reloads (see StateFile).
+	w("    server-state-file %s", c.StatePath())
 	// A lab's load; it also keeps the FD limit HAProxy needs (about
 	// twice this) under common hard limits.
 	w("    maxconn 4096")
@@ -104,6 +106,7 @@ func Render(c Config) ([]byte, error) {
 	w("")
 	w("defaults")
 	w("    mode tcp")
+	w("    load-server-state-from-file global")
 	w("    timeout connect 5s")
 	w("    timeout client 1m")
 	w("    timeout server 1m")

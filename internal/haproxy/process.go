@@ -135,6 +135,10 @@ func (p *Process) Apply(ctx context.Context, cfg Config) error {
 	if err := writeValidated(ctx, p.binary, path, data); err != nil {
 		return err
 	}
+	if err := saveState(ctx, cfg); err != nil {
+		// Reload all the same: the servers start UP and are checked again.
+		_ = os.Remove(cfg.StatePath())
+	}
 	logOff := fileSize(filepath.Join(p.dir, LogFile))
 	if _, err := command(ctx, master, "reload"); err != nil {
 		if kerr := syscall.Kill(before.master, syscall.SIGUSR2); kerr != nil {

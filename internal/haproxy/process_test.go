@@ -306,6 +306,25 @@ func testProcess(t *testing.T, bin, family string, host netip.Addr) {
 		t.Errorf("show stat has %s as %+v, want OPEN", feC.Name, s)
 	}
 
+	// A server found DOWN stays DOWN across a reload: the state file.
+	// Without it the new worker starts it "UP 1/2" and sends it traffic.
+	a1.ln.Close()
+	waitStatus(t, sock, feA.Name, "a1", "DOWN")
+	feD := Frontend{Name: "more_" + family, Bind: netip.AddrPortFrom(host, freePort(t, host)), Check: check,
+		Servers: []Server{{Name: "b2", Addr: b2.addr}}}
+	if err := p.Apply(ctx, Config{Dir: cfg.Dir, Frontends: []Frontend{feA, feC, feD}}); err != nil {
+		t.Fatal(err)
+	}
+	stats, err = ShowStat(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := Find(stats, "server", feA.Name, "a1"); s.Status != "DOWN" {
+		t.Errorf("a1 right after a reload: %q, want DOWN as before it", s.Status)
+	}
+	a1.reopen(t)
+	waitStatus(t, sock, feA.Name, "a1", "UP")
+
 	// HAProxy refuses what Render lets through (a timer above ~24.8
 	// days): the error says so and the old configuration keeps serving.
 	bad := Frontend{Name: "bad_" + family, Bind: netip.AddrPortFrom(host, freePort(t, host)),
