@@ -60,9 +60,11 @@ func TestSharingKey(t *testing.T) {
 func TestExhaustionThenRelease(t *testing.T) {
 	h := newHarness(t, Options{}, []runtime.Object{pool("tiny", "198.51.100.10-198.51.100.11")})
 	h.start()
+	// One at a time: the controller's two workers may take Services in
+	// either order.
 	h.create(lb("a"))
-	h.create(lb("b"))
 	h.waitIngress("default", "a", "198.51.100.10", "tiny")
+	h.create(lb("b"))
 	h.waitIngress("default", "b", "198.51.100.11", "tiny")
 	h.create(lb("c"))
 	h.waitEvent("Warning AllocationFailed", "PoolExhausted",

@@ -18,11 +18,14 @@ import (
 type verifyJSON struct {
 	Passed, Failed, Skipped int
 	Diagnostics             string
-	Results                 []struct {
-		Name    string
-		Status  string
-		Summary string
-	}
+	Results                 []checkJSON
+}
+
+// checkJSON is one check's line in verify -o json.
+type checkJSON struct {
+	Name    string
+	Status  string
+	Summary string
 }
 
 func verify(t *testing.T, args ...string) (verifyJSON, testutil.Result) {

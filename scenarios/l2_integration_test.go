@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,6 +22,23 @@ var l2Lanes = []struct {
 
 // bgpChecks are the checks an L2 lab must skip, saying why.
 var bgpChecks = []string{"bgp-sessions", "ecmp-rib", "ecmp-fib", "node-failover"}
+
+// externalLBChecks judge the external-lb topology's lb host; every other lab
+// must report them skipped with the reason, never passed.
+var externalLBChecks = []string{"external-lb-backends", "nodeport-only"}
+
+// skippedForNoExternalLB reports whether r is one of externalLBChecks,
+// and, through t, whether it was skipped for the right reason.
+func skippedForNoExternalLB(t *testing.T, r checkJSON) bool {
+	t.Helper()
+	if !slices.Contains(externalLBChecks, r.Name) {
+		return false
+	}
+	if r.Status != "skipped" || !strings.Contains(r.Summary, "externalLB is unset") {
+		t.Errorf("%s in a lab without an lb host: %s %q, want skipped with the reason", r.Name, r.Status, r.Summary)
+	}
+	return true
+}
 
 // TestIntegrationVerifyL2 brings up each L2 lab, expects every check to
 // pass or (for the BGP ones) be skipped with the reason, reads the
@@ -50,6 +68,7 @@ func TestIntegrationVerifyL2(t *testing.T) {
 					if r.Status != "skipped" || !strings.Contains(r.Summary, "controller.mode l2") {
 						t.Errorf("%s in an L2 lab: %s %q, want skipped with the reason", r.Name, r.Status, r.Summary)
 					}
+				case skippedForNoExternalLB(t, r):
 				case r.Name == "lb-class":
 					if r.Status != "skipped" || !strings.Contains(r.Summary, "runs one controller") {
 						t.Errorf("lb-class in a lab of one controller: %s %q, want skipped with the reason", r.Status, r.Summary)
