@@ -72,6 +72,7 @@ and nginx answering from outside.`,
 		newBenchCommand(g),
 		newProbeCommand(g),
 		newSpeakerCommand(g),
+		newCPSpeakerCommand(g),
 		newSuperviseCommand(),
 		newGuestInitCommand(),
 	)

@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lblab/lblab/controller/speaker/bgp"
+)
+
+// TestCPSpeakerRejectsBadFlags: bad flags fail before GoBGP starts, with an
+// error naming the flag.
+func TestCPSpeakerRejectsBadFlags(t *testing.T) {
+	ok := []string{"cp-speaker", "--vip", "10.89.0.100", "--peer", "10.89.1.1", "--peer-asn", "64496", "--asn", "64510",
+		"--source", "10.89.1.112", "--ca", "/nonexistent/ca.crt", "--gobgp-api", ""}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no VIP", []string{"cp-speaker"}, "no VIP: pass --vip ADDR"},
+		{"VIP not an address", []string{"cp-speaker", "--vip", "10.89.0.100/32"}, `--vip "10.89.0.100/32" is not an IP address`},
+		{"peer not an address", []string{"cp-speaker", "--peer", "tor"}, `--peer "tor" is not an IP address`},
+		{"two IPv4 sources", slices.Concat(ok, []string{"--source", "10.89.1.113"}), "--source: two IPv4 source addresses"},
+		{"source without a peer of its family", slices.Concat(ok, []string{"--source", "fd00::112"}), "--source fd00::112 is of no --peer's family"},
+		{"IPv6 VIP, IPv4 peer", slices.Concat(ok, []string{"--vip", "fd00::100"}), "--vip fd00::100 is IPv6 but no --peer is"},
+		{"no router ID", []string{"cp-speaker", "--vip", "10.89.0.100", "--peer", "10.89.1.1", "--peer-asn", "1", "--asn", "2"}, "--router-id invalid IP is not an IPv4 address: pass one, or an IPv4 --source"},
+		{"bad router ID", slices.Concat(ok, []string{"--router-id", "node1"}), `--router-id "node1" is not an IPv4 address`},
+		{"no ASN", slices.Concat(ok, []string{"--asn", "0"}), "--asn is not set"},
+		{"no peer ASN", slices.Concat(ok, []string{"--peer-asn", "0"}), "--peer-asn is not set"},
+		{"short hold time", slices.Concat(ok, []string{"--hold-time", "1s"}), "--hold-time 1s must be whole seconds, at least 3s"},
+		{"no CA", slices.Concat(ok, []string{"--ca", ""}), "--ca is not set"},
+		{"missing CA file", ok, "--ca: failed to read the CA"},
+		{"bad readyz", slices.Concat(ok, []string{"--readyz", "localhost:6443"}), `--readyz "localhost:6443" is not an http(s) URL`},
+		{"negative fall", slices.Concat(ok, []string{"--fall", "-1"}), "--fall -1 must be at least 1"},
+		{"an argument", slices.Concat(ok, []string{"extra"}), "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := runCLI(t, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("lblab %s: error %v, want %q", strings.Join(tt.args, " "), err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCPSpeakerConfig: each peer speaks from the --source of its family,
+// the IPv4 source is the default router ID, and the defaults are those
+// documented.
+func TestCPSpeakerConfig(t *testing.T) {
+	f := newCPSpeakerCommand(&globals{}).Flags()
+	for flag, want := range map[string]string{"readyz": "https://127.0.0.1:6443/readyz", "interval": "200ms", "timeout": "500ms",
+		"fall": "2", "rise": "2", "hold-time": "3s", "keepalive": "1s", "gobgp-api": "127.0.0.1:50052"} {
+		if got := f.Lookup(flag).DefValue; got != want {
+			t.Errorf("--%s defaults to %q, want %q", flag, got, want)
+		}
+	}
+	tests := []struct {
+		routerID string
+		want     netip.Addr
+	}{
+		{"", netip.MustParseAddr("10.89.1.112")},
+		{"192.0.2.1", netip.MustParseAddr("192.0.2.1")},
+	}
+	for _, tt := range tests {
+		cfg, err := cpSpeakerConfig(&cpSpeakerFlags{
+			vips: []string{"10.89.0.100", "fd00:89::100"}, peers: []string{"10.89.1.1", "fd00:89:1::1"},
+			sources: []string{"fd00:89:1::112", "10.89.1.112"}, peerASN: 64496, asn: 64510, routerID: tt.routerID,
+			holdTime: 3 * time.Second, keepalive: time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.RouterID != tt.want {
+			t.Errorf("--router-id %q: router ID %s, want %s", tt.routerID, cfg.RouterID, tt.want)
+		}
+		want := []bgp.Peer{
+			{Address: netip.MustParseAddr("10.89.1.1"), ASN: 64496, HoldTime: 3 * time.Second, KeepaliveTime: time.Second, LocalAddress: netip.MustParseAddr("10.89.1.112")},
+			{Address: netip.MustParseAddr("fd00:89:1::1"), ASN: 64496, HoldTime: 3 * time.Second, KeepaliveTime: time.Second, LocalAddress: netip.MustParseAddr("fd00:89:1::112")},
+		}
+		if len(cfg.Peers) != 2 || cfg.Peers[0] != want[0] || cfg.Peers[1] != want[1] {
+			t.Errorf("peers %+v, want %+v", cfg.Peers, want)
+		}
+		if len(cfg.VIPs) != 2 || cfg.ASN != 64510 {
+			t.Errorf("VIPs %v, ASN %d", cfg.VIPs, cfg.ASN)
+		}
+	}
+}
