@@ -35,6 +35,10 @@ type Node struct {
 	// loadBalancerClass: those its class controller's speaker peers from
 	// (labs with controller.classes); nil otherwise.
 	ClassAddrs map[string][]netip.Addr `json:"classAddrs,omitempty"`
+	// VIPAddrs are a control-plane node's further fabric addresses in a
+	// lab with an API server VIP (controlPlane): those its VIP speaker
+	// peers from, the next hops of the TOR's route for the VIP.
+	VIPAddrs []netip.Addr `json:"vipAddrs,omitempty"`
 	// Runner runs a command inside the host.
 	Runner run.Runner `json:"-"`
 	// Kernel is "uml" for a host on a user-mode Linux kernel of its own,

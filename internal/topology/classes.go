@@ -63,4 +63,10 @@ func (c *Controller) classOf(class string) *ClassController {
 
 // FabricAddrsPerNode is how many addresses each node has on the fabric:
 // one, and one more per class controller (its speakers' source).
-func (t *Topology) FabricAddrsPerNode() int { return 1 + len(t.Controller.Classes) }
+func (t *Topology) FabricAddrsPerNode() int {
+	n := 1 + len(t.Controller.Classes)
+	if t.ControlPlane != nil {
+		n++ // the VIP speaker's, on control-plane nodes
+	}
+	return n
+}

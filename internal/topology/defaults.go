@@ -88,6 +88,9 @@ func SetDefaults(t *Topology) {
 	if t.ExternalLB != nil {
 		setExternalLBDefaults(t.ExternalLB, n.IPFamily)
 	}
+	if t.ControlPlane != nil {
+		setControlPlaneDefaults(t.ControlPlane, n.IPFamily)
+	}
 	if t.Dataplane == "" {
 		t.Dataplane = DataplaneIPTables
 	}

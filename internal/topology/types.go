@@ -24,6 +24,9 @@ type Topology struct {
 	// ExternalLB, when set, adds an L4 load balancer host behind the TOR
 	// and its controller, which serves Services of its class.
 	ExternalLB *ExternalLB `yaml:"externalLB,omitempty"`
+	// ControlPlane, when set, puts the control-plane nodes' API servers
+	// behind a VIP announced by BGP.
+	ControlPlane *ControlPlane `yaml:"controlPlane,omitempty"`
 	Workloads  []Workload  `yaml:"workloads,omitempty"`
 	Scenarios  []string    `yaml:"scenarios,omitempty"`
 }

@@ -58,7 +58,8 @@ func validate(t *Topology, ln lines) []error {
 		lbPair := slices.Contains(lbSegs, a) && slices.Contains(lbPools, b) || slices.Contains(lbSegs, b) && slices.Contains(lbPools, a)
 		return lbPair || onL2Segment(a, b)
 	}
-	checkOverlaps(e, append(append(append(subnets, pools...), lbSegs...), lbPools...), onSegment)
+	vips := validateControlPlane(e, t)
+	checkOverlaps(e, append(append(append(append(subnets, pools...), lbSegs...), lbPools...), vips...), onSegment)
 	if !slices.Contains(Dataplanes, t.Dataplane) {
 		e.add("dataplane", "%q is not one of iptables, ipvs, nftables, ebpf", t.Dataplane)
 	}
@@ -103,8 +104,8 @@ func validateNodes(e *errs, nodes []Node) {
 		}
 		seen[n.Name] = true
 	}
-	if cps != 1 {
-		e.add("nodes", "want exactly 1 control-plane node, have %d", cps)
+	if cps < 1 {
+		e.add("nodes", "want at least 1 control-plane node, have 0")
 	}
 	if workers < 1 {
 		e.add("nodes", "want at least 1 worker node, have %d", workers)

@@ -22,6 +22,9 @@ func (b *backend) Check(ctx context.Context, l *lab.Lab) error {
 	if l.Topology.ExternalLB != nil {
 		problems = append(problems, "externalLB: the kind backend has no lb host yet; use --backend netns (the default)")
 	}
+	if l.Topology.ControlPlane != nil {
+		problems = append(problems, "controlPlane: the kind backend does not announce an API server VIP yet (kind puts its own HAProxy in front of several control-plane nodes); use --backend netns (the default)")
+	}
 	if len(l.Topology.Controller.Classes) > 0 {
 		problems = append(problems, "controller.classes: the kind backend does not run a class controller beside controller.type yet "+
 			"(its speakers need a second address on every node); use the netns backend (--backend netns) for a lab with two controllers")

@@ -81,6 +81,15 @@ func mgmtLines(p *plan) []string {
 	for _, a := range p.mgmt {
 		l = append(l, addrLine(a, p.hostLink))
 	}
+	// The machine reaches the API server VIP through the TOR, as every
+	// other client does.
+	for _, v := range p.vips {
+		for _, gw := range p.tor.addrs {
+			if gw.Addr().Is6() == v.Is6() {
+				l = append(l, fmt.Sprintf("route replace %s via %s dev %s", netip.PrefixFrom(v, v.BitLen()), gw.Addr(), p.hostLink))
+			}
+		}
+	}
 	return l
 }
 
@@ -95,6 +104,13 @@ func hostLines(p *plan, h host) []string {
 	}
 	for _, a := range h.fabricAddrs()[len(h.addrs):] {
 		l = append(l, classAddrLine(a, "eth0"))
+	}
+	// A control-plane node accepts the API server VIP: on lo, so that it
+	// is never its route's next hop or a source (an IPv6 one deprecated).
+	if len(h.vipAddrs) > 0 {
+		for _, v := range p.vips {
+			l = append(l, classAddrLine(netip.PrefixFrom(v, v.BitLen()), "lo"))
+		}
 	}
 	if h.role == lab.RoleTOR {
 		l = append(l,

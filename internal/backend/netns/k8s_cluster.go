@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/k8s/controlplane"
@@ -18,7 +19,8 @@ type cluster struct {
 	l     *lab.Lab
 	p     *plan
 	y     k8sLayout
-	cp    host // the node that runs the control plane
+	cp    host   // the first control-plane node: the lb controller's
+	cps   []host // every control-plane node
 	bins  components.Binaries
 	files pki.Files
 	cfg   controlplane.Config
@@ -47,16 +49,11 @@ func (c *cluster) stale(paths ...string) string {
 // newCluster lays out the lab's Kubernetes and validates its networks.
 func newCluster(l *lab.Lab, p *plan) (*cluster, error) {
 	c := &cluster{l: l, p: p, y: newK8sLayout(l.Name), procs: newProcs(l.Name, p)}
-	found := false
-	for _, n := range p.nodes {
-		if n.role == lab.RoleControlPlane {
-			c.cp, found = n, true
-			break
-		}
-	}
-	if !found {
+	c.cps = p.controlPlanes()
+	if len(c.cps) == 0 {
 		return nil, fmt.Errorf("nodes: the topology has no control-plane node; add one (role: control-plane)")
 	}
+	c.cp = c.cps[0]
 	net := l.Topology.Network
 	c.cfg = controlplane.Config{
 		ClusterName:      "lblab-" + l.Name,
@@ -65,11 +62,37 @@ func newCluster(l *lab.Lab, p *plan) (*cluster, error) {
 		DualStack:        len(c.cp.addrs) > 1,
 		ServiceCIDRs:     net.ServicePrefixes(),
 		PodCIDRs:         net.PodPrefixes(),
+		VIPs:             p.vips,
+	}
+	if len(c.cps) > 1 {
+		for _, m := range c.cps {
+			c.cfg.Members = append(c.cfg.Members, controlplane.Member{Name: m.name, Address: m.addrs[0].Addr()})
+		}
+		c.cfg.MemberName = c.cp.name
 	}
 	if err := c.cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// memberConfig is the control plane's configuration on node m.
+func (c *cluster) memberConfig(m host) controlplane.Config {
+	cfg := c.cfg
+	cfg.AdvertiseAddress, cfg.EtcdDataDir = m.addrs[0].Addr(), c.etcdDir(m)
+	if len(c.cps) > 1 {
+		cfg.MemberName = m.name
+	}
+	return cfg
+}
+
+// etcdDir is node m's etcd data directory: etcd, or etcd-<node> when the
+// lab has several control-plane nodes.
+func (c *cluster) etcdDir(m host) string {
+	if len(c.cps) > 1 {
+		return c.y.etcdDir() + "-" + m.name
+	}
+	return c.y.etcdDir()
 }
 
 // resolveBinaries provides the pinned components, building missing ones,
@@ -99,16 +122,18 @@ func (c *cluster) writePKI() (err error) {
 	for _, n := range c.p.nodes {
 		names = append(names, n.name)
 	}
+	// One serving certificate for every kube-apiserver: their names and
+	// addresses, and the VIP.
 	var cpNames []string
-	for _, n := range c.p.nodes {
-		if n.role == lab.RoleControlPlane {
-			cpNames = append(cpNames, n.name)
-		}
+	cpIPs := slices.Clone(c.p.vips)
+	for _, n := range c.cps {
+		cpNames = append(cpNames, n.name)
+		cpIPs = append(cpIPs, addrs(n.addrs)...)
 	}
 	files, changes, err := pki.Ensure(pki.Spec{
 		Dir: c.y.pkiDir(), KubeconfigDir: c.y.kubeconfigDir(), AdminKubeconfig: c.l.Kubeconfig(),
 		ClusterName: c.cfg.ClusterName, AdminContext: c.cfg.ClusterName,
-		APIServerNames: cpNames, APIServerIPs: addrs(c.cp.addrs),
+		APIServerNames: cpNames, APIServerIPs: cpIPs,
 		ServicePrefixes: c.cfg.ServiceCIDRs,
 		LocalServer:     c.cfg.LocalServer(), Server: c.cfg.Server(),
 		Nodes: names,

@@ -29,25 +29,35 @@ const (
 	controllerTimeout = 60 * time.Second
 )
 
-func (c *cluster) controlPlaneDaemon(name string, argv []string, stale string) daemon {
-	return daemon{name: name, file: name, ns: c.cp.ns, argv: argv, env: controlplane.Env(name), stale: stale}
+// controlPlaneDaemon is a component on control-plane node m. A lab's only
+// control-plane node names its units after the component
+// ("kube-apiserver"); with several, each is prefixed by its node
+// ("cp1-kube-apiserver").
+func (c *cluster) controlPlaneDaemon(m host, name string, argv []string, stale string) daemon {
+	d := daemon{name: name, file: name, ns: m.ns, argv: argv, env: controlplane.Env(name), stale: stale}
+	if len(c.cps) > 1 {
+		d.name, d.file = name+" on "+m.name, m.name+"-"+name
+	}
+	return d
 }
 
-func (c *cluster) etcd() daemon { return c.controlPlaneDaemon(components.Etcd, c.cfg.Etcd(), "") }
+func (c *cluster) etcd(m host) daemon {
+	return c.controlPlaneDaemon(m, components.Etcd, c.memberConfig(m).Etcd(), "")
+}
 
-func (c *cluster) apiServer() daemon {
+func (c *cluster) apiServer(m host) daemon {
 	f := c.files
-	return c.controlPlaneDaemon(components.APIServer, c.cfg.APIServer(), c.stale(f.APIServerCert, f.KubeletClientCert,
+	return c.controlPlaneDaemon(m, components.APIServer, c.memberConfig(m).APIServer(), c.stale(f.APIServerCert, f.KubeletClientCert,
 		f.FrontProxyClientCert, f.SAKey))
 }
 
-func (c *cluster) controllerManager() daemon {
-	return c.controlPlaneDaemon(components.ControllerManager, c.cfg.ControllerManager(),
+func (c *cluster) controllerManager(m host) daemon {
+	return c.controlPlaneDaemon(m, components.ControllerManager, c.memberConfig(m).ControllerManager(),
 		c.staleController(c.files.ControllerManager, c.files.SAKey))
 }
 
-func (c *cluster) scheduler() daemon {
-	return c.controlPlaneDaemon(components.Scheduler, c.cfg.Scheduler(), c.staleController(c.files.Scheduler))
+func (c *cluster) scheduler(m host) daemon {
+	return c.controlPlaneDaemon(m, components.Scheduler, c.memberConfig(m).Scheduler(), c.staleController(c.files.Scheduler))
 }
 
 func (c *cluster) staleController(paths ...string) string {
@@ -57,81 +67,121 @@ func (c *cluster) staleController(paths ...string) string {
 	return c.stale(paths...)
 }
 
-// startAPIServer starts etcd and kube-apiserver together (the apiserver
-// retries etcd), waits for /readyz, and binds the admin group to
-// cluster-admin as kubeadm does.
+// startAPIServer starts etcd and kube-apiserver on every control-plane
+// node (each apiserver retries its etcd, and etcd members wait for a
+// quorum of their peers), waits for each one's /readyz, then for the VIP
+// when the lab has one, and binds the admin group to cluster-admin as
+// kubeadm does.
 func (c *cluster) startAPIServer(ctx context.Context) (err error) {
-	step := c.l.Log.Start("Starting etcd and kube-apiserver")
+	step := c.l.Log.Start("Starting etcd and kube-apiserver" + c.onControlPlanes())
 	defer func() { step.End(err == nil) }()
-	if err := os.MkdirAll(c.y.etcdDir(), 0o700); err != nil {
-		return err
+	for _, m := range c.cps {
+		if err := os.MkdirAll(c.etcdDir(m), 0o700); err != nil {
+			return err
+		}
+		if err := c.ensureDaemon(ctx, c.etcd(m)); err != nil {
+			return err
+		}
 	}
-	etcd, api := c.etcd(), c.apiServer()
-	if err := c.ensureDaemon(ctx, etcd); err != nil {
-		return err
-	}
-	started, err := c.procs.ensure(ctx, c.l, api)
-	if err != nil {
-		return err
-	}
-	// The controllers lose their leader leases while the apiserver is
-	// away and exit a few seconds later: restart them now instead.
-	if started {
-		_, c.apiRestarted, err = c.procs.status(ctx, c.controllerManager())
+	for _, m := range c.cps {
+		started, err := c.procs.ensure(ctx, c.l, c.apiServer(m))
 		if err != nil {
 			return err
+		}
+		// The controllers lose their leader leases while the apiserver is
+		// away and exit a few seconds later: restart them now instead.
+		if started && !c.apiRestarted {
+			_, c.apiRestarted, err = c.procs.status(ctx, c.controllerManager(m))
+			if err != nil {
+				return err
+			}
 		}
 	}
 	hc, err := c.apiHTTPClient()
 	if err != nil {
 		return err
 	}
-	url := c.cfg.Server() + "/readyz"
-	err = c.procs.waitUntil(ctx, "waiting for kube-apiserver "+url, apiServerTimeout, []daemon{etcd, api},
-		func(ctx context.Context) error { return httpOK(ctx, hc, url) })
-	if err != nil {
+	defer hc.CloseIdleConnections()
+	for _, m := range c.cps {
+		url := c.memberConfig(m).NodeServer() + "/readyz"
+		err = c.procs.waitUntil(ctx, "waiting for kube-apiserver "+url, apiServerTimeout, c.apiServers(),
+			func(ctx context.Context) error { return httpOK(ctx, hc, url) })
+		if err != nil {
+			return err
+		}
+	}
+	if err := c.startVIP(ctx, hc); err != nil {
 		return err
 	}
 	return c.bindAdmins(ctx)
 }
 
-// startControllers starts kube-controller-manager and kube-scheduler.
+// onControlPlanes says where, for progress lines of a lab with several
+// control-plane nodes.
+func (c *cluster) onControlPlanes() string {
+	if len(c.cps) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" on %d control-plane nodes", len(c.cps))
+}
+
+// startControllers starts kube-controller-manager and kube-scheduler on
+// every control-plane node; they elect their leaders.
 func (c *cluster) startControllers(ctx context.Context) error {
-	for _, d := range []daemon{c.controllerManager(), c.scheduler()} {
-		if err := c.ensureDaemon(ctx, d); err != nil {
-			return err
+	for _, m := range c.cps {
+		for _, d := range []daemon{c.controllerManager(m), c.scheduler(m)} {
+			if err := c.ensureDaemon(ctx, d); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
 // waitControllers waits for the controllers' /healthz, which listen on
-// loopback inside the control-plane node.
+// loopback inside each control-plane node.
 func (c *cluster) waitControllers(ctx context.Context) error {
-	hc := &http.Client{Transport: &http.Transport{
-		DialContext: dialInNetns(c.cp.ns),
-		// Their serving certificates are self-signed in memory; this only
-		// reads a health endpoint, as kubeadm's liveness probes do.
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec
-	}}
-	defer hc.CloseIdleConnections()
-	lo := c.cfg.Loopback()
-	for _, x := range []struct {
-		d    daemon
-		port int
-	}{{c.controllerManager(), controlplane.ControllerManagerPort}, {c.scheduler(), controlplane.SchedulerPort}} {
-		url := controlplane.URL(lo, x.port) + "/healthz"
-		err := c.procs.waitUntil(ctx, "waiting for "+x.d.name+" "+url, controllerTimeout, c.controlPlane(),
-			func(ctx context.Context) error { return httpOK(ctx, hc, url) })
-		if err != nil {
-			return err
+	for _, m := range c.cps {
+		hc := &http.Client{Transport: &http.Transport{
+			DialContext: dialInNetns(m.ns),
+			// Their serving certificates are self-signed in memory; this only
+			// reads a health endpoint, as kubeadm's liveness probes do.
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec
+		}}
+		lo := c.cfg.Loopback()
+		for _, x := range []struct {
+			d    daemon
+			port int
+		}{{c.controllerManager(m), controlplane.ControllerManagerPort}, {c.scheduler(m), controlplane.SchedulerPort}} {
+			url := controlplane.URL(lo, x.port) + "/healthz"
+			err := c.procs.waitUntil(ctx, "waiting for "+x.d.name+" "+url, controllerTimeout, c.controlPlane(),
+				func(ctx context.Context) error { return httpOK(ctx, hc, url) })
+			if err != nil {
+				hc.CloseIdleConnections()
+				return err
+			}
 		}
+		hc.CloseIdleConnections()
 	}
 	return nil
 }
 
+// controlPlane returns every control-plane component of the lab.
 func (c *cluster) controlPlane() []daemon {
-	return []daemon{c.etcd(), c.apiServer(), c.controllerManager(), c.scheduler()}
+	var out []daemon
+	for _, m := range c.cps {
+		out = append(out, c.etcd(m), c.apiServer(m), c.controllerManager(m), c.scheduler(m))
+	}
+	return out
+}
+
+// apiServers returns every etcd and kube-apiserver of the lab.
+func (c *cluster) apiServers() []daemon {
+	var out []daemon
+	for _, m := range c.cps {
+		out = append(out, c.etcd(m), c.apiServer(m))
+	}
+	return out
 }
 
 // apiHTTPClient trusts the lab CA, for the apiserver's health endpoints

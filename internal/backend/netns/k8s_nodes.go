@@ -190,7 +190,7 @@ func (c *cluster) waitNodes(ctx context.Context, nodes []k8sNode, ds []daemon) (
 	if err != nil {
 		return err
 	}
-	watch := append(c.controlPlane(), ds...)
+	watch := append(append(c.controlPlane(), c.vipSpeakers()...), ds...)
 	labelled := map[string]bool{}
 	err = c.procs.waitUntil(ctx, "waiting for the nodes to be Ready", nodesReadyTimeout, watch, func(ctx context.Context) error {
 		list, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})

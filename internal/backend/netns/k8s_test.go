@@ -146,7 +146,7 @@ func TestClusterLayout(t *testing.T) {
 	if c.cp.name != "control-plane" || c.cfg.Server() != "https://10.89.7.10:6443" || !c.cfg.DualStack {
 		t.Errorf("cp %s server %s dual %v", c.cp.name, c.cfg.Server(), c.cfg.DualStack)
 	}
-	api := strings.Join(c.apiServer().argv, " ")
+	api := strings.Join(c.apiServer(c.cp).argv, " ")
 	for _, want := range []string{"--service-cluster-ip-range=10.96.0.0/16,fd00:10:96::/112", "--bind-address=::",
 		"--advertise-address=10.89.7.10"} {
 		if !strings.Contains(api, want) {

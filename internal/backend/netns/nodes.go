@@ -47,7 +47,7 @@ func (b *backend) Nodes(_ context.Context, name string) ([]lab.Node, error) {
 		if h.role == lab.RoleTOR {
 			r.vtyshTo = torInstance(name).VtyshArgs()
 		}
-		out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), ClassAddrs: h.classAddrsOf(), Runner: r,
+		out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), ClassAddrs: h.classAddrsOf(), VIPAddrs: addrs(h.vipAddrs), Runner: r,
 			NoDataplane: h.role.IsKubernetes() && !runsDataplane(p.dataplane, h, b.hostIPVS())})
 	}
 	return out, nil

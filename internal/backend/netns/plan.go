@@ -34,7 +34,10 @@ type host struct {
 	// classAddrs are a node's further addresses on eth0, one set per
 	// class controller (by loadBalancerClass): its speaker's source.
 	classAddrs map[string][]netip.Prefix
-	gws        []netip.Addr // default routes
+	// vipAddrs are a control-plane node's further addresses on eth0 in a
+	// lab with an API server VIP: its VIP speaker's source.
+	vipAddrs []netip.Prefix
+	gws      []netip.Addr // default routes
 	// guest is set when the host is a user-mode Linux guest (a worker of
 	// a lab whose nodeKernel is uml).
 	guest bool
@@ -57,6 +60,9 @@ type plan struct {
 	torLB     []netip.Prefix
 	nodes     []host
 	routerID  netip.Addr
+	// vips are the API server VIPs (controlPlane), in family order; nil
+	// without one.
+	vips      []netip.Addr
 	dataplane topology.Dataplane
 	// controller is the LoadBalancer controller whose processes run.
 	controller topology.ControllerType
@@ -135,6 +141,14 @@ func newPlan(t *topology.Topology) (*plan, error) {
 				}
 				h.classAddrs[cl.LoadBalancerClass] = append(h.classAddrs[cl.LoadBalancerClass], a)
 			}
+			// VIP speakers' addresses follow those.
+			if t.ControlPlane != nil && h.role == lab.RoleControlPlane {
+				a, err := nth(s, firstNodeNum+(len(t.Controller.Classes)+1)*nodes+i)
+				if err != nil {
+					return nil, err
+				}
+				h.vipAddrs = append(h.vipAddrs, a)
+			}
 		}
 		h.gws = addrs(p.tor.addrs)
 		p.nodes = append(p.nodes, h)
@@ -170,18 +184,21 @@ func newPlan(t *topology.Topology) (*plan, error) {
 		}
 		p.lb = &lb
 	}
+	if t.ControlPlane != nil {
+		p.vips = t.ControlPlane.VIPs()
+	}
 	p.routerID = t.RouterID(addrs(p.tor.addrs)...)
 	return p, nil
 }
 
 // fabricAddrs are all of a host's addresses on eth0: its own, then its
-// class controllers', in class order.
+// class controllers', in class order, then its VIP speaker's.
 func (h host) fabricAddrs() []netip.Prefix {
 	out := slices.Clone(h.addrs)
 	for _, c := range slices.Sorted(maps.Keys(h.classAddrs)) {
 		out = append(out, h.classAddrs[c]...)
 	}
-	return out
+	return append(out, h.vipAddrs...)
 }
 
 // classAddrsOf returns a host's class addresses without prefix lengths.
@@ -238,6 +255,17 @@ func (p *plan) namespaces() []string {
 	for _, h := range p.hosts() {
 		if !h.guest {
 			out = append(out, h.ns)
+		}
+	}
+	return out
+}
+
+// controlPlanes returns the control-plane nodes, in topology order.
+func (p *plan) controlPlanes() []host {
+	var out []host
+	for _, h := range p.nodes {
+		if h.role == lab.RoleControlPlane {
+			out = append(out, h)
 		}
 	}
 	return out

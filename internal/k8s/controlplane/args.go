@@ -5,19 +5,23 @@ import (
 	"github.com/lblab/lblab/internal/k8s/pki"
 )
 
-// Etcd returns etcd's command line: one member on loopback, plain HTTP
-// (only processes inside the control-plane node can reach it), without
-// fsync (a lab's data is disposable) and with a small quota.
+// Etcd returns etcd's command line: plain HTTP, without fsync (a lab's
+// data is disposable) and with a small quota. A single member listens on
+// loopback only (only processes inside the control-plane node can reach
+// it); a member of a cluster also listens on its fabric address, for its
+// peers. The lab's fabric is a bridge of its own, so plain HTTP between
+// members is a lab's shortcut, not a cluster's (kubeadm uses TLS).
 func (c Config) Etcd() []string {
-	client, peer := c.etcdURL(EtcdClientPort), c.etcdURL(EtcdPeerPort)
+	peer, listenClient, advertiseClient := c.etcdURLs()
 	return []string{c.Bins.Path(components.Etcd),
-		"--name=" + c.ClusterName,
+		"--name=" + c.etcdMemberName(),
 		"--data-dir=" + c.EtcdDataDir,
-		"--listen-client-urls=" + client,
-		"--advertise-client-urls=" + client,
+		"--listen-client-urls=" + listenClient,
+		"--advertise-client-urls=" + advertiseClient,
 		"--listen-peer-urls=" + peer,
 		"--initial-advertise-peer-urls=" + peer,
-		"--initial-cluster=" + c.ClusterName + "=" + peer,
+		"--initial-cluster=" + c.initialCluster(),
+		"--initial-cluster-token=" + c.ClusterName,
 		"--initial-cluster-state=new",
 		"--unsafe-no-fsync=true",
 		"--quota-backend-bytes=" + itoa(512<<20),
@@ -57,8 +61,8 @@ func (c Config) APIServer() []string {
 		"--service-account-key-file=" + p.SAPub,
 		"--service-account-signing-key-file=" + p.SAKey,
 		"--api-audiences=" + ServiceAccountIssuer,
-		// One apiserver, reachable at the advertise address: the lease
-		// reconciler keeps the kubernetes Service pointing at it.
+		// Each apiserver, reachable at its advertise address, keeps a
+		// lease: the kubernetes Service's endpoints are the live ones.
 		"--endpoint-reconciler-type=lease",
 		"--profiling=false",
 		"--enable-logs-handler=false",

@@ -175,3 +175,67 @@ func TestEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestEtcdMembers(t *testing.T) {
+	members := []Member{
+		{"cp1", netip.MustParseAddr("10.89.0.10")},
+		{"cp2", netip.MustParseAddr("10.89.0.11")},
+		{"cp3", netip.MustParseAddr("10.89.0.12")},
+	}
+	for _, tc := range []struct {
+		name    string
+		members []Member
+		want    map[string]string
+	}{
+		{"single", nil, map[string]string{
+			"name":                        "lblab-k8s-a",
+			"listen-client-urls":          "http://127.0.0.1:2379",
+			"advertise-client-urls":       "http://127.0.0.1:2379",
+			"listen-peer-urls":            "http://127.0.0.1:2380",
+			"initial-advertise-peer-urls": "http://127.0.0.1:2380",
+			"initial-cluster":             "lblab-k8s-a=http://127.0.0.1:2380",
+		}},
+		{"three", members, map[string]string{
+			"name":                        "cp1",
+			"listen-client-urls":          "http://127.0.0.1:2379,http://10.89.0.10:2379",
+			"advertise-client-urls":       "http://10.89.0.10:2379",
+			"listen-peer-urls":            "http://10.89.0.10:2380",
+			"initial-advertise-peer-urls": "http://10.89.0.10:2380",
+			"initial-cluster":             "cp1=http://10.89.0.10:2380,cp2=http://10.89.0.11:2380,cp3=http://10.89.0.12:2380",
+			"initial-cluster-token":       "lblab-k8s-a",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig(false)
+			c.Members, c.MemberName = tc.members, "cp1"
+			got := flags(t, c.Etcd())
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("--%s=%s, want %s", k, got[k], v)
+				}
+			}
+			// Each apiserver uses its own member, as kubeadm's stacked etcd.
+			if api := flags(t, c.APIServer()); api["etcd-servers"] != "http://127.0.0.1:2379" {
+				t.Errorf("--etcd-servers=%s", api["etcd-servers"])
+			}
+		})
+	}
+}
+
+func TestServerURLs(t *testing.T) {
+	for _, tc := range []struct {
+		vips       []netip.Addr
+		server     string
+		nodeServer string
+	}{
+		{nil, "https://10.89.0.10:6443", "https://10.89.0.10:6443"},
+		{[]netip.Addr{netip.MustParseAddr("10.90.0.1"), netip.MustParseAddr("fd00:90::1")}, "https://10.90.0.1:6443", "https://10.89.0.10:6443"},
+		{[]netip.Addr{netip.MustParseAddr("fd00:90::1")}, "https://[fd00:90::1]:6443", "https://10.89.0.10:6443"},
+	} {
+		c := testConfig(false)
+		c.VIPs = tc.vips
+		if c.Server() != tc.server || c.NodeServer() != tc.nodeServer {
+			t.Errorf("VIPs %v: Server %s NodeServer %s, want %s %s", tc.vips, c.Server(), c.NodeServer(), tc.server, tc.nodeServer)
+		}
+	}
+}

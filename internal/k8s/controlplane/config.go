@@ -36,6 +36,15 @@ type Config struct {
 	DualStack bool
 	// ServiceCIDRs and PodCIDRs in family order (IPv4 first).
 	ServiceCIDRs, PodCIDRs []netip.Prefix
+	// Members are every control-plane node when there are several (then
+	// etcd runs as a cluster of them and MemberName is this node's);
+	// empty for a single control-plane node.
+	Members    []Member
+	MemberName string
+	// VIPs are the API server VIP (controlPlane), in family order: the
+	// address every client outside the control plane uses. Empty: they use
+	// AdvertiseAddress.
+	VIPs []netip.Addr
 }
 
 // Loopback is the address components use to reach etcd and the
@@ -50,8 +59,18 @@ func (c Config) Loopback() netip.Addr {
 // LocalServer is the kube-apiserver's URL inside the control-plane node.
 func (c Config) LocalServer() string { return URL(c.Loopback(), APIServerPort) }
 
-// Server is the kube-apiserver's URL for the nodes and the host.
-func (c Config) Server() string { return URL(c.AdvertiseAddress, APIServerPort) }
+// Server is the kube-apiserver's URL for the nodes and the host: the VIP
+// when the lab has one.
+func (c Config) Server() string {
+	if len(c.VIPs) > 0 {
+		return URL(c.VIPs[0], APIServerPort)
+	}
+	return c.NodeServer()
+}
+
+// NodeServer is this control-plane node's own kube-apiserver URL on the
+// fabric.
+func (c Config) NodeServer() string { return URL(c.AdvertiseAddress, APIServerPort) }
 
 // URL is https://addr:port with IPv6 brackets.
 func URL(a netip.Addr, port int) string {
