@@ -28,11 +28,18 @@ type SpeakerNode struct {
 	// Class is the loadBalancerClass of the controller whose speaker
 	// this is, in labs with controller.classes; "" the default one.
 	Class string `json:"class,omitempty"`
+	// VIP marks a control-plane node's API server VIP speaker (labs with
+	// controlPlane).
+	VIP bool `json:"vip,omitempty"`
 }
 
-// who names a speaker in words: "node1", or "node1's lblab.dev/lb speaker".
+// who names a speaker in words: "node1", "node1's lblab.dev/lb speaker"
+// or "control-plane2's API server VIP speaker".
 func (n SpeakerNode) who() string {
-	if n.Class == "" {
+	switch {
+	case n.VIP:
+		return n.Name + "'s API server VIP speaker"
+	case n.Class == "":
 		return n.Name
 	}
 	return n.Name + "'s " + n.Class + " speaker"
@@ -71,6 +78,11 @@ func ExpectedSpeakers(env Env) ([]SpeakerNode, []bool) {
 	for _, cl := range env.Topology().Controller.Classes {
 		for _, h := range hosts {
 			nodes = append(nodes, SpeakerNode{Name: h.Name, Addrs: h.ClassAddrs[cl.LoadBalancerClass], Class: cl.LoadBalancerClass})
+		}
+	}
+	for _, h := range hosts {
+		if len(h.VIPAddrs) > 0 {
+			nodes = append(nodes, SpeakerNode{Name: h.Name, Addrs: h.VIPAddrs, VIP: true})
 		}
 	}
 	f := env.Topology().Network.IPFamily

@@ -24,7 +24,27 @@ type ipLink struct {
 		Local     string `json:"local"`
 		PrefixLen int    `json:"prefixlen"`
 		Scope     string `json:"scope"`
+		// Deprecated marks an IPv6 address with preferred_lft 0, which
+		// source selection avoids (a class or VIP speaker's own).
+		Deprecated bool `json:"deprecated"`
 	} `json:"addr_info"`
+}
+
+// deprecatedAddrs returns the deprecated addresses of `ip -j addr show`.
+func deprecatedAddrs(raw []byte) map[netip.Addr]bool {
+	var links []ipLink
+	if err := json.Unmarshal(raw, &links); err != nil {
+		return nil
+	}
+	out := map[netip.Addr]bool{}
+	for _, l := range links {
+		for _, a := range l.AddrInfo {
+			if ip, err := netip.ParseAddr(a.Local); err == nil && a.Deprecated {
+				out[ip] = true
+			}
+		}
+	}
+	return out
 }
 
 // ipRouteEntry is the part of `ip -j route show dev X` l2-failover reads.
@@ -70,14 +90,18 @@ func fabricLink(raw []byte, addrs []netip.Addr) (dev string, up bool, keep []net
 	return "", false, nil, fmt.Errorf("no interface holds %s", orNone(addrs))
 }
 
-// linkRestoreLines returns the commands that bring dev up with addrs and
-// the routes of `ip -j -4|-6 route show dev dev` (raw4, raw6), the
-// kernel's own routes left to the kernel.
-func linkRestoreLines(dev string, addrs []netip.Prefix, raw4, raw6 []byte) ([]string, error) {
+// linkRestoreLines returns the commands that bring dev up with addrs (the
+// deprecated ones deprecated again) and the routes of `ip -j -4|-6 route
+// show dev dev` (raw4, raw6), the kernel's own routes left to the kernel.
+func linkRestoreLines(dev string, addrs []netip.Prefix, deprecated map[netip.Addr]bool, raw4, raw6 []byte) ([]string, error) {
 	lines := []string{"ip link set dev " + dev + " up"}
 	for _, a := range addrs {
 		if a.Addr().Is6() {
-			lines = append(lines, fmt.Sprintf("ip -6 addr replace %s dev %s nodad", a, dev))
+			dep := ""
+			if deprecated[a.Addr()] {
+				dep = " preferred_lft 0"
+			}
+			lines = append(lines, fmt.Sprintf("ip -6 addr replace %s dev %s nodad%s", a, dev, dep))
 		} else {
 			lines = append(lines, fmt.Sprintf("ip -4 addr replace %s dev %s", a, dev))
 		}

@@ -41,7 +41,7 @@ func TestFabricLink(t *testing.T) {
 
 func TestLinkRestoreLines(t *testing.T) {
 	addrs := []netip.Prefix{netip.MustParsePrefix("10.89.0.12/24"), netip.MustParsePrefix("fd00:89::c/64")}
-	got, err := linkRestoreLines("eth0", addrs, []byte(node2Route4), []byte(node2Route6))
+	got, err := linkRestoreLines("eth0", addrs, nil, []byte(node2Route4), []byte(node2Route6))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestLinkRestoreLines(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if _, err := linkRestoreLines("eth0", nil, []byte(`[{"dst":"default","gateway":"10.89.0.1 $(x)"}]`), nil); err == nil {
+	if _, err := linkRestoreLines("eth0", nil, nil, []byte(`[{"dst":"default","gateway":"10.89.0.1 $(x)"}]`), nil); err == nil {
 		t.Error("no error for a route field unfit for a shell line")
 	}
 	if dsts, err := routeDsts([]byte(node2Route6)); err != nil || !slices.Equal(dsts, []string{"fd00:10:244::/64", "default"}) {
@@ -87,5 +87,29 @@ func TestApplySwitches(t *testing.T) {
 	}
 	if m := run.IPs[1]; m.Switched != 1560*time.Millisecond || m.SwitchedMAC != "aa:00:00:00:00:01" {
 		t.Errorf("IPv6: switched %s to %s, want 1.56s to aa:00:00:00:00:01", m.Switched, m.SwitchedMAC)
+	}
+}
+
+// A VIP or class speaker's IPv6 address is deprecated so that it is never
+// a source; restoring the link must keep it so (a preferred one took over
+// a control-plane node's IPv6 sessions).
+func TestLinkRestoreKeepsDeprecated(t *testing.T) {
+	raw := `[{"ifname":"eth0","flags":["UP"],"addr_info":[
+	 {"family":"inet6","local":"fd00:89::11","prefixlen":64,"scope":"global","nodad":true,"deprecated":true,"preferred_life_time":0},
+	 {"family":"inet6","local":"fd00:89::c","prefixlen":64,"scope":"global","nodad":true}]}]`
+	dep := deprecatedAddrs([]byte(raw))
+	if !dep[netip.MustParseAddr("fd00:89::11")] || dep[netip.MustParseAddr("fd00:89::c")] {
+		t.Fatalf("deprecated %v, want fd00:89::11 only", dep)
+	}
+	addrs := []netip.Prefix{netip.MustParsePrefix("fd00:89::11/64"), netip.MustParsePrefix("fd00:89::c/64")}
+	got, err := linkRestoreLines("eth0", addrs, dep, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ip link set dev eth0 up",
+		"ip -6 addr replace fd00:89::11/64 dev eth0 nodad preferred_lft 0",
+		"ip -6 addr replace fd00:89::c/64 dev eth0 nodad"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

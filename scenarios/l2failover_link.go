@@ -37,7 +37,7 @@ func linkFault(ctx context.Context, env Env, node lab.Node) (func(context.Contex
 			return nil, dev, fmt.Errorf("failed to read %s's routes through %s: %w", node.Name, dev, err)
 		}
 	}
-	lines, err := linkRestoreLines(dev, addrs, routes[0], routes[1])
+	lines, err := linkRestoreLines(dev, addrs, deprecatedAddrs(raw), routes[0], routes[1])
 	if err != nil {
 		return nil, dev, fmt.Errorf("%s's %s: %w", node.Name, dev, err)
 	}

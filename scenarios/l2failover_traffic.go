@@ -34,23 +34,33 @@ type l2Req struct {
 
 // l2ClientScript requests each URL in turn, printing
 // "@@r INDEX START_NS END_NS WGET_EXIT WELCOME(0|1)" per request.
-func l2ClientScript(urls []string) string {
+func l2ClientScript(urls []string) string { return requestScript(urls, "", NginxWelcome) }
+
+// requestScript starts a request to each URL in turn, every
+// l2RequestEvery, each timed inside the host and judged by whether its
+// answer holds want: "@@r INDEX START_NS END_NS WGET_EXIT WANT(0|1)".
+func requestScript(urls []string, wgetArgs, want string) string {
 	gap := fmt.Sprintf("%.3f", (l2RequestEvery / time.Duration(len(urls))).Seconds())
 	var loop strings.Builder
 	for i, u := range urls {
 		fmt.Fprintf(&loop, "req %d '%s' & sleep %s\n", i, u, gap)
 	}
 	return fmt.Sprintf(`T=""; wget --version >/dev/null 2>&1 && T="-t 1"
-req() { s=$(date +%%s%%N); o=$(wget -q -O - -T %d $T "$2" 2>&1); rc=$?; e=$(date +%%s%%N)
+req() { s=$(date +%%s%%N); o=$(wget -q -O - -T %d $T %s "$2" 2>&1); rc=$?; e=$(date +%%s%%N)
   case "$o" in *'%s'*) w=1;; *) w=0;; esac
   echo "@@r $1 $s $e $rc $w"; }
 n=0; while [ $n -lt %d ]; do n=$((n+1))
 %sdone
-`, l2RequestTimeout, NginxWelcome, l2StreamMax, loop.String())
+`, l2RequestTimeout, wgetArgs, want, l2StreamMax, loop.String())
 }
 
 // parseL2Requests reads l2ClientScript's lines for ips.
 func parseL2Requests(lines []streamLine, ips []netip.Addr) []l2Req {
+	return parseRequests(lines, ips, NginxWelcome)
+}
+
+// parseRequests reads requestScript's lines for ips.
+func parseRequests(lines []streamLine, ips []netip.Addr, want string) []l2Req {
 	var out []l2Req
 	for _, l := range lines {
 		f := strings.Fields(l.text)
@@ -67,7 +77,7 @@ func parseL2Requests(lines []streamLine, ips []netip.Addr) []l2Req {
 		case rc != 0:
 			r.reason = cmp.Or(wgetExit[rc], fmt.Sprintf("wget exit %d", rc))
 		case !r.ok:
-			r.reason = "answer without " + strconv.Quote(NginxWelcome)
+			r.reason = "answer without " + strconv.Quote(want)
 		}
 		out = append(out, r)
 	}

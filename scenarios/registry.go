@@ -28,6 +28,8 @@ var registry = map[string]func() Check{
 	topology.ScenarioL2Failover:         checkL2Failover,
 	topology.ScenarioExternalLBBackends: checkExternalLBBackends,
 	topology.ScenarioNodePortOnly:       checkNodePortOnly,
+	topology.ScenarioCPVIP:              checkCPVIP,
+	topology.ScenarioCPFailover:         checkCPFailover,
 }
 
 func init() {

@@ -20,6 +20,9 @@ const (
 	// External load balancer labs (externalLB).
 	ScenarioExternalLBBackends = "external-lb-backends"
 	ScenarioNodePortOnly       = "nodeport-only"
+	// Labs with an API server VIP (controlPlane).
+	ScenarioCPVIP      = "cp-vip"
+	ScenarioCPFailover = "cp-failover"
 )
 
 // ScenarioNames are the check names, in the order they run.
@@ -31,6 +34,7 @@ var ScenarioNames = []string{
 	ScenarioL2Owner,
 	ScenarioExternalLBBackends,
 	ScenarioNodePortOnly,
+	ScenarioCPVIP,
 	ScenarioReachability,
 	ScenarioDataplaneRules,
 	ScenarioWithdrawOnDelete,
@@ -39,4 +43,5 @@ var ScenarioNames = []string{
 	ScenarioLBClass,
 	ScenarioNodeFailover,
 	ScenarioL2Failover,
+	ScenarioCPFailover,
 }

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"os/exec"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/lblab/lblab/internal/iproute"
 	"github.com/lblab/lblab/internal/k8s/controlplane"
 )
 
@@ -79,12 +82,46 @@ func (c *cluster) startVIP(ctx context.Context, hc *http.Client) error {
 			return err
 		}
 	}
+	// Every control-plane node in the route first: a next hop added later
+	// rehashes the TOR's ECMP flows and resets connections already made
+	// through the VIP (the first `up` of a lab hit that).
 	for _, v := range c.p.vips {
+		err := c.procs.waitUntil(ctx, fmt.Sprintf("waiting for the TOR's route for the API server VIP %s to reach all %d control-plane nodes", v, len(c.cps)),
+			vipTimeout, append(c.apiServers(), ds...), func(ctx context.Context) error { return c.vipRouteComplete(ctx, v) })
+		if err != nil {
+			return err
+		}
 		url := controlplane.URL(v, controlplane.APIServerPort) + "/readyz"
-		err := c.procs.waitUntil(ctx, fmt.Sprintf("waiting for the API server VIP %s through the TOR", url), vipTimeout,
+		err = c.procs.waitUntil(ctx, fmt.Sprintf("waiting for the API server VIP %s through the TOR", url), vipTimeout,
 			append(c.apiServers(), ds...), func(ctx context.Context) error { return httpOK(ctx, hc, url) })
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// vipRouteComplete reads the TOR's kernel route for v and fails unless
+// its next hops are every control-plane node's VIP address of v's family.
+func (c *cluster) vipRouteComplete(ctx context.Context, v netip.Addr) error {
+	fam := map[bool]string{false: "-4", true: "-6"}[v.Is6()]
+	out, err := exec.CommandContext(ctx, "ip", "-n", c.p.tor.ns, "-j", fam, "route", "show", netip.PrefixFrom(v, v.BitLen()).String()).Output()
+	if err != nil {
+		return fmt.Errorf("ip route show in %s: %w", c.p.tor.ns, err)
+	}
+	routes, err := iproute.Parse(out)
+	if err != nil {
+		return err
+	}
+	var got []netip.Addr
+	for _, r := range routes {
+		got = append(got, r.Gateways()...)
+	}
+	for _, m := range c.cps {
+		for _, a := range m.vipAddrs {
+			if a.Addr().Is6() == v.Is6() && !slices.Contains(got, a.Addr()) {
+				return fmt.Errorf("the TOR routes %s via %v, not yet via %s (%s)", v, got, a.Addr(), m.name)
+			}
 		}
 	}
 	return nil

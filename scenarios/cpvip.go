@@ -1,0 +1,209 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/lblab/lblab/internal/k8s/controlplane"
+	"github.com/lblab/lblab/internal/lab"
+)
+
+// CPVIPEvidence is what cp-vip read: which control-plane nodes' own
+// kube-apiserver answered /readyz, the TOR's next hops for each VIP, and
+// what `kubectl get nodes` through each VIP from the client printed.
+type CPVIPEvidence struct {
+	// Ready maps each control-plane node to "" (ready) or why not.
+	Ready map[string]string `json:"ready"`
+	// Want and Got are each VIP's expected and actual next hops.
+	Want map[netip.Addr][]netip.Addr `json:"want"`
+	Got  map[netip.Addr][]netip.Addr `json:"got"`
+	// Owners names the node of each next hop address.
+	Owners map[netip.Addr]string `json:"owners"`
+	// Kubectl maps each VIP to the Nodes kubectl listed through it, or
+	// its error; Nodes are the cluster's Nodes.
+	Kubectl map[netip.Addr]string `json:"kubectl"`
+	Nodes   []string              `json:"nodes"`
+}
+
+// noVIP says why a lab has no API server VIP to judge, or "".
+func noVIP(env Env) string {
+	if cp := env.Topology().ControlPlane; cp == nil || len(cp.VIPs()) == 0 {
+		return "the lab has no API server VIP (controlPlane is unset); the ha-control-plane topology has one"
+	}
+	return ""
+}
+
+func checkCPVIP() Check {
+	return Check{Description: "the TOR routes the API server VIP to exactly the control-plane nodes whose kube-apiserver answers /readyz, and kubectl from the client through the VIP lists every Node",
+		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
+			if why := noVIP(env); why != "" {
+				return skip("%s", why)
+			}
+			return poll(ctx, attempt, func(ctx context.Context) Outcome {
+				ev, err := readCPVIP(ctx, env)
+				if err != nil {
+					return errOutcome(err)
+				}
+				return JudgeCPVIP(ev)
+			})
+		}}
+}
+
+// readyzArgs is wget's command line for a control-plane node's own
+// kube-apiserver /readyz, trusting the lab's CA.
+func readyzArgs(env Env, url string) []string {
+	ca := filepath.Join(lab.StateDir(env.Name()), "pki", "ca.crt")
+	return []string{"wget", "-q", "-O", "-", "-T", "2", "-t", "1", "--ca-certificate=" + ca, url}
+}
+
+func readCPVIP(ctx context.Context, env Env) (CPVIPEvidence, error) {
+	vips := env.Topology().ControlPlane.VIPs()
+	ev := CPVIPEvidence{Ready: map[string]string{}, Want: map[netip.Addr][]netip.Addr{}, Owners: map[netip.Addr]string{},
+		Kubectl: map[netip.Addr]string{}}
+	cps := hostsByRole(env, lab.RoleControlPlane)
+	for _, h := range cps {
+		lo := netip.MustParseAddr("127.0.0.1")
+		if len(h.Addrs) > 0 && h.Addrs[0].Is6() {
+			lo = netip.IPv6Loopback()
+		}
+		args := readyzArgs(env, controlplane.URL(lo, controlplane.APIServerPort)+"/readyz")
+		out, err := h.Command(ctx, args[0], args[1:]...)
+		switch {
+		case err != nil:
+			ev.Ready[h.Name] = firstLine(err.Error())
+		case strings.TrimSpace(string(out)) != "ok":
+			ev.Ready[h.Name] = firstLine(string(out))
+		default:
+			ev.Ready[h.Name] = ""
+		}
+		for _, a := range h.VIPAddrs {
+			ev.Owners[a] = h.Name
+		}
+	}
+	for _, v := range vips {
+		ev.Want[v] = []netip.Addr{}
+		for _, h := range cps {
+			if ev.Ready[h.Name] != "" {
+				continue
+			}
+			for _, a := range h.VIPAddrs {
+				if a.Is6() == v.Is6() {
+					ev.Want[v] = append(ev.Want[v], a)
+				}
+			}
+		}
+	}
+	got, err := fibNexthops(ctx, env, vips)
+	if err != nil {
+		return ev, err
+	}
+	ev.Got = got
+	c, err := env.Cluster(ctx)
+	if err != nil {
+		return ev, err
+	}
+	for _, n := range c.Nodes {
+		ev.Nodes = append(ev.Nodes, n.Name)
+	}
+	client, ok := host(env, "client")
+	if !ok {
+		return ev, fmt.Errorf("the lab has no client host")
+	}
+	kubectl := filepath.Join(lab.StateDir(env.Name()), "bin", "kubectl")
+	for _, v := range vips {
+		out, err := client.Command(ctx, kubectl, "--kubeconfig="+lab.Kubeconfig(env.Name()), "--request-timeout=5s",
+			"--server="+controlplane.URL(v, controlplane.APIServerPort), "get", "nodes", "-o", "name")
+		if err != nil {
+			ev.Kubectl[v] = "error: " + firstLine(err.Error())
+			continue
+		}
+		ev.Kubectl[v] = strings.Join(strings.Fields(strings.ReplaceAll(string(out), "node/", "")), " ")
+	}
+	return ev, nil
+}
+
+// JudgeCPVIP passes when every VIP's next hops are exactly the ready
+// control-plane nodes' VIP addresses, at least one is ready, and kubectl
+// through each VIP listed every Node.
+func JudgeCPVIP(ev CPVIPEvidence) Outcome {
+	var problems, notReady []string
+	ready := 0
+	for _, name := range sortedKeys(ev.Ready) {
+		if why := ev.Ready[name]; why != "" {
+			notReady = append(notReady, fmt.Sprintf("%s's kube-apiserver is not ready (%s), so it must not be a next hop", name, why))
+		} else {
+			ready++
+		}
+	}
+	name := func(as []netip.Addr) string {
+		var s []string
+		for _, a := range as {
+			s = append(s, fmt.Sprintf("%s (%s)", a, cmpOr(ev.Owners[a], "not a control-plane node")))
+		}
+		if len(s) == 0 {
+			return "none"
+		}
+		return strings.Join(s, ", ")
+	}
+	vips := make([]netip.Addr, 0, len(ev.Want))
+	for v := range ev.Want {
+		vips = append(vips, v)
+	}
+	slices.SortFunc(vips, netip.Addr.Compare)
+	for _, v := range vips {
+		want, got := sortAddrs(ev.Want[v]), sortAddrs(ev.Got[v])
+		if !slices.Equal(want, got) {
+			problems = append(problems, fmt.Sprintf("the TOR routes %s to %s, want %s", v, name(got), name(want)))
+		}
+		listed := strings.Fields(ev.Kubectl[v])
+		sort.Strings(listed)
+		nodes := slices.Sorted(slices.Values(ev.Nodes))
+		if !slices.Equal(listed, nodes) {
+			problems = append(problems, fmt.Sprintf("kubectl get nodes through %s from the client: %q, want %v", v, ev.Kubectl[v], nodes))
+		}
+	}
+	if ready == 0 {
+		problems = append(problems, "no control-plane node has a ready kube-apiserver")
+	}
+	if len(problems) > 0 {
+		return fail(ev, "%s", strings.Join(append(problems, notReady...), "; "))
+	}
+	var per []string
+	for _, v := range vips {
+		per = append(per, fmt.Sprintf("%s → %d next hops", v, len(ev.Got[v])))
+	}
+	note := ""
+	if len(notReady) > 0 {
+		note = " (" + strings.Join(notReady, "; ") + ")"
+	}
+	return pass(ev, "%s: exactly the %d control-plane nodes with a ready kube-apiserver%s; kubectl through the VIP lists all %d Nodes",
+		strings.Join(per, ", "), ready, note, len(ev.Nodes))
+}
+
+func sortAddrs(as []netip.Addr) []netip.Addr {
+	out := slices.Clone(as)
+	slices.SortFunc(out, netip.Addr.Compare)
+	return out
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,66 @@
+package scenarios_test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/lblab/lblab/internal/testutil"
+)
+
+// TestIntegrationVerifyHAControlPlane brings up the ha-control-plane
+// topology (three control-plane nodes with an etcd cluster, behind an API
+// server VIP that each announces while its kube-apiserver is ready) and
+// expects all its checks to pass, cp-failover's two faults among them. The
+// admin kubeconfig must name the VIP. Then it freezes one kube-apiserver
+// for good (SIGSTOP), and cp-vip must still pass with that node out of
+// the VIP's route and say so. Nothing is left after down.
+func TestIntegrationVerifyHAControlPlane(t *testing.T) {
+	testutil.Integration(t)
+	const name = "vfy-ha"
+	testutil.MustRun(t, "up", "-t", "ha-control-plane", "--name", name)
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+
+	kc := testutil.MustRun(t, "kubectl", "--name", name, "--", "config", "view", "-o", "jsonpath={.clusters[0].cluster.server}").Stdout
+	if strings.TrimSpace(kc) != "https://10.90.0.1:6443" {
+		t.Errorf("the admin kubeconfig's server is %q, want the VIP https://10.90.0.1:6443", kc)
+	}
+	v, res := verify(t, "--name", name)
+	if res.ExitCode != 0 || v.Failed != 0 || v.Passed != 9 {
+		t.Fatalf("verify: exit %d, %d passed, failed: %v\nstderr:\n%s", res.ExitCode, v.Passed, failedChecks(v), res.Stderr)
+	}
+	for _, r := range v.Results {
+		if r.Name == "cp-failover" {
+			for _, want := range []string{"kube-apiserver stop on control-plane3: route dropped it", "host down on control-plane3", "a write through the VIP succeeded"} {
+				if !strings.Contains(r.Summary, want) {
+					t.Errorf("cp-failover: %q lacks %q", r.Summary, want)
+				}
+			}
+		}
+	}
+	t.Logf("verify all green in %s", res.Duration)
+
+	// A kube-apiserver that stays hung: the VIP's route must leave it out.
+	freeze := `me=$(readlink /proc/self/ns/net); for p in $(pgrep -x kube-apiserver); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -%s $p; done; true`
+	testutil.MustRun(t, "exec", "--name", name, "control-plane2", "--", "sh", "-c", strings.ReplaceAll(freeze, "%s", "STOP"))
+	v, res = verify(t, "--name", name, "--scenario", "cp-vip")
+	testutil.MustRun(t, "exec", "--name", name, "control-plane2", "--", "sh", "-c", strings.ReplaceAll(freeze, "%s", "CONT"))
+	if res.ExitCode != 0 || len(v.Results) != 1 || !strings.Contains(v.Results[0].Summary, "exactly the 2 control-plane nodes") ||
+		!strings.Contains(v.Results[0].Summary, "control-plane2's kube-apiserver is not ready") {
+		t.Errorf("cp-vip with control-plane2's kube-apiserver frozen: exit %d, %+v; want passed on 2 next hops, naming control-plane2", res.ExitCode, v.Results)
+	}
+
+	testutil.MustRun(t, "down", "--name", name)
+	if out, _ := exec.Command("ip", "netns", "list").Output(); strings.Contains(string(out), name+"_") {
+		t.Errorf("namespaces left after down:\n%s", out)
+	}
+	if left := processesWith(name, "cp-speaker"); len(left) > 0 {
+		t.Errorf("cp-speaker processes left after down: %v", left)
+	}
+	for _, m := range []string{"control-plane", "control-plane2", "control-plane3"} {
+		if _, err := os.Stat("/run/lblab/" + name + "/pids/" + m + "-cp-speaker.pid"); err == nil {
+			t.Errorf("%s's cp-speaker pid file left after down", m)
+		}
+	}
+}
