@@ -64,7 +64,7 @@ type CPFailoverRun struct {
 
 // CPFailoverEvidence is both runs.
 type CPFailoverEvidence struct {
-	VIPs []netip.Addr     `json:"vips"`
+	VIPs []netip.Addr    `json:"vips"`
 	Runs []CPFailoverRun `json:"runs"`
 }
 

@@ -27,8 +27,8 @@ type Topology struct {
 	// ControlPlane, when set, puts the control-plane nodes' API servers
 	// behind a VIP announced by BGP.
 	ControlPlane *ControlPlane `yaml:"controlPlane,omitempty"`
-	Workloads  []Workload  `yaml:"workloads,omitempty"`
-	Scenarios  []string    `yaml:"scenarios,omitempty"`
+	Workloads    []Workload    `yaml:"workloads,omitempty"`
+	Scenarios    []string      `yaml:"scenarios,omitempty"`
 }
 
 // Role is a Kubernetes node role.

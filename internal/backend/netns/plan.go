@@ -56,10 +56,10 @@ type plan struct {
 	client    host
 	// lb is the external load balancer host, behind the TOR's eth2 (whose
 	// addresses are torLB); nil without externalLB.
-	lb        *host
-	torLB     []netip.Prefix
-	nodes     []host
-	routerID  netip.Addr
+	lb       *host
+	torLB    []netip.Prefix
+	nodes    []host
+	routerID netip.Addr
 	// vips are the API server VIPs (controlPlane), in family order; nil
 	// without one.
 	vips      []netip.Addr
