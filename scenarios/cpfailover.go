@@ -46,9 +46,9 @@ type CPFailoverRun struct {
 	Dropped   time.Duration `json:"dropped"`
 	Recovered time.Duration `json:"recovered"`
 	// Requests and Failed count the client's requests through the VIPs
-	// after the fault; FailedBefore those that failed before it, and
-	// FailedLate those started a request timeout after the drop that
-	// still failed.
+	// that ended after the fault; FailedBefore those that ended before it
+	// and failed, and FailedLate those started a request timeout after the
+	// drop that still failed.
 	Requests     int      `json:"requests"`
 	Failed       int      `json:"failed"`
 	FailedBefore int      `json:"failedBefore"`

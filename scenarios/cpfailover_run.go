@@ -83,7 +83,9 @@ func countCPRequests(run *CPFailoverRun, reqs []l2Req, t0 time.Time) {
 	var lastFail time.Time
 	reasons := map[string]int{}
 	for _, r := range reqs {
-		if r.from.Before(t0) {
+		// A request that ended before the fault is the lab's baseline; one
+		// in flight when the fault hit counts with those after it.
+		if r.to.Before(t0) {
 			if !r.ok {
 				run.FailedBefore++
 			}
@@ -95,7 +97,7 @@ func countCPRequests(run *CPFailoverRun, reqs []l2Req, t0 time.Time) {
 		}
 		run.Failed++
 		reasons[r.reason]++
-		if r.from.After(lastFail) {
+		if r.from.After(lastFail) || lastFail.IsZero() {
 			lastFail = r.from
 		}
 		if r.from.After(late) {

@@ -1,10 +1,13 @@
 package scenarios_test
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lblab/lblab/internal/testutil"
 )
@@ -62,5 +65,53 @@ func TestIntegrationVerifyHAControlPlane(t *testing.T) {
 		if _, err := os.Stat("/run/lblab/" + name + "/pids/" + m + "-cp-speaker.pid"); err == nil {
 			t.Errorf("%s's cp-speaker pid file left after down", m)
 		}
+	}
+}
+
+// TestIntegrationVerifyHAControlPlaneBFD runs the VIP checks on
+// ha-control-plane-bfd: the TOR must hold an up BFD session with each VIP
+// speaker, beside its BGP session.
+func TestIntegrationVerifyHAControlPlaneBFD(t *testing.T) {
+	testutil.Integration(t)
+	const name = "vfy-ha-bfd"
+	testutil.MustRun(t, "up", "-t", "ha-control-plane-bfd", "--name", name)
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+	v, res := verify(t, "--name", name, "--scenario", "bgp-sessions", "--scenario", "cp-vip", "--scenario", "cp-failover")
+	if res.ExitCode != 0 || v.Failed != 0 || v.Passed != 3 {
+		t.Fatalf("verify: exit %d, %d passed, failed: %v\nstderr:\n%s", res.ExitCode, v.Passed, failedChecks(v), res.Stderr)
+	}
+	var speakers []string
+	for _, r := range v.Results {
+		t.Logf("%s: %s", r.Name, r.Summary)
+		if r.Name == "cp-vip" {
+			var ev struct{ Owners map[string]string }
+			if err := json.Unmarshal(r.Evidence, &ev); err != nil {
+				t.Fatalf("cp-vip's evidence: %v", err)
+			}
+			for a := range ev.Owners {
+				speakers = append(speakers, a)
+			}
+		}
+	}
+	if len(speakers) != 6 {
+		t.Fatalf("cp-vip names %d VIP speaker addresses %v, want 6 (3 nodes × 2 families)", len(speakers), speakers)
+	}
+	// BFD comes up a moment after BGP on a restored node: give it 10 s.
+	var bfd string
+	var down []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		bfd = testutil.MustRun(t, "exec", "--name", name, "tor", "--", "vtysh", "-c", "show bfd peers brief").Stdout
+		down = nil
+		for _, a := range speakers {
+			if !regexp.MustCompile(`(?m)\s` + regexp.QuoteMeta(a) + `\s+up\s*$`).MatchString(bfd) {
+				down = append(down, a)
+			}
+		}
+		if len(down) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(down) > 0 {
+		t.Errorf("the TOR has no up BFD session with VIP speakers %v:\n%s", down, bfd)
 	}
 }

@@ -23,9 +23,10 @@ type verifyJSON struct {
 
 // checkJSON is one check's line in verify -o json.
 type checkJSON struct {
-	Name    string
-	Status  string
-	Summary string
+	Name     string
+	Status   string
+	Summary  string
+	Evidence json.RawMessage
 }
 
 func verify(t *testing.T, args ...string) (verifyJSON, testutil.Result) {

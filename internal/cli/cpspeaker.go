@@ -26,6 +26,8 @@ type cpSpeakerFlags struct {
 	fall, rise           int
 	holdTime, keepalive  time.Duration
 	gobgpAPI             string
+	bfdInterval          time.Duration
+	bfdMultiplier        uint8
 }
 
 // newCPSpeakerCommand runs a control-plane node's VIP speaker (package
@@ -69,6 +71,8 @@ VIP and closes the sessions.`,
 	fl.IntVar(&f.rise, "rise", cpvip.DefaultRise, "consecutive ready probes that announce the VIP")
 	fl.DurationVar(&f.holdTime, "hold-time", 3*time.Second, "BGP hold time proposed to the peers (whole seconds, at least 3s)")
 	fl.DurationVar(&f.keepalive, "keepalive", time.Second, "BGP keepalive interval (whole seconds, below --hold-time)")
+	fl.DurationVar(&f.bfdInterval, "bfd-interval", 0, "run BFD beside each BGP session, sending and expecting a packet this often (0: no BFD); a lost peer drops the session after --bfd-multiplier intervals instead of the hold time")
+	fl.Uint8Var(&f.bfdMultiplier, "bfd-multiplier", 3, "BFD detection multiplier")
 	fl.StringVar(&f.gobgpAPI, "gobgp-api", "127.0.0.1:50052", `address of GoBGP's gRPC API, for the gobgp CLI ("" to disable; the node's LB speaker has 50051)`)
 	return cmd
 }
@@ -116,9 +120,18 @@ func cpSpeakerConfig(f *cpSpeakerFlags) (cpvip.Config, error) {
 			return cfg, fmt.Errorf("--router-id %q is not an IPv4 address", f.routerID)
 		}
 	}
+	var bfd bgp.BFDTimers
+	switch {
+	case f.bfdInterval < 0 || f.bfdInterval > 0 && f.bfdInterval < 10*time.Millisecond:
+		return cfg, fmt.Errorf("--bfd-interval %s: want 0 (no BFD) or at least 10ms", f.bfdInterval)
+	case f.bfdInterval > 0 && f.bfdMultiplier == 0:
+		return cfg, fmt.Errorf("--bfd-multiplier 0: want at least 1 with --bfd-interval")
+	case f.bfdInterval > 0:
+		bfd = bgp.BFDTimers{MinTx: f.bfdInterval, MinRx: f.bfdInterval, Multiplier: f.bfdMultiplier}
+	}
 	used := map[netip.Addr]bool{}
 	for _, a := range peers {
-		p := bgp.Peer{Address: a, ASN: f.peerASN, HoldTime: f.holdTime, KeepaliveTime: f.keepalive}
+		p := bgp.Peer{Address: a, ASN: f.peerASN, HoldTime: f.holdTime, KeepaliveTime: f.keepalive, BFD: bfd}
 		for _, s := range sources {
 			if s.Is4() == a.Is4() {
 				p.LocalAddress, used[s] = s, true

@@ -89,3 +89,33 @@ func TestCPSpeakerConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestCPSpeakerBFD(t *testing.T) {
+	base := cpSpeakerFlags{vips: []string{"10.89.0.100"}, peers: []string{"10.89.1.1"}, sources: []string{"10.89.1.112"},
+		peerASN: 64496, asn: 64510, holdTime: 3 * time.Second, keepalive: time.Second}
+	for _, tc := range []struct {
+		interval time.Duration
+		mult     uint8
+		want     bgp.BFDTimers
+		err      string
+	}{
+		{0, 3, bgp.BFDTimers{}, ""},
+		{300 * time.Millisecond, 3, bgp.BFDTimers{MinTx: 300 * time.Millisecond, MinRx: 300 * time.Millisecond, Multiplier: 3}, ""},
+		{5 * time.Millisecond, 3, bgp.BFDTimers{}, "--bfd-interval 5ms"},
+		{300 * time.Millisecond, 0, bgp.BFDTimers{}, "--bfd-multiplier 0"},
+	} {
+		f := base
+		f.bfdInterval, f.bfdMultiplier = tc.interval, tc.mult
+		cfg, err := cpSpeakerConfig(&f)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s x%d: error %v, want one naming %s", tc.interval, tc.mult, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("%s x%d: %v", tc.interval, tc.mult, err)
+		case cfg.Peers[0].BFD != tc.want:
+			t.Errorf("%s x%d: BFD %+v, want %+v", tc.interval, tc.mult, cfg.Peers[0].BFD, tc.want)
+		}
+	}
+}

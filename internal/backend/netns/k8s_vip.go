@@ -50,6 +50,10 @@ func (c *cluster) vipSpeakers() []daemon {
 			"--rise=" + strconv.Itoa(cp.Probe.Rise),
 			"--gobgp-api=" + vipSpeakerGoBGPAPI,
 		}
+		if b := c.l.Topology.TOR.BFD; b != nil {
+			argv = append(argv, "--bfd-interval="+strconv.Itoa(max(b.TransmitInterval, b.ReceiveInterval))+"ms",
+				"--bfd-multiplier="+strconv.Itoa(b.DetectMultiplier))
+		}
 		for _, v := range c.p.vips {
 			argv = append(argv, "--vip="+v.String())
 		}
