@@ -56,8 +56,10 @@ type CPFailoverRun struct {
 	Reasons      []string `json:"reasons,omitempty"`
 	// QuorumWrite is "" when a ConfigMap could be written and deleted
 	// through the VIP while the node was down (etcd kept its quorum), else
-	// the error; only for FaultHost.
-	QuorumWrite string `json:"quorumWrite,omitempty"`
+	// the error; Written is when the write went through (etcd had a
+	// leader again). Only for FaultHost.
+	QuorumWrite string        `json:"quorumWrite,omitempty"`
+	Written     time.Duration `json:"written,omitempty"`
 	// Back is how long after the restore the route had the node again.
 	Back time.Duration `json:"back"`
 }
@@ -150,24 +152,49 @@ kill -STOP $found && echo $found`, cpFreezeGuard)
 // through the VIP, as a user would: a new process, so a new connection,
 // which the TOR sends to a live control-plane node (a long-lived one to
 // the node that went down hangs until its client gives up on it). A write
-// needs a majority of etcd.
-func quorumWrite(ctx context.Context, env Env) string {
+// needs a majority of etcd, and a leader: one that was on the lost node
+// is replaced after etcd's election timeout, so it tries again every
+// 500 ms for up to 15 s, and returns when the write went through, or the
+// last error.
+func quorumWrite(ctx context.Context, env Env) (time.Time, string) {
 	client, ok := host(env, "client")
 	if !ok {
-		return "the lab has no client host"
+		return time.Time{}, "the lab has no client host"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	kubectl := []string{"--kubeconfig=" + lab.Kubeconfig(env.Name()), "--request-timeout=5s", "-n", metav1.NamespaceDefault}
-	name := fmt.Sprintf("lblab-cp-failover-%d", time.Now().UnixNano())
+	kubectl := []string{"--kubeconfig=" + lab.Kubeconfig(env.Name()), "--request-timeout=3s", "-n", metav1.NamespaceDefault}
 	bin := filepath.Join(lab.StateDir(env.Name()), "bin", "kubectl")
-	if _, err := client.Command(ctx, bin, append(kubectl, "create", "configmap", name, "--from-literal=written=yes")...); err != nil {
-		return "kubectl create configmap: " + firstLine(err.Error())
+	var last string
+	for {
+		name := fmt.Sprintf("lblab-cp-failover-%d", time.Now().UnixNano())
+		_, err := client.Command(ctx, bin, append(kubectl, "create", "configmap", name, "--from-literal=written=yes")...)
+		if err == nil {
+			done := time.Now()
+			if _, err := client.Command(ctx, bin, append(kubectl, "delete", "configmap", name)...); err != nil {
+				return done, "kubectl delete configmap: " + lastLine(err.Error())
+			}
+			return done, ""
+		}
+		last = "kubectl create configmap: " + lastLine(err.Error())
+		select {
+		case <-ctx.Done():
+			return time.Time{}, last
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
-	if _, err := client.Command(ctx, bin, append(kubectl, "delete", "configmap", name)...); err != nil {
-		return "kubectl delete configmap: " + firstLine(err.Error())
+}
+
+// lastLine is the last line of a command's error, where its stderr ends.
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
 	}
-	return ""
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
 }
 
 // vipURLs are the client's request URLs: /readyz of every VIP, which a

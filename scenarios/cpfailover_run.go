@@ -59,7 +59,10 @@ func runCPFault(ctx context.Context, env Env, h lab.Node, fault string, vips []n
 	}
 	run.Dropped = time.Since(t0)
 	if fault == FaultHost {
-		run.QuorumWrite = quorumWrite(ctx, env)
+		var at time.Time
+		if at, run.QuorumWrite = quorumWrite(ctx, env); run.QuorumWrite == "" {
+			run.Written = at.Sub(t0)
+		}
 	}
 	sleepCtx(ctx, cpAfterDrop)
 	lines := stream.stop(2 * time.Second)
@@ -158,7 +161,7 @@ func JudgeCPFailover(ev CPFailoverEvidence) Outcome {
 		f := fmt.Sprintf("%s on %s: route dropped it in %s, requests succeeded again after %s (%d of %d failed), back %s after the restore",
 			r.Fault, r.Node, r.Dropped.Round(10*time.Millisecond), r.Recovered.Round(10*time.Millisecond), r.Failed, r.Requests, r.Back.Round(10*time.Millisecond))
 		if r.Fault == FaultHost && r.QuorumWrite == "" {
-			f += "; a write through the VIP succeeded while it was down"
+			f += fmt.Sprintf("; a write through the VIP succeeded %s after the cut, while it was down", r.Written.Round(10*time.Millisecond))
 		}
 		figures = append(figures, f)
 	}

@@ -80,7 +80,7 @@ func TestCountCPRequests(t *testing.T) {
 func TestJudgeCPFailover(t *testing.T) {
 	good := []CPFailoverRun{
 		{Fault: FaultAPIServer, Node: "cp3", Dropped: time.Second, Recovered: time.Second, Requests: 80, Failed: 5},
-		{Fault: FaultHost, Node: "cp3", Dropped: 2 * time.Second, Recovered: 2 * time.Second, Requests: 90, Failed: 9},
+		{Fault: FaultHost, Node: "cp3", Dropped: 2 * time.Second, Recovered: 2 * time.Second, Requests: 90, Failed: 9, Written: 1500 * time.Millisecond},
 	}
 	for _, tc := range []struct {
 		name   string
@@ -88,7 +88,7 @@ func TestJudgeCPFailover(t *testing.T) {
 		status Status
 		want   string
 	}{
-		{"both faults recovered", func(r []CPFailoverRun) []CPFailoverRun { return r }, Passed, "a write through the VIP succeeded while it was down"},
+		{"both faults recovered", func(r []CPFailoverRun) []CPFailoverRun { return r }, Passed, "a write through the VIP succeeded 1.5s after the cut, while it was down"},
 		{"a step failed", func(r []CPFailoverRun) []CPFailoverRun {
 			r[1] = CPFailoverRun{Fault: FaultHost, Node: "cp3", Step: "route drop", Err: "still routed"}
 			return r

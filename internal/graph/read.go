@@ -79,7 +79,40 @@ func Read(ctx context.Context, env scenarios.Env, backend, segment string) (*Gra
 		routes[v6] = rs
 	}
 	g.LBIPs = FanOut(c, routes)
+	if cp := t.ControlPlane; cp != nil {
+		g.LBIPs = append(g.LBIPs, FanOutVIP(env.Hosts(), cp.VIPs(), routes)...)
+	}
 	return g, nil
+}
+
+// VIPService is what the graph names the API server VIP's "Service".
+const VIPService = "API server VIP"
+
+// FanOutVIP draws the API server VIPs like LB IPs: the control-plane nodes
+// in the TOR's route for each (by their VIP speakers' addresses), and
+// every control-plane node as one that should be.
+func FanOutVIP(hosts []lab.Node, vips []netip.Addr, routes map[bool][]iproute.Route) []LBIP {
+	var out []LBIP
+	for _, v := range vips {
+		l := LBIP{Service: VIPService, IP: v}
+		in := map[string]bool{}
+		for _, gw := range nexthops(routes[v.Is6()], v) {
+			i := slices.IndexFunc(hosts, func(h lab.Node) bool { return slices.Contains(h.VIPAddrs, gw) })
+			if i < 0 {
+				l.Strangers = append(l.Strangers, gw)
+				continue
+			}
+			l.Nexthops = append(l.Nexthops, hosts[i].Name)
+			in[hosts[i].Name] = true
+		}
+		for _, h := range hosts {
+			if h.Role == lab.RoleControlPlane {
+				l.Nodes = append(l.Nodes, Fan{Node: h.Name, Eligible: true, InRoute: in[h.Name]})
+			}
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 func host(t *topology.Topology, h lab.Node) Host {

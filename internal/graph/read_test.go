@@ -3,9 +3,11 @@ package graph
 import (
 	"net/netip"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/lblab/lblab/internal/iproute"
+	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/scenarios"
 )
 
@@ -103,5 +105,22 @@ func TestFanOut(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFanOutVIP(t *testing.T) {
+	hosts := []lab.Node{
+		{Name: "tor", Role: lab.RoleTOR},
+		{Name: "control-plane", Role: lab.RoleControlPlane, VIPAddrs: []netip.Addr{a("10.89.0.15")}},
+		{Name: "control-plane2", Role: lab.RoleControlPlane, VIPAddrs: []netip.Addr{a("10.89.0.16")}},
+		{Name: "node1", Role: lab.RoleWorker},
+	}
+	routes := map[bool][]iproute.Route{false: {{Dst: netip.MustParsePrefix("10.90.0.1/32"),
+		Nexthops: []iproute.Nexthop{{Gateway: a("10.89.0.16")}, {Gateway: a("10.89.0.99")}}}}}
+	got := FanOutVIP(hosts, []netip.Addr{a("10.90.0.1")}, routes)
+	if len(got) != 1 || got[0].Service != VIPService || !slices.Equal(got[0].Nexthops, []string{"control-plane2"}) ||
+		!slices.Equal(got[0].Strangers, []netip.Addr{a("10.89.0.99")}) || len(got[0].Nodes) != 2 ||
+		got[0].Nodes[0].InRoute || !got[0].Nodes[1].InRoute || !got[0].Nodes[0].Eligible {
+		t.Errorf("%+v", got)
 	}
 }
