@@ -32,7 +32,7 @@ const (
 // controlPlaneDaemon is a component on control-plane node m. A lab's only
 // control-plane node names its units after the component
 // ("kube-apiserver"); with several, each is prefixed by its node
-// ("cp1-kube-apiserver").
+// ("control-plane2-kube-apiserver").
 func (c *cluster) controlPlaneDaemon(m host, name string, argv []string, stale string) daemon {
 	d := daemon{name: name, file: name, ns: m.ns, argv: argv, env: controlplane.Env(name), stale: stale}
 	if len(c.cps) > 1 {

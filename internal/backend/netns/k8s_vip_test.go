@@ -1,0 +1,88 @@
+package netns
+
+import (
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lblab/lblab/internal/k8s/pki"
+)
+
+// Three control-plane nodes behind a VIP: per-node units and etcd
+// members, VIP speakers peering from their own addresses, the VIP in the
+// serving certificate, on each node's lo, and routed from the machine
+// through the TOR.
+func TestHAClusterLayout(t *testing.T) {
+	c := testCluster(t, "ha-control-plane", true)
+	if len(c.cps) != 3 || c.cfg.Server() != "https://10.90.0.1:6443" {
+		t.Fatalf("%d control-plane nodes, server %s", len(c.cps), c.cfg.Server())
+	}
+	cp2 := c.cps[1]
+	etcd := c.etcd(cp2)
+	args := strings.Join(etcd.argv, " ")
+	for _, want := range []string{"--name=control-plane2", "--data-dir=" + c.y.etcdDir() + "-control-plane2",
+		"--initial-cluster=control-plane=http://10.89.7.10:2380,control-plane2=http://10.89.7.11:2380,control-plane3=http://10.89.7.12:2380",
+		"--listen-peer-urls=http://10.89.7.11:2380"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("etcd on control-plane2 lacks %s: %s", want, args)
+		}
+	}
+	if etcd.file != "control-plane2-etcd" || etcd.ns != "k8s-unit_control-plane2" {
+		t.Errorf("etcd unit %s in %s", etcd.file, etcd.ns)
+	}
+	if api := strings.Join(c.apiServer(cp2).argv, " "); !strings.Contains(api, "--advertise-address=10.89.7.11") {
+		t.Errorf("apiserver on control-plane2: %s", api)
+	}
+	sp := c.vipSpeakers()
+	if len(sp) != 3 {
+		t.Fatalf("%d VIP speakers, want 3", len(sp))
+	}
+	// 5 nodes from host 10; the VIP speakers' addresses follow: 15, 16, 17.
+	for _, want := range []string{"cp-speaker", "--vip=10.90.0.1", "--vip=fd00:90::1", "--peer=10.89.7.1", "--peer=fd00:89:7::1",
+		"--source=10.89.7.16", "--source=fd00:89:7::10", "--asn=64500", "--peer-asn=64496", "--hold-time=3s", "--interval=200ms",
+		"--readyz=https://127.0.0.1:6443/readyz", "--gobgp-api=127.0.0.1:50055"} {
+		if !slices.Contains(sp[1].argv, want) {
+			t.Errorf("control-plane2's VIP speaker lacks %s: %v", want, sp[1].argv)
+		}
+	}
+	if slices.ContainsFunc(sp[1].argv, func(a string) bool { return strings.HasPrefix(a, "--bfd") || strings.HasPrefix(a, "--router-id") }) {
+		t.Errorf("BFD or a router ID without need: %v", sp[1].argv)
+	}
+	cert, err := os.ReadFile(c.files.APIServerCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, _ := pki.ParseCert(cert)
+	for _, want := range []string{"10.90.0.1", "fd00:90::1", "10.89.7.10", "10.89.7.11", "fd00:89:7::c"} {
+		if !slices.Contains(pki.CertIPs(parsed), netip.MustParseAddr(want)) {
+			t.Errorf("serving cert lacks %s", want)
+		}
+	}
+	mgmt := strings.Join(mgmtLines(c.p), "\n")
+	for _, want := range []string{"route replace 10.90.0.1/32 via 10.89.7.1 dev " + c.p.hostLink,
+		"route replace fd00:90::1/128 via fd00:89:7::1 dev " + c.p.hostLink} {
+		if !strings.Contains(mgmt, want) {
+			t.Errorf("management lines lack %q:\n%s", want, mgmt)
+		}
+	}
+	lines := strings.Join(hostLines(c.p, cp2), "\n")
+	for _, want := range []string{"addr replace 10.90.0.1/32 dev lo", "addr replace fd00:90::1/128 dev lo nodad preferred_lft 0",
+		"addr replace fd00:89:7::10/64 dev eth0 nodad preferred_lft 0"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("control-plane2's lines lack %q:\n%s", want, lines)
+		}
+	}
+	if w := strings.Join(hostLines(c.p, c.p.nodes[3]), "\n"); strings.Contains(w, "10.90.0.1") {
+		t.Errorf("a worker holds the VIP:\n%s", w)
+	}
+}
+
+func TestHAClusterBFD(t *testing.T) {
+	c := testCluster(t, "ha-control-plane-bfd", true)
+	sp := c.vipSpeakers()
+	if len(sp) != 3 || !slices.Contains(sp[0].argv, "--bfd-interval=300ms") || !slices.Contains(sp[0].argv, "--bfd-multiplier=3") {
+		t.Errorf("VIP speakers %v, want BFD 300ms x3", sp)
+	}
+}
