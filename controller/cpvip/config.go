@@ -47,6 +47,9 @@ const (
 	DefaultTimeout  = 500 * time.Millisecond
 	DefaultFall     = 2
 	DefaultRise     = 2
+	// DefaultGoBGPAPI is where the VIP speaker's GoBGP API listens, beside
+	// the node's LB speaker's (127.0.0.1:50051).
+	DefaultGoBGPAPI = "127.0.0.1:50052"
 )
 
 // withDefaults fills the zero fields and the peers' names and local AS.

@@ -73,7 +73,7 @@ VIP and closes the sessions.`,
 	fl.DurationVar(&f.keepalive, "keepalive", time.Second, "BGP keepalive interval (whole seconds, below --hold-time)")
 	fl.DurationVar(&f.bfdInterval, "bfd-interval", 0, "run BFD beside each BGP session, sending and expecting a packet this often (0: no BFD); a lost peer drops the session after --bfd-multiplier intervals instead of the hold time")
 	fl.Uint8Var(&f.bfdMultiplier, "bfd-multiplier", 3, "BFD detection multiplier")
-	fl.StringVar(&f.gobgpAPI, "gobgp-api", "127.0.0.1:50052", `address of GoBGP's gRPC API, for the gobgp CLI ("" to disable; the node's LB speaker has 50051)`)
+	fl.StringVar(&f.gobgpAPI, "gobgp-api", cpvip.DefaultGoBGPAPI, `address of GoBGP's gRPC API, for the gobgp CLI ("" to disable; the node's LB speaker has 50051)`)
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lblab/lblab/controller/cpvip"
 	"github.com/lblab/lblab/internal/controllers"
 	"github.com/lblab/lblab/internal/frr"
 	"github.com/lblab/lblab/internal/gobgpstate"
@@ -163,6 +164,24 @@ func inspectBGP(ctx context.Context, iv *inspection) error {
 			}
 			doc.Speakers = append(doc.Speakers, sv)
 		}
+	}
+	// The control-plane nodes' VIP speakers (controlPlane), whatever the
+	// LoadBalancer controller: lblab's own, with their own GoBGP API.
+	for _, n := range iv.nodes {
+		if len(n.VIPAddrs) == 0 {
+			continue
+		}
+		sv := speakerView{Node: n.Name + " (API server VIP)"}
+		st, out, err := observe.SpeakerAt(ctx, n, iv.env.ProbePath, cpvip.DefaultGoBGPAPI)
+		switch {
+		case err != nil:
+			sv.Error = err.Error()
+		case iv.f.output == "raw":
+			iv.raws(out)
+		default:
+			sv.State = st
+		}
+		doc.Speakers = append(doc.Speakers, sv)
 	}
 	switch iv.f.output {
 	case "raw":

@@ -11,10 +11,20 @@ import (
 // Speaker reads a node's speaker through GoBGP's API, by running `lblab
 // probe gobgp` inside the node.
 func Speaker(ctx context.Context, n lab.Node, probe string) (*gobgpstate.State, Output, error) {
+	return SpeakerAt(ctx, n, probe, "")
+}
+
+// SpeakerAt reads the GoBGP API at api inside the node ("" the LB
+// speaker's): a control-plane node's VIP speaker has its own.
+func SpeakerAt(ctx context.Context, n lab.Node, probe, api string) (*gobgpstate.State, Output, error) {
 	if probe == "" {
 		return nil, Output{}, fmt.Errorf("%w to read GoBGP's API with", errNoProbe)
 	}
-	o, err := command(ctx, n, probe, "probe", "gobgp")
+	args := []string{"probe", "gobgp"}
+	if api != "" {
+		args = append(args, "--api="+api)
+	}
+	o, err := command(ctx, n, probe, args...)
 	if err != nil {
 		return nil, o, err
 	}

@@ -10,13 +10,15 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lblab/lblab/controller/cpvip"
 	"github.com/lblab/lblab/internal/iproute"
 	"github.com/lblab/lblab/internal/k8s/controlplane"
 )
 
 // vipSpeakerGoBGPAPI is where each VIP speaker's GoBGP API listens, inside
-// its control-plane node: `lblab exec cp1 -- gobgp -p 50055 global rib`.
-const vipSpeakerGoBGPAPI = "127.0.0.1:50055"
+// its control-plane node: `lblab exec control-plane2 -- gobgp -p 50052
+// global rib`.
+const vipSpeakerGoBGPAPI = cpvip.DefaultGoBGPAPI
 
 // vipTimeout bounds the wait for the first VIP route: the speakers' BGP
 // sessions come up within seconds of their start.

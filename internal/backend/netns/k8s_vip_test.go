@@ -42,7 +42,7 @@ func TestHAClusterLayout(t *testing.T) {
 	// 5 nodes from host 10; the VIP speakers' addresses follow: 15, 16, 17.
 	for _, want := range []string{"cp-speaker", "--vip=10.90.0.1", "--vip=fd00:90::1", "--peer=10.89.7.1", "--peer=fd00:89:7::1",
 		"--source=10.89.7.16", "--source=fd00:89:7::10", "--asn=64500", "--peer-asn=64496", "--hold-time=3s", "--interval=200ms",
-		"--readyz=https://127.0.0.1:6443/readyz", "--gobgp-api=127.0.0.1:50055"} {
+		"--readyz=https://127.0.0.1:6443/readyz", "--gobgp-api=127.0.0.1:50052"} {
 		if !slices.Contains(sp[1].argv, want) {
 			t.Errorf("control-plane2's VIP speaker lacks %s: %v", want, sp[1].argv)
 		}
