@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,32 @@ func TestIntegrationVerifyHAControlPlane(t *testing.T) {
 		}
 	}
 	t.Logf("verify all green in %s", res.Duration)
+
+	// inspect bgp shows each VIP speaker's own view: both VIPs advertised.
+	ib := testutil.MustRun(t, "inspect", "bgp", "--name", name, "-o", "json").Stdout
+	var doc struct {
+		Speakers []struct {
+			Node  string
+			Error string
+			State *struct{ Advertised []string }
+		}
+	}
+	if err := json.Unmarshal([]byte(ib), &doc); err != nil {
+		t.Fatalf("inspect bgp -o json: %v\n%s", err, ib)
+	}
+	vipViews := 0
+	for _, sp := range doc.Speakers {
+		if !strings.HasSuffix(sp.Node, "(API server VIP)") {
+			continue
+		}
+		vipViews++
+		if sp.State == nil || !slices.Equal(sp.State.Advertised, []string{"10.90.0.1/32", "fd00:90::1/128"}) {
+			t.Errorf("inspect bgp, %s: %+v (error %q), want 10.90.0.1/32 and fd00:90::1/128 advertised", sp.Node, sp.State, sp.Error)
+		}
+	}
+	if vipViews != 3 {
+		t.Errorf("inspect bgp shows %d VIP speakers, want 3:\n%s", vipViews, ib)
+	}
 
 	// A kube-apiserver that stays hung: the VIP's route must leave it out.
 	freeze := `me=$(readlink /proc/self/ns/net); for p in $(pgrep -x kube-apiserver); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -%s $p; done; true`
