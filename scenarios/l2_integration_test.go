@@ -3,7 +3,6 @@ package scenarios_test
 import (
 	"encoding/json"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -23,19 +22,26 @@ var l2Lanes = []struct {
 // bgpChecks are the checks an L2 lab must skip, saying why.
 var bgpChecks = []string{"bgp-sessions", "ecmp-rib", "ecmp-fib", "node-failover"}
 
-// externalLBChecks judge the external-lb topology's lb host; every other lab
-// must report them skipped with the reason, never passed.
-var externalLBChecks = []string{"external-lb-backends", "nodeport-only"}
+// topologyChecks judge what only some topologies have (an lb host, an
+// API server VIP), with the reason they give elsewhere: every other lab
+// must report them skipped for it, never passed.
+var topologyChecks = map[string]string{
+	"external-lb-backends": "externalLB is unset",
+	"nodeport-only":        "externalLB is unset",
+	"cp-vip":               "controlPlane is unset",
+	"cp-failover":          "controlPlane is unset",
+}
 
-// skippedForNoExternalLB reports whether r is one of externalLBChecks,
-// and, through t, whether it was skipped for the right reason.
-func skippedForNoExternalLB(t *testing.T, r checkJSON) bool {
+// skippedForTopology reports whether r is one of topologyChecks, and,
+// through t, whether it was skipped for the right reason.
+func skippedForTopology(t *testing.T, r checkJSON) bool {
 	t.Helper()
-	if !slices.Contains(externalLBChecks, r.Name) {
+	why, ok := topologyChecks[r.Name]
+	if !ok {
 		return false
 	}
-	if r.Status != "skipped" || !strings.Contains(r.Summary, "externalLB is unset") {
-		t.Errorf("%s in a lab without an lb host: %s %q, want skipped with the reason", r.Name, r.Status, r.Summary)
+	if r.Status != "skipped" || !strings.Contains(r.Summary, why) {
+		t.Errorf("%s in a lab without it: %s %q, want skipped because %s", r.Name, r.Status, r.Summary, why)
 	}
 	return true
 }
@@ -68,7 +74,7 @@ func TestIntegrationVerifyL2(t *testing.T) {
 					if r.Status != "skipped" || !strings.Contains(r.Summary, "controller.mode l2") {
 						t.Errorf("%s in an L2 lab: %s %q, want skipped with the reason", r.Name, r.Status, r.Summary)
 					}
-				case skippedForNoExternalLB(t, r):
+				case skippedForTopology(t, r):
 				case r.Name == "lb-class":
 					if r.Status != "skipped" || !strings.Contains(r.Summary, "runs one controller") {
 						t.Errorf("lb-class in a lab of one controller: %s %q, want skipped with the reason", r.Status, r.Summary)

@@ -118,7 +118,7 @@ func TestIntegrationVerifyMetalLBL2(t *testing.T) {
 					if r.Status != "skipped" || !strings.Contains(r.Summary, "controller.mode l2") {
 						t.Errorf("%s in an L2 lab: %s %q, want skipped with the reason", r.Name, r.Status, r.Summary)
 					}
-				case skippedForNoExternalLB(t, r):
+				case skippedForTopology(t, r):
 				case r.Name == "lb-class":
 					if r.Status != "skipped" {
 						t.Errorf("lb-class in a lab of one controller: %s %q, want skipped", r.Status, r.Summary)
