@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -164,7 +163,7 @@ func quorumWrite(ctx context.Context, env Env) (time.Time, string) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	kubectl := []string{"--kubeconfig=" + lab.Kubeconfig(env.Name()), "--request-timeout=3s", "-n", metav1.NamespaceDefault}
-	bin := filepath.Join(lab.StateDir(env.Name()), "bin", "kubectl")
+	bin := labKubectl(env)
 	var last string
 	for {
 		name := fmt.Sprintf("lblab-cp-failover-%d", time.Now().UnixNano())

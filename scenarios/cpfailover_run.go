@@ -3,8 +3,8 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -27,15 +27,14 @@ func runCPFault(ctx context.Context, env Env, h lab.Node, fault string, vips []n
 	if !ok {
 		return stepErr("before the fault", fmt.Errorf("the lab has no client host"))
 	}
-	ca := filepath.Join(lab.StateDir(env.Name()), "pki", "ca.crt")
-	stream := startStream(ctx, client, requestScript(vipURLs(vips), "--ca-certificate="+ca, "ok"))
+	stream := startStream(ctx, client, requestScript(vipURLs(vips), "--ca-certificate="+labCACert(env), "ok"))
 	stopped := false
 	defer func() {
 		if !stopped {
 			stream.stop(2 * time.Second)
 		}
 	}()
-	sleepCtx(ctx, cpBaseline)
+	_ = sleep(ctx, cpBaseline)
 	var restore func(context.Context) error
 	var err error
 	t0 := time.Now()
@@ -64,7 +63,7 @@ func runCPFault(ctx context.Context, env Env, h lab.Node, fault string, vips []n
 			run.Written = at.Sub(t0)
 		}
 	}
-	sleepCtx(ctx, cpAfterDrop)
+	_ = sleep(ctx, cpAfterDrop)
 	lines := stream.stop(2 * time.Second)
 	stopped = true
 	countCPRequests(&run, parseRequests(lines, vips, "ok"), t0)
@@ -115,18 +114,8 @@ func countCPRequests(run *CPFailoverRun, reqs []l2Req, t0 time.Time) {
 			}
 		}
 	}
-	for _, k := range slices.Sorted(mapsKeys(reasons)) {
+	for _, k := range slices.Sorted(maps.Keys(reasons)) {
 		run.Reasons = append(run.Reasons, fmt.Sprintf("%s ×%d", k, reasons[k]))
-	}
-}
-
-func mapsKeys(m map[string]int) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 
@@ -172,11 +161,4 @@ func JudgeCPFailover(ev CPFailoverEvidence) Outcome {
 		return fail(ev, "%s", strings.Join(problems, "; "))
 	}
 	return pass(ev, "%s", strings.Join(figures, "; "))
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
 }

@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -57,8 +59,7 @@ func checkCPVIP() Check {
 // readyzArgs is wget's command line for a control-plane node's own
 // kube-apiserver /readyz, trusting the lab's CA.
 func readyzArgs(env Env, url string) []string {
-	ca := filepath.Join(lab.StateDir(env.Name()), "pki", "ca.crt")
-	return []string{"wget", "-q", "-O", "-", "-T", "2", "-t", "1", "--ca-certificate=" + ca, url}
+	return []string{"wget", "-q", "-O", "-", "-T", "2", "-t", "1", "--ca-certificate=" + labCACert(env), url}
 }
 
 func readCPVIP(ctx context.Context, env Env) (CPVIPEvidence, error) {
@@ -114,9 +115,8 @@ func readCPVIP(ctx context.Context, env Env) (CPVIPEvidence, error) {
 	if !ok {
 		return ev, fmt.Errorf("the lab has no client host")
 	}
-	kubectl := filepath.Join(lab.StateDir(env.Name()), "bin", "kubectl")
 	for _, v := range vips {
-		out, err := client.Command(ctx, kubectl, "--kubeconfig="+lab.Kubeconfig(env.Name()), "--request-timeout=5s",
+		out, err := client.Command(ctx, labKubectl(env), "--kubeconfig="+lab.Kubeconfig(env.Name()), "--request-timeout=5s",
 			"--server="+controlplane.URL(v, controlplane.APIServerPort), "get", "nodes", "-o", "name")
 		if err != nil {
 			ev.Kubectl[v] = "error: " + firstLine(err.Error())
@@ -133,7 +133,7 @@ func readCPVIP(ctx context.Context, env Env) (CPVIPEvidence, error) {
 func JudgeCPVIP(ev CPVIPEvidence) Outcome {
 	var problems, notReady []string
 	ready := 0
-	for _, name := range sortedKeys(ev.Ready) {
+	for _, name := range slices.Sorted(maps.Keys(ev.Ready)) {
 		if why := ev.Ready[name]; why != "" {
 			notReady = append(notReady, fmt.Sprintf("%s's kube-apiserver is not ready (%s), so it must not be a next hop", name, why))
 		} else {
@@ -143,7 +143,7 @@ func JudgeCPVIP(ev CPVIPEvidence) Outcome {
 	name := func(as []netip.Addr) string {
 		var s []string
 		for _, a := range as {
-			s = append(s, fmt.Sprintf("%s (%s)", a, cmpOr(ev.Owners[a], "not a control-plane node")))
+			s = append(s, fmt.Sprintf("%s (%s)", a, cmp.Or(ev.Owners[a], "not a control-plane node")))
 		}
 		if len(s) == 0 {
 			return "none"
@@ -191,19 +191,8 @@ func sortAddrs(as []netip.Addr) []netip.Addr {
 	return out
 }
 
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
+// labCACert and labKubectl are the lab's CA certificate and kubectl on
+// the machine (netns hosts share its file system).
+func labCACert(env Env) string { return filepath.Join(lab.StateDir(env.Name()), "pki", "ca.crt") }
 
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-}
+func labKubectl(env Env) string { return filepath.Join(lab.StateDir(env.Name()), "bin", "kubectl") }

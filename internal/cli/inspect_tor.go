@@ -152,36 +152,15 @@ func inspectBGP(ctx context.Context, iv *inspection) error {
 	}
 	if doc.SpeakersNote == "" || lblabClass { // else there is no speaker API to ask
 		for _, n := range iv.nodes {
-			sv := speakerView{Node: n.Name}
-			st, out, err := observe.Speaker(ctx, n, iv.env.ProbePath)
-			switch {
-			case err != nil:
-				sv.Error = err.Error()
-			case iv.f.output == "raw":
-				iv.raws(out)
-			default:
-				sv.State = st
-			}
-			doc.Speakers = append(doc.Speakers, sv)
+			doc.Speakers = append(doc.Speakers, readSpeaker(ctx, iv, n, n.Name, ""))
 		}
 	}
 	// The control-plane nodes' VIP speakers (controlPlane), whatever the
 	// LoadBalancer controller: lblab's own, with their own GoBGP API.
 	for _, n := range iv.nodes {
-		if len(n.VIPAddrs) == 0 {
-			continue
+		if len(n.VIPAddrs) > 0 {
+			doc.Speakers = append(doc.Speakers, readSpeaker(ctx, iv, n, n.Name+" (API server VIP)", cpvip.DefaultGoBGPAPI))
 		}
-		sv := speakerView{Node: n.Name + " (API server VIP)"}
-		st, out, err := observe.SpeakerAt(ctx, n, iv.env.ProbePath, cpvip.DefaultGoBGPAPI)
-		switch {
-		case err != nil:
-			sv.Error = err.Error()
-		case iv.f.output == "raw":
-			iv.raws(out)
-		default:
-			sv.State = st
-		}
-		doc.Speakers = append(doc.Speakers, sv)
 	}
 	switch iv.f.output {
 	case "raw":
@@ -191,6 +170,22 @@ func inspectBGP(ctx context.Context, iv *inspection) error {
 	}
 	printBGPDoc(iv, doc)
 	return nil
+}
+
+// readSpeaker reads the GoBGP API at api ("" the LB speaker's) in node n,
+// as the view named name; -o raw prints the output instead.
+func readSpeaker(ctx context.Context, iv *inspection, n lab.Node, name, api string) speakerView {
+	sv := speakerView{Node: name}
+	st, out, err := observe.SpeakerAt(ctx, n, iv.env.ProbePath, api)
+	switch {
+	case err != nil:
+		sv.Error = err.Error()
+	case iv.f.output == "raw":
+		iv.raws(out)
+	default:
+		sv.State = st
+	}
+	return sv
 }
 
 // printBGPDoc writes the TOR's sessions and routes and each speaker's view

@@ -11,6 +11,7 @@ import (
 	"github.com/lblab/lblab/internal/k8s/controlplane"
 	"github.com/lblab/lblab/internal/k8s/pki"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/run"
 )
 
 // cluster is one `up`'s view of a lab's Kubernetes: where things are, the
@@ -34,6 +35,8 @@ type cluster struct {
 	procs *procs
 	// hostIPVS is set when the machine's kernel has IPVS.
 	hostIPVS bool
+	// runner runs the machine's commands (ip), as the backend's does.
+	runner run.Runner
 }
 
 // stale says why a component using these files must restart, or "".

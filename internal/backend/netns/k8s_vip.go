@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"os/exec"
 	"slices"
 	"strconv"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/lblab/lblab/controller/cpvip"
 	"github.com/lblab/lblab/internal/iproute"
 	"github.com/lblab/lblab/internal/k8s/controlplane"
+	"github.com/lblab/lblab/internal/run"
 )
 
 // vipSpeakerGoBGPAPI is where each VIP speaker's GoBGP API listens, inside
@@ -111,7 +111,7 @@ func (c *cluster) startVIP(ctx context.Context, hc *http.Client) error {
 // its next hops are every control-plane node's VIP address of v's family.
 func (c *cluster) vipRouteComplete(ctx context.Context, v netip.Addr) error {
 	fam := map[bool]string{false: "-4", true: "-6"}[v.Is6()]
-	out, err := exec.CommandContext(ctx, "ip", "-n", c.p.tor.ns, "-j", fam, "route", "show", netip.PrefixFrom(v, v.BitLen()).String()).Output()
+	out, err := c.runner.Run(ctx, run.Cmd{Name: "ip", Args: []string{"-n", c.p.tor.ns, "-j", fam, "route", "show", netip.PrefixFrom(v, v.BitLen()).String()}})
 	if err != nil {
 		return fmt.Errorf("ip route show in %s: %w", c.p.tor.ns, err)
 	}

@@ -16,7 +16,7 @@ func (b *backend) provisionKubernetes(ctx context.Context, l *lab.Lab, p *plan, 
 	if err != nil {
 		return err
 	}
-	c.procs, c.hostIPVS = ps, b.hostIPVS()
+	c.procs, c.hostIPVS, c.runner = ps, b.hostIPVS(), b.runner
 	if err := c.resolveBinaries(ctx); err != nil {
 		return err
 	}
