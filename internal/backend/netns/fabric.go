@@ -26,12 +26,29 @@ func (b *backend) ipBatch(ctx context.Context, ns string, lines []string) error 
 	return err
 }
 
-// sysctls sets kernel parameters inside a namespace.
+// sysctls sets kernel parameters inside a namespace ("" is the machine's).
 func (b *backend) sysctls(ctx context.Context, ns string, kv ...string) error {
-	args := append([]string{"netns", "exec", ns, "sysctl", "-q", "-w"}, kv...)
-	_, err := b.runner.Run(ctx, run.Cmd{Name: "ip", Args: args})
+	cmd := run.Cmd{Name: "sysctl", Args: append([]string{"-q", "-w"}, kv...)}
+	if ns != "" {
+		cmd = run.Cmd{Name: "ip", Args: append([]string{"netns", "exec", ns, "sysctl"}, cmd.Args...)}
+	}
+	_, err := b.runner.Run(ctx, cmd)
 	return err
 }
+
+// mgmtSysctls are set on the machine's management link: the TOR's ICMPv6
+// redirects must not pin the machine's VIP traffic to one control-plane
+// node (the kernel would keep that for minutes after the node's route is
+// withdrawn). IPv4 redirects the TOR does not send (hostSysctls).
+func mgmtSysctls(p *plan) []string {
+	return []string{"net.ipv6.conf." + p.hostLink + ".accept_redirects=0"}
+}
+
+// reservedPorts are the lab's listening ports inside the kernel's
+// ephemeral range (32768-60999), kept out of it in every lab host: the LB
+// speaker's GoBGP API (speakerGoBGPAPI) and the VIP speaker's
+// (cpvip.DefaultGoBGPAPI). The sysctl covers IPv6 too.
+const reservedPorts = "50051-50052"
 
 // hostSysctls are set in every lab host. Nodes and the TOR route; IPv6
 // addresses skip duplicate address detection so they work at once.
@@ -39,9 +56,21 @@ func hostSysctls(h host) []string {
 	kv := []string{
 		"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
 		"net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0",
+		// The speakers' GoBGP APIs listen in the ephemeral port range; a
+		// client socket of etcd or kube-apiserver on 127.0.0.1 must not
+		// take their port first (it made `bind: address already in use`).
+		"net.ipv4.ip_local_reserved_ports=" + reservedPorts,
 	}
 	if h.role != lab.RoleClient && h.role != lab.RoleLB {
 		kv = append(kv, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
+	}
+	if h.role == lab.RoleTOR {
+		// The machine and the nodes share the TOR's fabric subnet. An ICMP
+		// redirect would send them straight to the next hop ECMP picked,
+		// and their kernels would keep it for minutes after BGP withdraws
+		// that node's route (a frozen API server behind the VIP stayed
+		// the machine's choice). Routers doing anycast ECMP do not redirect.
+		kv = append(kv, "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0")
 	}
 	return kv
 }

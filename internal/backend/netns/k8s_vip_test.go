@@ -1,13 +1,16 @@
 package netns
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/lblab/lblab/controller/cpvip"
 	"github.com/lblab/lblab/internal/k8s/pki"
+	"github.com/lblab/lblab/internal/lab"
 )
 
 // Three control-plane nodes behind a VIP: per-node units and etcd
@@ -84,5 +87,23 @@ func TestHAClusterBFD(t *testing.T) {
 	sp := c.vipSpeakers()
 	if len(sp) != 3 || !slices.Contains(sp[0].argv, "--bfd-interval=300ms") || !slices.Contains(sp[0].argv, "--bfd-multiplier=3") {
 		t.Errorf("VIP speakers %v, want BFD 300ms x3", sp)
+	}
+}
+
+// TestReservedPorts: every GoBGP API port a lab host listens on is
+// reserved in its namespace, so no client socket takes it first.
+func TestReservedPorts(t *testing.T) {
+	lo, hi, ok := strings.Cut(reservedPorts, "-")
+	if !ok {
+		t.Fatalf("reservedPorts %q is not a range", reservedPorts)
+	}
+	for _, api := range []string{speakerGoBGPAPI, cpvip.DefaultGoBGPAPI} {
+		ap := netip.MustParseAddrPort(api)
+		if p := fmt.Sprint(ap.Port()); len(p) != len(lo) || p < lo || p > hi {
+			t.Errorf("%s's port is not in the reserved range %s", api, reservedPorts)
+		}
+	}
+	if kv := strings.Join(hostSysctls(host{role: lab.RoleControlPlane}), " "); !strings.Contains(kv, "net.ipv4.ip_local_reserved_ports="+reservedPorts) {
+		t.Errorf("a control-plane host's sysctls lack the reserved ports: %s", kv)
 	}
 }

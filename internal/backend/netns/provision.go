@@ -68,6 +68,9 @@ func (b *backend) provisionFabric(ctx context.Context, l *lab.Lab, p *plan) (err
 		if err := b.ipBatch(ctx, "", mgmtLines(p)); err != nil {
 			return fmt.Errorf("failed to create the management link: %w", err)
 		}
+		if err := b.sysctls(ctx, "", mgmtSysctls(p)...); err != nil {
+			return fmt.Errorf("failed to configure the management link %s: %w", p.hostLink, err)
+		}
 		if err := b.ipBatch(ctx, p.fabricNS, []string{"link set host master br0 up"}); err != nil {
 			return fmt.Errorf("failed to attach the management link: %w", err)
 		}
