@@ -164,11 +164,7 @@ func JudgeCPVIP(ev CPVIPEvidence) Outcome {
 		}
 		return strings.Join(s, ", ")
 	}
-	vips := make([]netip.Addr, 0, len(ev.Want))
-	for v := range ev.Want {
-		vips = append(vips, v)
-	}
-	slices.SortFunc(vips, netip.Addr.Compare)
+	vips := slices.SortedFunc(maps.Keys(ev.Want), netip.Addr.Compare)
 	if ev.NodesErr != "" {
 		problems = append(problems, "the admin kubeconfig (through the VIP) could not list the Nodes: "+ev.NodesErr)
 	}

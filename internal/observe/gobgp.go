@@ -8,14 +8,9 @@ import (
 	"github.com/lblab/lblab/internal/lab"
 )
 
-// Speaker reads a node's speaker through GoBGP's API, by running `lblab
-// probe gobgp` inside the node.
-func Speaker(ctx context.Context, n lab.Node, probe string) (*gobgpstate.State, Output, error) {
-	return SpeakerAt(ctx, n, probe, "")
-}
-
-// SpeakerAt reads the GoBGP API at api inside the node ("" the LB
-// speaker's): a control-plane node's VIP speaker has its own.
+// SpeakerAt reads a speaker through GoBGP's API at api inside the node
+// ("" the LB speaker's; a control-plane node's VIP speaker has its own),
+// by running `lblab probe gobgp` there.
 func SpeakerAt(ctx context.Context, n lab.Node, probe, api string) (*gobgpstate.State, Output, error) {
 	if probe == "" {
 		return nil, Output{}, fmt.Errorf("%w to read GoBGP's API with", errNoProbe)
