@@ -67,10 +67,13 @@ type CPFailoverRun struct {
 type CPFailoverEvidence struct {
 	VIPs []netip.Addr    `json:"vips"`
 	Runs []CPFailoverRun `json:"runs"`
+	// L2 is set in L2 mode: Dropped is when another node answered ARP/NDP
+	// for every VIP, Back when the node alone answered again.
+	L2 bool `json:"l2,omitempty"`
 }
 
 func checkCPFailover() Check {
-	return Check{Description: "stopping one kube-apiserver, then cutting a whole control-plane node off, drops it from the VIP's route; requests through the VIP succeed again and etcd keeps its quorum",
+	return Check{Description: "stopping one kube-apiserver, then cutting a whole control-plane node off, drops it from the VIP's route (in L2 mode: another node answers ARP/NDP for the VIP); requests through the VIP succeed again and etcd keeps its quorum",
 		Mutates: true, Timeout: 120 * time.Second,
 		Run: func(ctx context.Context, env Env, _ *int) Outcome {
 			if why := noVIP(env); why != "" {
@@ -80,10 +83,18 @@ func checkCPFailover() Check {
 			if len(cps) < 3 {
 				return skip("the lab has %d control-plane node(s): a failover needs 3, so that etcd keeps a quorum without one", len(cps))
 			}
-			ev := CPFailoverEvidence{VIPs: env.Topology().ControlPlane.VIPs()}
+			ev := CPFailoverEvidence{VIPs: env.Topology().ControlPlane.VIPs(), L2: vipL2(env)}
 			// The last control-plane node: the first one runs the lab's
-			// LoadBalancer controller.
+			// LoadBalancer controller. In L2 mode the node that answers for
+			// the VIP: a fault elsewhere moves nothing.
 			target := cps[len(cps)-1]
+			if ev.L2 {
+				owner, err := vipOwner(ctx, env, ev.VIPs)
+				if err != nil {
+					return errOutcome(err)
+				}
+				target = owner
+			}
 			for _, fault := range []string{FaultAPIServer, FaultHost} {
 				run := runCPFault(ctx, env, target, fault, ev.VIPs)
 				ev.Runs = append(ev.Runs, run)
@@ -106,8 +117,12 @@ func vipNexthop(h lab.Node, v netip.Addr) (netip.Addr, bool) {
 }
 
 // waitVIPRoutes waits until every VIP's route has (present) or lacks the
-// node, and returns how long that took.
+// node, and returns how long that took. In L2 mode it waits until the node
+// alone answers for every VIP (present), or another node does.
 func waitVIPRoutes(ctx context.Context, env Env, h lab.Node, vips []netip.Addr, present bool) (time.Duration, error) {
+	if vipL2(env) {
+		return waitVIPOwner(ctx, env, h, vips, present)
+	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, cpRouteTimeout)
 	defer cancel()

@@ -147,8 +147,13 @@ func JudgeCPFailover(ev CPFailoverEvidence) Outcome {
 		if r.Fault == FaultHost && r.QuorumWrite != "" {
 			problems = append(problems, fmt.Sprintf("%s on %s: a write through the VIP failed: %s", r.Fault, r.Node, r.QuorumWrite))
 		}
-		f := fmt.Sprintf("%s on %s: route dropped it in %s, requests succeeded again after %s (%d of %d failed), back %s after the restore",
-			r.Fault, r.Node, r.Dropped.Round(10*time.Millisecond), r.Recovered.Round(10*time.Millisecond), r.Failed, r.Requests, r.Back.Round(10*time.Millisecond))
+		dropped, back := "route dropped it", "back"
+		if ev.L2 {
+			dropped, back = "another node answered for the VIP", "it answered again"
+		}
+		f := fmt.Sprintf("%s on %s: %s in %s, requests succeeded again after %s (%d of %d failed), %s %s after the restore",
+			r.Fault, r.Node, dropped, r.Dropped.Round(10*time.Millisecond), r.Recovered.Round(10*time.Millisecond), r.Failed, r.Requests,
+			back, r.Back.Round(10*time.Millisecond))
 		if r.Fault == FaultHost && r.QuorumWrite == "" {
 			f += fmt.Sprintf("; a write through the VIP succeeded %s after the cut, while it was down", r.Written.Round(10*time.Millisecond))
 		}

@@ -34,6 +34,10 @@ type CPVIPEvidence struct {
 	// NodesErr is why the Nodes could not be listed through the admin
 	// kubeconfig, which names the VIP too.
 	NodesErr string `json:"nodesErr,omitempty"`
+	// Answered, in L2 mode (instead of Want and Got), names the nodes
+	// whose MACs answered the TOR's ARP request or Neighbor Solicitation
+	// for each VIP.
+	Answered map[netip.Addr][]string `json:"answered,omitempty"`
 }
 
 // noVIP says why a lab has no API server VIP to judge, or "".
@@ -45,7 +49,7 @@ func noVIP(env Env) string {
 }
 
 func checkCPVIP() Check {
-	return Check{Description: "the TOR routes the API server VIP to exactly the control-plane nodes whose kube-apiserver answers /readyz, and kubectl from the client through the VIP lists every Node",
+	return Check{Description: "the TOR routes the API server VIP to exactly the control-plane nodes whose kube-apiserver answers /readyz (in L2 mode: exactly one of them answers ARP/NDP for it), and kubectl from the client through the VIP lists every Node",
 		Run: func(ctx context.Context, env Env, attempt *int) Outcome {
 			if why := noVIP(env); why != "" {
 				return skip("%s", why)
@@ -107,11 +111,20 @@ func readCPVIP(ctx context.Context, env Env) (CPVIPEvidence, error) {
 			}
 		}
 	}
-	got, err := fibNexthops(ctx, env, vips)
-	if err != nil {
-		return ev, err
+	if vipL2(env) {
+		ev.Want, ev.Owners = nil, nil
+		answered, err := VIPAnswers(ctx, env, vips)
+		if err != nil {
+			return ev, err
+		}
+		ev.Answered = answered
+	} else {
+		got, err := fibNexthops(ctx, env, vips)
+		if err != nil {
+			return ev, err
+		}
+		ev.Got = got
 	}
-	ev.Got = got
 	// The admin kubeconfig names the VIP too. Right after an API server
 	// hangs, the TOR may still send this connection to it, where the TLS
 	// handshake would wait client-go's 10 s; bound the read so that the
@@ -142,8 +155,9 @@ func readCPVIP(ctx context.Context, env Env) (CPVIPEvidence, error) {
 }
 
 // JudgeCPVIP passes when every VIP's next hops are exactly the ready
-// control-plane nodes' VIP addresses, at least one is ready, and kubectl
-// through each VIP listed every Node.
+// control-plane nodes' VIP addresses (in L2 mode: exactly one ready node
+// answers for it), at least one is ready, and kubectl through each VIP
+// listed every Node.
 func JudgeCPVIP(ev CPVIPEvidence) Outcome {
 	var problems, notReady []string
 	ready := 0
@@ -164,13 +178,22 @@ func JudgeCPVIP(ev CPVIPEvidence) Outcome {
 		}
 		return strings.Join(s, ", ")
 	}
+	l2 := ev.Answered != nil
 	vips := slices.SortedFunc(maps.Keys(ev.Want), netip.Addr.Compare)
+	if l2 {
+		vips = slices.SortedFunc(maps.Keys(ev.Answered), netip.Addr.Compare)
+	}
 	if ev.NodesErr != "" {
 		problems = append(problems, "the admin kubeconfig (through the VIP) could not list the Nodes: "+ev.NodesErr)
 	}
 	for _, v := range vips {
 		want, got := sortAddrs(ev.Want[v]), sortAddrs(ev.Got[v])
-		if !slices.Equal(want, got) {
+		switch {
+		case l2:
+			if p := judgeVIPAnswers(v, ev.Answered[v], ev.Ready); p != "" {
+				problems = append(problems, p)
+			}
+		case !slices.Equal(want, got):
 			problems = append(problems, fmt.Sprintf("the TOR routes %s to %s, want %s", v, name(got), name(want)))
 		}
 		listed := strings.Fields(ev.Kubectl[v])
@@ -186,13 +209,20 @@ func JudgeCPVIP(ev CPVIPEvidence) Outcome {
 	if len(problems) > 0 {
 		return fail(ev, "%s", strings.Join(append(problems, notReady...), "; "))
 	}
-	var per []string
-	for _, v := range vips {
-		per = append(per, fmt.Sprintf("%s → %d next hops", v, len(ev.Got[v])))
-	}
 	note := ""
 	if len(notReady) > 0 {
 		note = " (" + strings.Join(notReady, "; ") + ")"
+	}
+	var per []string
+	if l2 {
+		for _, v := range vips {
+			per = append(per, fmt.Sprintf("%s answered by %s", v, ev.Answered[v][0]))
+		}
+		return pass(ev, "%s: one of the %d control-plane nodes with a ready kube-apiserver%s; kubectl through the VIP lists all %d Nodes",
+			strings.Join(per, ", "), ready, note, len(ev.Nodes))
+	}
+	for _, v := range vips {
+		per = append(per, fmt.Sprintf("%s → %d next hops", v, len(ev.Got[v])))
 	}
 	return pass(ev, "%s: exactly the %d control-plane nodes with a ready kube-apiserver%s; kubectl through the VIP lists all %d Nodes",
 		strings.Join(per, ", "), ready, note, len(ev.Nodes))

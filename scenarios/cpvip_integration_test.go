@@ -142,3 +142,62 @@ func TestIntegrationVerifyHAControlPlaneBFD(t *testing.T) {
 		t.Errorf("the TOR has no up BFD session with VIP speakers %v:\n%s", down, bfd)
 	}
 }
+
+// TestIntegrationVerifyHAControlPlaneL2 brings up ha-control-plane-l2:
+// the API server VIP on the nodes' segment, answered by ARP and NDP by one
+// control-plane node. All its checks must pass, cp-failover's two faults
+// among them, on the node that owned the VIP. Then the owner's
+// kube-apiserver is frozen for good, and cp-vip must pass with another
+// node answering. Nothing is left after down.
+func TestIntegrationVerifyHAControlPlaneL2(t *testing.T) {
+	testutil.Integration(t)
+	const name = "vfy-ha-l2"
+	testutil.MustRun(t, "up", "-t", "ha-control-plane-l2", "--name", name)
+	t.Cleanup(func() { testutil.Run(t, "down", "--name", name) })
+
+	kc := testutil.MustRun(t, "kubectl", "--name", name, "--", "config", "view", "-o", "jsonpath={.clusters[0].cluster.server}").Stdout
+	if !regexp.MustCompile(`^https://\d+\.\d+\.\d+\.240:6443$`).MatchString(strings.TrimSpace(kc)) {
+		t.Errorf("the admin kubeconfig's server is %q, want the L2 VIP, host 240 of the node subnet", kc)
+	}
+	v, res := verify(t, "--name", name)
+	if res.ExitCode != 0 || v.Failed != 0 || v.Passed != 7 {
+		t.Fatalf("verify: exit %d, %d passed, failed: %v\nstderr:\n%s", res.ExitCode, v.Passed, failedChecks(v), res.Stderr)
+	}
+	owner := ""
+	for _, r := range v.Results {
+		t.Logf("%s: %s", r.Name, r.Summary)
+		switch r.Name {
+		case "cp-vip":
+			if m := regexp.MustCompile(`answered by (control-plane\d*)`).FindStringSubmatch(r.Summary); m != nil {
+				owner = m[1]
+			}
+		case "cp-failover":
+			for _, want := range []string{"kube-apiserver stop on", "host down on", "another node answered for the VIP", "a write through the VIP succeeded"} {
+				if !strings.Contains(r.Summary, want) {
+					t.Errorf("cp-failover: %q lacks %q", r.Summary, want)
+				}
+			}
+		}
+	}
+	if owner == "" {
+		t.Fatalf("cp-vip names no owner of the VIP")
+	}
+
+	// The owner's kube-apiserver stays hung: another node must answer.
+	freeze := `me=$(readlink /proc/self/ns/net); for p in $(pgrep -x kube-apiserver); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -%s $p; done; true`
+	testutil.MustRun(t, "exec", "--name", name, owner, "--", "sh", "-c", strings.ReplaceAll(freeze, "%s", "STOP"))
+	v, res = verify(t, "--name", name, "--scenario", "cp-vip")
+	testutil.MustRun(t, "exec", "--name", name, owner, "--", "sh", "-c", strings.ReplaceAll(freeze, "%s", "CONT"))
+	if res.ExitCode != 0 || len(v.Results) != 1 || strings.Contains(v.Results[0].Summary, "answered by "+owner) ||
+		!strings.Contains(v.Results[0].Summary, owner+"'s kube-apiserver is not ready") {
+		t.Errorf("cp-vip with %s's kube-apiserver frozen: exit %d, %+v; want passed, answered by another node, naming %s", owner, res.ExitCode, v.Results, owner)
+	}
+
+	testutil.MustRun(t, "down", "--name", name)
+	if out, _ := exec.Command("ip", "netns", "list").Output(); strings.Contains(string(out), name+"_") {
+		t.Errorf("namespaces left after down:\n%s", out)
+	}
+	if left := processesWith(name, "cp-speaker"); len(left) > 0 {
+		t.Errorf("cp-speaker processes left after down: %v", left)
+	}
+}

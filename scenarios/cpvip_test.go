@@ -53,6 +53,22 @@ func TestJudgeCPVIP(t *testing.T) {
 			Want:    map[netip.Addr][]netip.Addr{v4: {}},
 			Got:     map[netip.Addr][]netip.Addr{v4: {}},
 			Kubectl: map[netip.Addr]string{v4: listed}}, Failed, "no control-plane node has a ready kube-apiserver"},
+		// L2 mode: one ready control-plane node answers ARP/NDP.
+		{"L2: one ready owner", CPVIPEvidence{Ready: allReady, Nodes: nodes,
+			Answered: map[netip.Addr][]string{v4: {"control-plane2"}, v6: {"control-plane2"}},
+			Kubectl:  map[netip.Addr]string{v4: listed, v6: listed}}, Passed, "10.90.0.1 answered by control-plane2, fd00:90::1 answered by control-plane2"},
+		{"L2: two owners", CPVIPEvidence{Ready: allReady, Nodes: nodes,
+			Answered: map[netip.Addr][]string{v4: {"control-plane2", "control-plane3"}},
+			Kubectl:  map[netip.Addr]string{v4: listed}}, Failed, "2 nodes answer ARP/NDP for 10.90.0.1"},
+		{"L2: nobody answers", CPVIPEvidence{Ready: allReady, Nodes: nodes,
+			Answered: map[netip.Addr][]string{v4: {}},
+			Kubectl:  map[netip.Addr]string{v4: "error: timeout"}}, Failed, "nobody answers ARP/NDP for 10.90.0.1"},
+		{"L2: the owner's apiserver hangs", CPVIPEvidence{Ready: map[string]string{"control-plane": "", "control-plane2": "no answer", "control-plane3": ""},
+			Nodes: nodes, Answered: map[netip.Addr][]string{v4: {"control-plane2"}},
+			Kubectl: map[netip.Addr]string{v4: listed}}, Failed, "answered by control-plane2, whose kube-apiserver is not ready (no answer)"},
+		{"L2: a stranger answers", CPVIPEvidence{Ready: allReady, Nodes: nodes,
+			Answered: map[netip.Addr][]string{v4: {"unknown MAC 02:00:00:00:00:01"}},
+			Kubectl:  map[netip.Addr]string{v4: listed}}, Failed, "answered by unknown MAC 02:00:00:00:00:01, not a control-plane node"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := JudgeCPVIP(tc.ev)

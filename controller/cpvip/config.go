@@ -11,20 +11,48 @@ import (
 	"github.com/lblab/lblab/controller/speaker/bgp"
 )
 
+// Mode is how the VIPs reach the clients.
+type Mode string
+
+const (
+	// ModeBGP announces the VIPs to the TOR by BGP while the local
+	// kube-apiserver is ready (the default).
+	ModeBGP Mode = "bgp"
+	// ModeL2 has one ready node answer ARP and NDP for the VIPs on the
+	// segment.
+	ModeL2 Mode = "l2"
+)
+
 // Config is the speaker's whole configuration: static, from flags, so that
 // it works while the Kubernetes API is down.
 type Config struct {
-	// VIPs are announced as /32 and /128 to the peers of their family.
+	// Mode is ModeBGP (the default) or ModeL2.
+	Mode Mode
+	// VIPs are announced as /32 and /128 to the peers of their family
+	// (BGP), or answered for on the segment (L2).
 	VIPs []netip.Addr
-	// Peers are the static neighbours (the TOR, one per family). A peer
-	// without a Name gets "tor-<address>"; without a LocalASN, ASN.
+
+	// Peers are the static neighbours (the TOR, one per family), in BGP
+	// mode. A peer without a Name gets "tor-<address>"; without a
+	// LocalASN, ASN.
 	Peers []bgp.Peer
-	// ASN is this speaker's AS; RouterID its BGP identifier (IPv4).
+	// ASN is this speaker's AS; RouterID its BGP identifier (IPv4). BGP
+	// mode only.
 	ASN      uint32
 	RouterID netip.Addr
+
+	// Self is this node's name and Members the other control-plane nodes,
+	// in L2 mode: every speaker probes them all and computes the same
+	// owner of the VIPs (Owner). Self is probed at ReadyzURL.
+	Self    string
+	Members []Member
+	// Interface is where the owner answers ARP/NDP in L2 mode; empty: the
+	// interface whose subnet holds the first VIP.
+	Interface string
+
 	// ReadyzURL is the local kube-apiserver's /readyz, e.g.
-	// https://127.0.0.1:6443/readyz; CAFile is the CA that signed its
-	// serving certificate (required for https).
+	// https://127.0.0.1:6443/readyz; CAFile is the CA that signed the
+	// kube-apiservers' serving certificates (required for https).
 	ReadyzURL string
 	CAFile    string
 	// Interval is the probe period (default 200ms); Timeout bounds each
@@ -35,10 +63,16 @@ type Config struct {
 	// ready ones announce them (defaults 2 and 2).
 	Fall, Rise int
 	// GoBGPAPI is where GoBGP's gRPC API listens, for the gobgp CLI; empty
-	// serves none.
+	// serves none. BGP mode only.
 	GoBGPAPI string
 	// Logger receives the transitions; nil discards them.
 	Logger *slog.Logger
+}
+
+// Member is another control-plane node in L2 mode: its name, as its own
+// speaker's Self, and its kube-apiserver's /readyz.
+type Member struct {
+	Name, ReadyzURL string
 }
 
 // Defaults of the zero fields.
@@ -54,6 +88,9 @@ const (
 
 // withDefaults fills the zero fields and the peers' names and local AS.
 func (c Config) withDefaults() Config {
+	if c.Mode == "" {
+		c.Mode = ModeBGP
+	}
 	if c.Interval == 0 {
 		c.Interval = DefaultInterval
 	}
@@ -104,11 +141,52 @@ func (c Config) validate() error {
 			bad("--vip %s is not a unicast address", v)
 		case seen[v]:
 			bad("--vip %s is given twice", v)
-		case !hasPeerOf(c.Peers, v):
+		case c.Mode == ModeBGP && !hasPeerOf(c.Peers, v):
 			bad("--vip %s is %s but no --peer is: pass the TOR's %s address as --peer too", v, familyName(v), familyName(v))
 		}
 		seen[v] = true
 	}
+	switch c.Mode {
+	case ModeBGP:
+		c.validateBGP(bad)
+	case ModeL2:
+		c.validateL2(bad)
+	default:
+		bad("--mode %q is neither %s nor %s", c.Mode, ModeBGP, ModeL2)
+	}
+	scheme, ok := httpScheme(c.ReadyzURL)
+	if !ok {
+		bad("--readyz %q is not an http(s) URL: pass the local kube-apiserver's, e.g. https://127.0.0.1:6443/readyz", c.ReadyzURL)
+	}
+	https := scheme == "https"
+	if c.Mode == ModeL2 {
+		for _, m := range c.Members {
+			scheme, ok := httpScheme(m.ReadyzURL)
+			if !ok {
+				bad("--member %s: %q is not an http(s) URL: pass NAME=URL with the node's kube-apiserver's /readyz as URL, e.g. %[1]s=https://10.89.0.11:6443/readyz", m.Name, m.ReadyzURL)
+			}
+			https = https || scheme == "https"
+		}
+	}
+	if https && c.CAFile == "" {
+		bad("--ca is not set: pass the CA file that signed the kube-apiserver's serving certificate")
+	}
+	if c.Interval < 0 {
+		bad("--interval %s is negative", c.Interval)
+	}
+	if c.Timeout < 0 {
+		bad("--timeout %s is negative", c.Timeout)
+	}
+	if c.Fall < 1 {
+		bad("--fall %d must be at least 1", c.Fall)
+	}
+	if c.Rise < 1 {
+		bad("--rise %d must be at least 1", c.Rise)
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) validateBGP(bad func(string, ...any)) {
 	if len(c.Peers) == 0 {
 		bad("no peer: pass --peer ADDR (the TOR), one for each family of the --vip addresses")
 	}
@@ -132,24 +210,46 @@ func (c Config) validate() error {
 	if !c.RouterID.Is4() {
 		bad("--router-id %s is not an IPv4 address: pass one, or an IPv4 --source (it becomes the router ID)", c.RouterID)
 	}
-	if u, err := url.Parse(c.ReadyzURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("--readyz %q is not an http(s) URL: pass the local kube-apiserver's, e.g. https://127.0.0.1:6443/readyz", c.ReadyzURL)
-	} else if u.Scheme == "https" && c.CAFile == "" {
-		bad("--ca is not set: pass the CA file that signed the kube-apiserver's serving certificate")
+	if c.Self != "" {
+		bad("--name is for --mode l2")
 	}
-	if c.Interval < 0 {
-		bad("--interval %s is negative", c.Interval)
+	if len(c.Members) > 0 {
+		bad("--member is for --mode l2")
 	}
-	if c.Timeout < 0 {
-		bad("--timeout %s is negative", c.Timeout)
+	if c.Interface != "" {
+		bad("--interface is for --mode l2")
 	}
-	if c.Fall < 1 {
-		bad("--fall %d must be at least 1", c.Fall)
+}
+
+func (c Config) validateL2(bad func(string, ...any)) {
+	if len(c.Peers) > 0 {
+		bad("--peer is for --mode bgp")
 	}
-	if c.Rise < 1 {
-		bad("--rise %d must be at least 1", c.Rise)
+	if c.Self == "" {
+		bad("--name is not set: pass this node's name, as the other nodes' --member give it")
 	}
-	return errors.Join(errs...)
+	seen := map[string]bool{}
+	for _, m := range c.Members {
+		switch {
+		case m.Name == "":
+			bad("--member =%s has no name: pass NAME=URL", m.ReadyzURL)
+		case m.Name == c.Self:
+			bad("--member %s is this node (--name): pass only the other control-plane nodes", m.Name)
+		case seen[m.Name]:
+			bad("--member %s is given twice", m.Name)
+		}
+		seen[m.Name] = true
+	}
+}
+
+// httpScheme returns the scheme of an http(s) URL with a host; ok is
+// false for any other.
+func httpScheme(rawURL string) (scheme string, ok bool) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", false
+	}
+	return u.Scheme, true
 }
 
 func hasPeerOf(peers []bgp.Peer, a netip.Addr) bool {

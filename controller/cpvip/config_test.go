@@ -28,6 +28,18 @@ func validConfig() Config {
 	}
 }
 
+// validL2Config is control-plane1's L2 configuration in a lab of three.
+func validL2Config() Config {
+	return Config{
+		Mode: ModeL2, VIPs: []netip.Addr{vip4, vip6}, Self: "control-plane1",
+		Members: []Member{
+			{Name: "control-plane2", ReadyzURL: "https://10.89.0.11:6443/readyz"},
+			{Name: "control-plane3", ReadyzURL: "https://10.89.0.12:6443/readyz"},
+		},
+		ReadyzURL: "https://127.0.0.1:6443/readyz", CAFile: "/etc/kubernetes/pki/ca.crt",
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -62,6 +74,11 @@ func TestConfigValidate(t *testing.T) {
 		{"negative timeout", func(c *Config) { c.Timeout = -time.Second }, "--timeout -1s is negative"},
 		{"negative fall", func(c *Config) { c.Fall = -1 }, "--fall -1 must be at least 1"},
 		{"negative rise", func(c *Config) { c.Rise = -1 }, "--rise -1 must be at least 1"},
+		{"explicit BGP mode", func(c *Config) { c.Mode = ModeBGP }, ""},
+		{"unknown mode", func(c *Config) { c.Mode = "vrrp" }, `--mode "vrrp" is neither bgp nor l2`},
+		{"BGP with members", func(c *Config) { c.Members = validL2Config().Members }, "--member is for --mode l2"},
+		{"BGP with a name", func(c *Config) { c.Self = "control-plane1" }, "--name is for --mode l2"},
+		{"BGP with an interface", func(c *Config) { c.Interface = "eth0" }, "--interface is for --mode l2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,10 +92,56 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
+func TestConfigValidateL2(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string // an error containing it; empty: valid
+	}{
+		{"valid", func(*Config) {}, ""},
+		{"IPv4 only", func(c *Config) { c.VIPs = c.VIPs[:1] }, ""},
+		{"IPv6 only", func(c *Config) { c.VIPs = c.VIPs[1:] }, ""},
+		{"alone, with an interface", func(c *Config) { c.Members, c.Interface = nil, "eth0" }, ""},
+		{"no ASN, router ID or peer needed", func(c *Config) { c.ASN, c.RouterID, c.Peers = 0, netip.Addr{}, nil }, ""},
+		{"http needs no CA", func(c *Config) {
+			c.ReadyzURL, c.CAFile = "http://127.0.0.1:8080/readyz", ""
+			c.Members = []Member{{Name: "control-plane2", ReadyzURL: "http://10.89.0.11:8080/readyz"}}
+		}, ""},
+		{"no VIP", func(c *Config) { c.VIPs = nil }, "no VIP: pass --vip ADDR"},
+		{"multicast VIP", func(c *Config) { c.VIPs = []netip.Addr{netip.MustParseAddr("224.0.0.18")} }, "--vip 224.0.0.18 is not a unicast address"},
+		{"VIP twice", func(c *Config) { c.VIPs = append(c.VIPs, vip4) }, "--vip 192.0.2.10 is given twice"},
+		{"a peer", func(c *Config) { c.Peers = validConfig().Peers }, "--peer is for --mode bgp"},
+		{"no name", func(c *Config) { c.Self = "" }, "--name is not set"},
+		{"member without a name", func(c *Config) { c.Members[0].Name = "" }, "--member =https://10.89.0.11:6443/readyz has no name"},
+		{"member is this node", func(c *Config) { c.Members[1].Name = "control-plane1" }, "--member control-plane1 is this node (--name)"},
+		{"member twice", func(c *Config) { c.Members[1].Name = "control-plane2" }, "--member control-plane2 is given twice"},
+		{"member URL without scheme", func(c *Config) { c.Members[0].ReadyzURL = "10.89.0.11:6443/readyz" },
+			`--member control-plane2: "10.89.0.11:6443/readyz" is not an http(s) URL`},
+		{"member URL without host", func(c *Config) { c.Members[1].ReadyzURL = "https:///readyz" },
+			`--member control-plane3: "https:///readyz" is not an http(s) URL`},
+		{"https member without CA", func(c *Config) { c.ReadyzURL, c.CAFile = "http://127.0.0.1:8080/readyz", "" }, "--ca is not set"},
+		{"bad readyz", func(c *Config) { c.ReadyzURL = "" }, `--readyz "" is not an http(s) URL`},
+		{"negative fall", func(c *Config) { c.Fall = -1 }, "--fall -1 must be at least 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validL2Config()
+			tt.change(&c)
+			err := c.withDefaults().validate()
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
 // TestConfigDefaults: zero fields get the documented defaults, and peers a
 // name and this speaker's AS.
 func TestConfigDefaults(t *testing.T) {
 	c := validConfig().withDefaults()
+	if c.Mode != ModeBGP {
+		t.Errorf("mode %q, want %q", c.Mode, ModeBGP)
+	}
 	if c.Interval != 200*time.Millisecond || c.Timeout != 500*time.Millisecond || c.Fall != 2 || c.Rise != 2 {
 		t.Errorf("interval %s, timeout %s, fall %d, rise %d; want 200ms, 500ms, 2, 2", c.Interval, c.Timeout, c.Fall, c.Rise)
 	}

@@ -1,10 +1,11 @@
 // Package cpvip is `lblab cp-speaker`, the announcer of a highly available
-// control-plane VIP: every control-plane node announces the VIP (one IPv4
-// and/or one IPv6 address, as a /32 and a /128) by BGP to the top-of-rack
-// router while, and only while, its own kube-apiserver answers /readyz
-// with 200. The TOR then spreads clients of the VIP over the ready API
-// servers by ECMP, and stops sending them to one within about a second of
-// its failing.
+// control-plane VIP. In BGP mode (the default) every control-plane node
+// announces the VIP (one IPv4 and/or one IPv6 address, as a /32 and a
+// /128) by BGP to the top-of-rack router while, and only while, its own
+// kube-apiserver answers /readyz with 200. The TOR then spreads clients of
+// the VIP over the ready API servers by ECMP, and stops sending them to
+// one within about a second of its failing. In L2 mode (below) one ready
+// node answers ARP and NDP for the VIP instead, as keepalived does.
 //
 // It is a process of its own, not a part of the node's LoadBalancer
 // speaker (package speaker):
@@ -48,4 +49,49 @@
 //
 // On SIGTERM it withdraws the VIPs and stops GoBGP, which closes the
 // sessions with a CEASE.
+//
+// # L2 mode
+//
+// With --mode l2 there is no BGP: the node that owns the VIPs answers ARP
+// (IPv4) and Neighbor Solicitations (IPv6) for them on the segment, through
+// an l2.Responder (package speaker/l2), so every neighbour sends the VIPs'
+// traffic to its MAC. One node takes all the VIPs, as one keepalived VRRP
+// instance would: the IPv4 and the IPv6 VIP lead to the same API server.
+//
+// Who owns them cannot be a Lease: the Kubernetes API may be down, which is
+// exactly when the VIP matters. Instead every speaker probes every
+// control-plane node's /readyz (its own at --readyz, the others' at
+// --member NAME=URL), gates each node as above, and computes the owner from
+// the ready nodes' names alone (Owner). The speakers see the same probes,
+// so they agree on one owner without talking to each other. A node cut off
+// from the others sees them fail and thinks it owns the VIPs; that is
+// harmless while it cannot reach the segment either, and when it sees them
+// again it announces the VIPs again (below), since the neighbours may have
+// followed an interim owner meanwhile.
+//
+// Owner is rendezvous (highest random weight) hashing: each ready name gets
+// a score from the VIPs and the name, and the highest wins. A node's score
+// does not depend on the others, so the VIPs move only when their owner
+// stops being ready (after --fall failed probes), and move back once it is
+// ready again (after --rise): a node that comes or goes other than the
+// owner moves nothing.
+//
+// The owner announces the VIPs (a gratuitous ARP, an unsolicited Neighbor
+// Advertisement; repeated within a second) when it takes them over, and
+// again whenever the set of ready nodes changes while it keeps them; the
+// other nodes stop answering at once and send nothing. The VIPs are on lo
+// of every control-plane node, so that each accepts the traffic it gets;
+// arp_ignore=1 and arp_announce=2 (which the lab sets) keep the kernel
+// from answering ARP for them on eth0, or using them as ARP sources, and
+// the kernel never answers NDP for an address of another interface. So the
+// only answers come from the owner's speaker.
+//
+// To see it: `ip neigh` on the TOR (the VIPs at the owner's MAC),
+// `arping -I eth0 10.89.0.240` or `ndisc6 fd00:89::f0 eth0` from the
+// segment (one answer, the owner's), and the speaker's log, here
+// control-plane2's while control-plane3, the owner, fails:
+//
+//	VIP owner: control-plane3 (ready: control-plane, control-plane2, control-plane3): not answering
+//	control-plane3's kube-apiserver not ready (no answer within 500ms)
+//	VIP owner: control-plane2 (ready: control-plane, control-plane2): answering ARP/NDP for 10.89.0.240, fd00:89::f0
 package cpvip

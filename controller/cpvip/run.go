@@ -15,12 +15,15 @@ import (
 // Run starts GoBGP with the static peers, probes /readyz every Interval,
 // and announces or withdraws the VIPs as the gate decides, until ctx ends.
 // Then it withdraws the VIPs and stops GoBGP, which closes the sessions
-// with a CEASE; it returns nil. A Config that is not valid is an error
-// before anything starts.
+// with a CEASE; it returns nil. In L2 mode it answers ARP/NDP instead
+// (runL2). A Config that is not valid is an error before anything starts.
 func Run(ctx context.Context, cfg Config) error {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return err
+	}
+	if cfg.Mode == ModeL2 {
+		return runL2(ctx, cfg)
 	}
 	probe, err := newProber(cfg.ReadyzURL, cfg.CAFile, cfg.Timeout)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lblab/lblab/controller/cpvip"
 	"github.com/lblab/lblab/controller/speaker/bgp"
 )
 
@@ -15,6 +16,8 @@ import (
 func TestCPSpeakerRejectsBadFlags(t *testing.T) {
 	ok := []string{"cp-speaker", "--vip", "10.89.0.100", "--peer", "10.89.1.1", "--peer-asn", "64496", "--asn", "64510",
 		"--source", "10.89.1.112", "--ca", "/nonexistent/ca.crt", "--gobgp-api", ""}
+	l2 := []string{"cp-speaker", "--mode", "l2", "--vip", "10.89.0.240", "--vip", "fd00:89::f0", "--name", "control-plane1",
+		"--member", "control-plane2=https://10.89.0.11:6443/readyz", "--ca", "/nonexistent/ca.crt"}
 	tests := []struct {
 		name string
 		args []string
@@ -36,6 +39,23 @@ func TestCPSpeakerRejectsBadFlags(t *testing.T) {
 		{"bad readyz", slices.Concat(ok, []string{"--readyz", "localhost:6443"}), `--readyz "localhost:6443" is not an http(s) URL`},
 		{"negative fall", slices.Concat(ok, []string{"--fall", "-1"}), "--fall -1 must be at least 1"},
 		{"an argument", slices.Concat(ok, []string{"extra"}), "unknown command"},
+		{"unknown mode", slices.Concat(ok, []string{"--mode", "vrrp"}), `--mode "vrrp" is neither bgp nor l2`},
+		{"member in BGP mode", slices.Concat(ok, []string{"--member", "control-plane2=https://10.89.0.11:6443/readyz"}), "--member is for --mode l2"},
+		{"interface in BGP mode", slices.Concat(ok, []string{"--interface", "eth0"}), "--interface is for --mode l2"},
+		{"L2 without a name", slices.Concat(l2, []string{"--name", ""}), "--name is not set"},
+		{"L2 member without '='", slices.Concat(l2, []string{"--member", "control-plane3"}), `--member "control-plane3" is not NAME=URL`},
+		{"L2 member without a name", slices.Concat(l2, []string{"--member", "=https://10.89.0.12:6443/readyz"}), `--member "=https://10.89.0.12:6443/readyz" has no name before '='`},
+		{"L2 member with a bad URL", slices.Concat(l2, []string{"--member", "control-plane3=10.89.0.12:6443"}), `--member control-plane3: "10.89.0.12:6443" is not an http(s) URL`},
+		{"L2 member twice", slices.Concat(l2, []string{"--member", "control-plane2=https://10.89.0.12:6443/readyz"}), "--member control-plane2 is given twice"},
+		{"L2 member is this node", slices.Concat(l2, []string{"--member", "control-plane1=https://10.89.0.10:6443/readyz"}), "--member control-plane1 is this node (--name)"},
+		{"L2 without CA", slices.Concat(l2, []string{"--ca", ""}), "--ca is not set"},
+		{"L2 with a peer", slices.Concat(l2, []string{"--peer", "10.89.1.1"}), "--peer is for --mode bgp"},
+		{"L2 with a source", slices.Concat(l2, []string{"--source", "10.89.1.112"}), "--source is for --mode bgp"},
+		{"L2 with an ASN", slices.Concat(l2, []string{"--asn", "64510"}), "--asn is for --mode bgp"},
+		{"L2 with a peer ASN", slices.Concat(l2, []string{"--peer-asn", "64496"}), "--peer-asn is for --mode bgp"},
+		{"L2 with BFD", slices.Concat(l2, []string{"--bfd-interval", "300ms"}), "--bfd-interval is for --mode bgp"},
+		{"L2 on a missing interface", []string{"cp-speaker", "--mode", "l2", "--vip", "10.89.0.240", "--name", "control-plane1",
+			"--readyz", "http://127.0.0.1:6443/readyz", "--interface", "no-such-if0"}, "--interface no-such-if0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +73,7 @@ func TestCPSpeakerRejectsBadFlags(t *testing.T) {
 func TestCPSpeakerConfig(t *testing.T) {
 	f := newCPSpeakerCommand(&globals{}).Flags()
 	for flag, want := range map[string]string{"readyz": "https://127.0.0.1:6443/readyz", "interval": "200ms", "timeout": "500ms",
-		"fall": "2", "rise": "2", "hold-time": "3s", "keepalive": "1s", "gobgp-api": "127.0.0.1:50052"} {
+		"fall": "2", "rise": "2", "hold-time": "3s", "keepalive": "1s", "gobgp-api": "127.0.0.1:50052", "mode": "bgp"} {
 		if got := f.Lookup(flag).DefValue; got != want {
 			t.Errorf("--%s defaults to %q, want %q", flag, got, want)
 		}
@@ -87,6 +107,29 @@ func TestCPSpeakerConfig(t *testing.T) {
 		if len(cfg.VIPs) != 2 || cfg.ASN != 64510 {
 			t.Errorf("VIPs %v, ASN %d", cfg.VIPs, cfg.ASN)
 		}
+	}
+}
+
+// TestCPSpeakerL2Config: --member NAME=URL splits at the first '=', and
+// --gobgp-api, which has a default, is left out in --mode l2.
+func TestCPSpeakerL2Config(t *testing.T) {
+	cfg, err := cpSpeakerConfig(&cpSpeakerFlags{
+		mode: "l2", name: "control-plane1", iface: "eth0", vips: []string{"10.89.0.240", "fd00:89::f0"},
+		members: []string{"control-plane2=https://10.89.0.11:6443/readyz", "control-plane3=https://10.89.0.12:6443/readyz?verbose=1"},
+		readyz:  "https://127.0.0.1:6443/readyz", ca: "/ca.crt", gobgpAPI: "127.0.0.1:50052",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []cpvip.Member{
+		{Name: "control-plane2", ReadyzURL: "https://10.89.0.11:6443/readyz"},
+		{Name: "control-plane3", ReadyzURL: "https://10.89.0.12:6443/readyz?verbose=1"},
+	}
+	if cfg.Mode != cpvip.ModeL2 || cfg.Self != "control-plane1" || cfg.Interface != "eth0" || !slices.Equal(cfg.Members, want) {
+		t.Errorf("mode %q, self %q, interface %q, members %+v; want l2, control-plane1, eth0, %+v", cfg.Mode, cfg.Self, cfg.Interface, cfg.Members, want)
+	}
+	if len(cfg.VIPs) != 2 || cfg.ReadyzURL != "https://127.0.0.1:6443/readyz" || cfg.CAFile != "/ca.crt" || cfg.GoBGPAPI != "" || cfg.Peers != nil {
+		t.Errorf("VIPs %v, readyz %q, CA %q, GoBGP API %q, peers %v", cfg.VIPs, cfg.ReadyzURL, cfg.CAFile, cfg.GoBGPAPI, cfg.Peers)
 	}
 }
 

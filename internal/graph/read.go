@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/lblab/lblab/internal/iproute"
 	"github.com/lblab/lblab/internal/lab"
@@ -64,6 +65,13 @@ func Read(ctx context.Context, env scenarios.Env, backend, segment string) (*Gra
 			g.Problems = append(g.Problems, err.Error())
 		}
 		g.LBIPs = FanOutL2(c, ev)
+		if cp := t.ControlPlane; cp != nil {
+			answered, err := scenarios.VIPAnswers(ctx, env, cp.VIPs())
+			if err != nil {
+				g.Problems = append(g.Problems, err.Error())
+			}
+			g.LBIPs = append(g.LBIPs, FanOutVIPL2(env.Hosts(), cp.VIPs(), answered)...)
+		}
 		return g, nil
 	}
 	routes := map[bool][]iproute.Route{}
@@ -104,6 +112,32 @@ func FanOutVIP(hosts []lab.Node, vips []netip.Addr, routes map[bool][]iproute.Ro
 			}
 			l.Nexthops = append(l.Nexthops, hosts[i].Name)
 			in[hosts[i].Name] = true
+		}
+		for _, h := range hosts {
+			if h.Role == lab.RoleControlPlane {
+				l.Nodes = append(l.Nodes, Fan{Node: h.Name, Eligible: true, InRoute: in[h.Name]})
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// FanOutVIPL2 draws the API server VIPs of an L2 lab: the control-plane
+// nodes whose MACs answered ARP/NDP for each (one, when all is well), and
+// every control-plane node as one that may.
+func FanOutVIPL2(hosts []lab.Node, vips []netip.Addr, answered map[netip.Addr][]string) []LBIP {
+	var out []LBIP
+	for _, v := range vips {
+		l := LBIP{Service: VIPService, IP: v, L2: true}
+		in := map[string]bool{}
+		for _, name := range answered[v] {
+			if strings.HasPrefix(name, scenarios.UnknownMAC) {
+				l.Unknown++
+				continue
+			}
+			l.Nexthops = append(l.Nexthops, name)
+			in[name] = true
 		}
 		for _, h := range hosts {
 			if h.Role == lab.RoleControlPlane {

@@ -124,3 +124,18 @@ func TestFanOutVIP(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 }
+
+func TestFanOutVIPL2(t *testing.T) {
+	hosts := []lab.Node{
+		{Name: "tor", Role: lab.RoleTOR},
+		{Name: "control-plane", Role: lab.RoleControlPlane},
+		{Name: "control-plane2", Role: lab.RoleControlPlane},
+		{Name: "node1", Role: lab.RoleWorker},
+	}
+	answered := map[netip.Addr][]string{a("10.89.0.240"): {"control-plane2", scenarios.UnknownMAC + "02:00:00:00:00:01"}}
+	got := FanOutVIPL2(hosts, []netip.Addr{a("10.89.0.240")}, answered)
+	if len(got) != 1 || got[0].Service != VIPService || !got[0].L2 || !slices.Equal(got[0].Nexthops, []string{"control-plane2"}) ||
+		got[0].Unknown != 1 || len(got[0].Nodes) != 2 || got[0].Nodes[0].InRoute || !got[0].Nodes[1].InRoute {
+		t.Errorf("%+v", got)
+	}
+}

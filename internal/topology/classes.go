@@ -65,8 +65,8 @@ func (c *Controller) classOf(class string) *ClassController {
 // one, and one more per class controller (its speakers' source).
 func (t *Topology) FabricAddrsPerNode() int {
 	n := 1 + len(t.Controller.Classes)
-	if t.ControlPlane != nil {
-		n++ // the VIP speaker's, on control-plane nodes
+	if t.ControlPlane != nil && t.Controller.Mode != ModeL2 {
+		n++ // the VIP speaker's BGP source, on control-plane nodes
 	}
 	return n
 }

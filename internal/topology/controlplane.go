@@ -24,13 +24,19 @@ const (
 	maxVIPProbeConsecutive  = 10
 	minVIPHoldTime          = 3
 	maxVIPHoldTime          = 65535
+	// l2VIPHostNum is the default VIP's host number in each node subnet
+	// in controller.mode l2, above the default pool (192-207).
+	l2VIPHostNum = 240
 )
 
 // ControlPlane, when set, puts the kube-apiservers of the lab's
-// control-plane nodes behind a VIP: each control-plane node announces it to
-// the TOR while its own kube-apiserver answers /readyz, so the TOR's ECMP
-// route for the VIP has exactly the ready API servers as next hops. Every
-// client of the API server outside the control plane uses the VIP.
+// control-plane nodes behind a VIP. In controller.mode bgp each
+// control-plane node announces it to the TOR while its own kube-apiserver
+// answers /readyz, so the TOR's ECMP route for the VIP has exactly the
+// ready API servers as next hops. In mode l2 the VIP lies in the node
+// subnet and one control-plane node with a ready kube-apiserver answers
+// ARP/NDP for it. Every client of the API server outside the control
+// plane uses the VIP.
 type ControlPlane struct {
 	IPv4VIP string `yaml:"ipv4VIP,omitempty"`
 	IPv6VIP string `yaml:"ipv6VIP,omitempty"`
@@ -63,12 +69,18 @@ func (c *ControlPlane) VIPs() []netip.Addr {
 	return out
 }
 
-func setControlPlaneDefaults(c *ControlPlane, fam IPFamily) {
-	if fam.HasV4() {
-		setIfEmpty(&c.IPv4VIP, DefaultIPv4APIServerVIP)
+func setControlPlaneDefaults(c *ControlPlane, n *Network, mode Mode) {
+	v4, v6 := DefaultIPv4APIServerVIP, DefaultIPv6APIServerVIP
+	if mode == ModeL2 {
+		// On the segment; none while a backend has yet to choose the node
+		// subnets (it sets the defaults again once it has).
+		v4, v6 = l2VIP(n.IPv4Subnet), l2VIP(n.IPv6Subnet)
 	}
-	if fam.HasV6() {
-		setIfEmpty(&c.IPv6VIP, DefaultIPv6APIServerVIP)
+	if n.IPFamily.HasV4() {
+		setIfEmpty(&c.IPv4VIP, v4)
+	}
+	if n.IPFamily.HasV6() {
+		setIfEmpty(&c.IPv6VIP, v6)
 	}
 	setIfZero(&c.HoldTime, DefaultVIPHoldTime)
 	setIfZero(&c.KeepaliveTime, DefaultVIPKeepaliveTime)
@@ -77,6 +89,19 @@ func setControlPlaneDefaults(c *ControlPlane, fam IPFamily) {
 	setIfZero(&p.TimeoutMS, DefaultVIPProbeTimeout)
 	setIfZero(&p.Fall, DefaultVIPProbeFall)
 	setIfZero(&p.Rise, DefaultVIPProbeRise)
+}
+
+// l2VIP is host number l2VIPHostNum of a node subnet, or "".
+func l2VIP(subnet string) string {
+	p, err := netip.ParsePrefix(subnet)
+	if err != nil {
+		return ""
+	}
+	a, ok := netaddr.Nth(p.Masked(), l2VIPHostNum)
+	if !ok {
+		return ""
+	}
+	return a.String()
 }
 
 // validateControlPlane checks controlPlane and returns the VIPs as
@@ -94,9 +119,6 @@ func validateControlPlane(e *errs, t *Topology) []subnet {
 	case cps < 1 || cps > maxControlPlanesWithVIP || cps%2 == 0:
 		e.add("nodes", "controlPlane needs an odd number of control-plane nodes between 1 and %d (etcd keeps quorum with a majority), have %d", maxControlPlanesWithVIP, cps)
 	}
-	if t.Controller.Mode == ModeL2 {
-		e.add("controlPlane", "the API server VIP is announced by BGP only; ARP/NDP for it is not built yet: use controller.mode bgp")
-	}
 	if t.NodeKernel == NodeKernelUML {
 		e.add("controlPlane", "uml nodes are not supported with an API server VIP yet: drop nodeKernel: uml")
 	}
@@ -113,7 +135,8 @@ func validateControlPlane(e *errs, t *Topology) []subnet {
 		{"controlPlane.ipv6VIP", c.IPv6VIP, true, fam.HasV6()},
 	} {
 		if f.value == "" {
-			if f.want {
+			// In mode l2 the default VIP waits for the node subnet.
+			if f.want && (t.Controller.Mode != ModeL2 || nodeSubnet(&t.Network, f.v6) != "") {
 				e.add(f.path, "required for network.ipFamily %s", fam)
 			}
 			continue
@@ -130,6 +153,9 @@ func validateControlPlane(e *errs, t *Topology) []subnet {
 			e.add(f.path, "%s is not an %s address", f.value, familyName(f.v6))
 		case !a.IsGlobalUnicast():
 			e.add(f.path, "%s is not a unicast address a router can carry", a)
+		case t.Controller.Mode == ModeL2:
+			checkL2VIP(e, f.path, a, &t.Network, len(t.Nodes.List))
+			out = append(out, subnet{path: f.path, r: netaddr.PrefixRange(netip.PrefixFrom(a, a.BitLen()))})
 		default:
 			out = append(out, subnet{path: f.path, r: netaddr.PrefixRange(netip.PrefixFrom(a, a.BitLen()))})
 		}

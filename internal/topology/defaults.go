@@ -89,7 +89,7 @@ func SetDefaults(t *Topology) {
 		setExternalLBDefaults(t.ExternalLB, n.IPFamily)
 	}
 	if t.ControlPlane != nil {
-		setControlPlaneDefaults(t.ControlPlane, n.IPFamily)
+		setControlPlaneDefaults(t.ControlPlane, n, c.Mode)
 	}
 	if t.Dataplane == "" {
 		t.Dataplane = DataplaneIPTables

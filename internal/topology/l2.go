@@ -37,8 +37,7 @@ func checkL2Pools(e *errs, n *Network, pools []subnet, nodes int) func(a, b subn
 			e.add(pool.path, "%s is outside %s (%s): in controller.mode l2 the owner answers ARP/NDP for LB IPs on the nodes' segment, so the pool must lie inside it", pool.r, field, seg)
 			continue
 		}
-		last, _ := netaddr.Nth(seg, uint64(nodes+9))
-		taken := netaddr.Range{From: seg.Addr(), To: last}
+		taken := l2Taken(seg, nodes)
 		if pool.r.Overlaps(taken) {
 			e.add(pool.path, "%s overlaps %s, the addresses lblab gives the TOR, the host and the nodes in %s; pick addresses above them", pool.r, taken, field)
 		}
@@ -48,8 +47,46 @@ func checkL2Pools(e *errs, n *Network, pools []subnet, nodes int) func(a, b subn
 	}
 	return func(a, b subnet) bool {
 		isSeg := func(s subnet) bool { return s.path == "network.ipv4Subnet" || s.path == "network.ipv6Subnet" }
-		isPool := func(s subnet) bool { return strings.HasPrefix(s.path, "controller.pools") }
-		return isSeg(a) && isPool(b) || isPool(a) && isSeg(b)
+		onSeg := func(s subnet) bool {
+			return strings.HasPrefix(s.path, "controller.pools") || strings.HasPrefix(s.path, "controlPlane.ipv")
+		}
+		return isSeg(a) && onSeg(b) || onSeg(a) && isSeg(b)
+	}
+}
+
+// l2Taken are the addresses lblab hands out in a node subnet: the TOR,
+// the host and the nodes, host numbers 0 to nodes+9.
+func l2Taken(seg netip.Prefix, nodes int) netaddr.Range {
+	last, _ := netaddr.Nth(seg, uint64(nodes+9))
+	return netaddr.Range{From: seg.Addr(), To: last}
+}
+
+// nodeSubnet is the node subnet of a family as written, "" if unset.
+func nodeSubnet(n *Network, v6 bool) string {
+	if v6 {
+		return n.IPv6Subnet
+	}
+	return n.IPv4Subnet
+}
+
+// checkL2VIP checks an API server VIP in controller.mode l2: one
+// control-plane node answers ARP/NDP for it on the nodes' segment, so it
+// must be a free address of the node subnet of its family. (Overlaps with
+// the pools are checkOverlaps' to report.)
+func checkL2VIP(e *errs, path string, vip netip.Addr, n *Network, nodes int) {
+	field := map[bool]string{false: "network.ipv4Subnet", true: "network.ipv6Subnet"}[vip.Is6()]
+	seg, err := netip.ParsePrefix(nodeSubnet(n, vip.Is6()))
+	if err != nil {
+		return // no node subnet yet, or reported already
+	}
+	seg = seg.Masked()
+	switch {
+	case !seg.Contains(vip):
+		e.add(path, "%s is outside %s (%s): in controller.mode l2 a control-plane node answers ARP/NDP for the VIP on the nodes' segment, so it must lie inside it (the default is host number %d of it)", vip, field, seg, l2VIPHostNum)
+	case l2Taken(seg, nodes).Contains(vip):
+		e.add(path, "%s is among %s, the addresses lblab gives the TOR, the host and the nodes in %s; pick one above them", vip, l2Taken(seg, nodes), field)
+	case vip.Is4() && vip == netaddr.LastAddr(seg):
+		e.add(path, "%s is the broadcast address of %s", vip, field)
 	}
 }
 

@@ -68,7 +68,9 @@
 // still be learning the port, so they are repeated (announceAt: 0, 200 ms,
 // 1 s) while the IP stays owned. A removed IP is not answered from the
 // next packet on; nothing is sent for it: the new owner's announcements
-// correct the neighbours.
+// correct the neighbours. Announce sends the same announcements for the
+// IPs already owned, for an owner that was cut off from the segment while
+// another node took them over in the neighbours' caches.
 //
 // # Namespaces
 //

@@ -57,6 +57,27 @@ func (r *Responder) Set(ips []netip.Addr) {
 	go r.repeat(added)
 }
 
+// Announce announces every owned IP again, at once and at the later times
+// in announceAt, as Set does for an added IP. It is for an owner whose
+// neighbours may have learnt another node's MAC meanwhile although it kept
+// the IPs: it was cut off from the segment, another node took over, and
+// it is back.
+func (r *Responder) Announce() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || len(r.owned) == 0 {
+		return
+	}
+	ips := make([]netip.Addr, 0, len(r.owned))
+	for ip := range r.owned {
+		r.announce(ip)
+		ips = append(ips, ip)
+	}
+	r.log.Debug("announcing again", "ips", ips)
+	r.wg.Add(1)
+	go r.repeat(ips)
+}
+
 // wanted normalises ips (unmapped, no zone, no duplicates) and drops the
 // interface's own addresses and families that are not served, saying why.
 func wanted(ips []netip.Addr, self map[netip.Addr]bool, v4, v6 bool) (map[netip.Addr]bool, map[netip.Addr]string) {

@@ -75,6 +75,20 @@ func hostSysctls(h host) []string {
 	return kv
 }
 
+// vipARPSysctls keep a control-plane node's kernel from answering ARP
+// for the API server VIP in L2 mode: it is on lo of every control-plane
+// node, and Linux answers ARP for any local address on any interface
+// unless arp_ignore is 1 (only the receiving interface's addresses). With
+// arp_announce 2 the kernel never names the VIP as the sender of its own
+// ARP requests either. Only the owner's VIP speaker answers. (NDP needs
+// nothing: the kernel answers it for the receiving interface only.)
+func vipARPSysctls(p *plan, h host) []string {
+	if !p.vipL2 || h.role != lab.RoleControlPlane {
+		return nil
+	}
+	return []string{"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"}
+}
+
 // fabricLines builds the bridge and one veth per host, whose far end
 // becomes eth0 inside the host's namespace; a guest's port is a tap, which
 // its kernel opens by name.
@@ -110,9 +124,12 @@ func mgmtLines(p *plan) []string {
 	for _, a := range p.mgmt {
 		l = append(l, addrLine(a, p.hostLink))
 	}
-	// The machine reaches the API server VIP through the TOR, as every
-	// other client does.
+	// The machine reaches a routed API server VIP through the TOR, as
+	// every other client does; one in L2 mode is on its own segment.
 	for _, v := range p.vips {
+		if p.vipL2 {
+			break
+		}
 		for _, gw := range p.tor.addrs {
 			if gw.Addr().Is6() == v.Is6() {
 				l = append(l, fmt.Sprintf("route replace %s via %s dev %s", netip.PrefixFrom(v, v.BitLen()), gw.Addr(), p.hostLink))
@@ -135,8 +152,10 @@ func hostLines(p *plan, h host) []string {
 		l = append(l, classAddrLine(a, "eth0"))
 	}
 	// A control-plane node accepts the API server VIP: on lo, so that it
-	// is never its route's next hop or a source (an IPv6 one deprecated).
-	if len(h.vipAddrs) > 0 {
+	// is never its route's next hop or a source (an IPv6 one deprecated),
+	// and, in L2 mode, so that the kernel does not answer ARP/NDP for it
+	// on eth0 (with vipARPSysctls): the VIP speaker of the one owner does.
+	if h.role == lab.RoleControlPlane && len(p.vips) > 0 {
 		for _, v := range p.vips {
 			l = append(l, classAddrLine(netip.PrefixFrom(v, v.BitLen()), "lo"))
 		}

@@ -33,6 +33,7 @@ func testCluster(t *testing.T, topo string, dual bool) *cluster {
 	if dual {
 		l.Topology.Network.IPv6Subnet = "fd00:89:7::/64"
 	}
+	topology.SetDefaults(l.Topology) // what depends on the subnets, as up does
 	p, err := newPlan(l.Topology)
 	if err != nil {
 		t.Fatal(err)

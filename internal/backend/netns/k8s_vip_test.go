@@ -90,6 +90,52 @@ func TestHAClusterBFD(t *testing.T) {
 	}
 }
 
+// In L2 mode the VIP is host 240 of the node subnets, on every
+// control-plane node's lo with the kernel's ARP for it off, on the
+// machine's own segment (no route), and each VIP speaker probes the other
+// control-plane nodes instead of peering with the TOR.
+func TestHAClusterL2(t *testing.T) {
+	c := testCluster(t, "ha-control-plane-l2", true)
+	if !c.p.vipL2 || c.cfg.Server() != "https://10.89.7.240:6443" {
+		t.Fatalf("vipL2 %v, server %s", c.p.vipL2, c.cfg.Server())
+	}
+	sp := c.vipSpeakers()
+	if len(sp) != 3 {
+		t.Fatalf("%d VIP speakers, want 3", len(sp))
+	}
+	for _, want := range []string{"--mode=l2", "--name=control-plane2", "--vip=10.89.7.240", "--vip=fd00:89:7::f0",
+		"--member=control-plane=https://10.89.7.10:6443/readyz", "--member=control-plane3=https://10.89.7.12:6443/readyz",
+		"--readyz=https://127.0.0.1:6443/readyz", "--fall=2"} {
+		if !slices.Contains(sp[1].argv, want) {
+			t.Errorf("control-plane2's VIP speaker lacks %s: %v", want, sp[1].argv)
+		}
+	}
+	if slices.ContainsFunc(sp[1].argv, func(a string) bool {
+		return strings.HasPrefix(a, "--peer") || strings.HasPrefix(a, "--source") || strings.HasPrefix(a, "--member=control-plane2=")
+	}) {
+		t.Errorf("BGP flags, or itself as a member: %v", sp[1].argv)
+	}
+	cp2 := c.cps[1]
+	if len(cp2.vipAddrs) != 0 {
+		t.Errorf("control-plane2 has VIP speaker addresses %v in L2 mode", cp2.vipAddrs)
+	}
+	lines := strings.Join(hostLines(c.p, cp2), "\n")
+	for _, want := range []string{"addr replace 10.89.7.240/32 dev lo", "addr replace fd00:89:7::f0/128 dev lo nodad preferred_lft 0"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("control-plane2's lines lack %q:\n%s", want, lines)
+		}
+	}
+	if kv := vipARPSysctls(c.p, cp2); !slices.Contains(kv, "net.ipv4.conf.all.arp_ignore=1") {
+		t.Errorf("control-plane2's ARP sysctls %v", kv)
+	}
+	if kv := vipARPSysctls(c.p, c.p.nodes[3]); len(kv) != 0 {
+		t.Errorf("a worker's ARP sysctls %v", kv)
+	}
+	if mgmt := strings.Join(mgmtLines(c.p), "\n"); strings.Contains(mgmt, "route") {
+		t.Errorf("a route for the on-link VIP:\n%s", mgmt)
+	}
+}
+
 // TestReservedPorts: every GoBGP API port a lab host listens on is
 // reserved in its namespace, so no client socket takes it first.
 func TestReservedPorts(t *testing.T) {

@@ -61,8 +61,10 @@ type plan struct {
 	nodes    []host
 	routerID netip.Addr
 	// vips are the API server VIPs (controlPlane), in family order; nil
-	// without one.
+	// without one. vipL2 is set when they are answered by ARP/NDP on the
+	// nodes' segment (controller.mode l2) instead of routed by BGP.
 	vips      []netip.Addr
+	vipL2     bool
 	dataplane topology.Dataplane
 	// controller is the LoadBalancer controller whose processes run.
 	controller topology.ControllerType
@@ -141,8 +143,9 @@ func newPlan(t *topology.Topology) (*plan, error) {
 				}
 				h.classAddrs[cl.LoadBalancerClass] = append(h.classAddrs[cl.LoadBalancerClass], a)
 			}
-			// VIP speakers' addresses follow those.
-			if t.ControlPlane != nil && h.role == lab.RoleControlPlane {
+			// VIP speakers' BGP sources follow those (L2 mode has no
+			// session to source).
+			if t.ControlPlane != nil && t.Controller.Mode != topology.ModeL2 && h.role == lab.RoleControlPlane {
 				a, err := nth(s, firstNodeNum+(len(t.Controller.Classes)+1)*nodes+i)
 				if err != nil {
 					return nil, err
@@ -186,6 +189,7 @@ func newPlan(t *topology.Topology) (*plan, error) {
 	}
 	if t.ControlPlane != nil {
 		p.vips = t.ControlPlane.VIPs()
+		p.vipL2 = t.Controller.Mode == topology.ModeL2
 	}
 	p.routerID = t.RouterID(addrs(p.tor.addrs)...)
 	return p, nil

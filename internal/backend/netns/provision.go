@@ -122,7 +122,7 @@ func (b *backend) buildHosts(ctx context.Context, p *plan, hosts []host, withFab
 		if h.guest {
 			continue // it sets its own
 		}
-		if err := b.sysctls(ctx, h.ns, hostSysctls(h)...); err != nil {
+		if err := b.sysctls(ctx, h.ns, append(hostSysctls(h), vipARPSysctls(p, h)...)...); err != nil {
 			return fmt.Errorf("failed to configure %s: %w", h.name, err)
 		}
 	}
