@@ -69,7 +69,7 @@ takes them over or sees the other nodes come or go. --peer, --source,
   gobgp -p 50052 global rib -a ipv4
 
   lblab cp-speaker --mode l2 --vip 10.89.0.240 --vip fd00:89::f0 \
-    --name control-plane1 --member control-plane2=https://10.89.0.11:6443/readyz \
+    --name control-plane --member control-plane2=https://10.89.0.11:6443/readyz \
     --member control-plane3=https://10.89.0.12:6443/readyz --ca /etc/kubernetes/pki/ca.crt`,
 		Hidden: true,
 		Args:   cobra.NoArgs,
