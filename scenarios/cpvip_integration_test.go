@@ -81,6 +81,8 @@ func TestIntegrationVerifyHAControlPlane(t *testing.T) {
 		t.Errorf("cp-vip with control-plane2's kube-apiserver frozen: exit %d, %+v; want passed on 2 next hops, naming control-plane2", res.ExitCode, v.Results)
 	}
 
+	controllerFailover(t, name)
+
 	testutil.MustRun(t, "down", "--name", name)
 	if out, _ := exec.Command("ip", "netns", "list").Output(); strings.Contains(string(out), name+"_") {
 		t.Errorf("namespaces left after down:\n%s", out)
@@ -200,4 +202,38 @@ func TestIntegrationVerifyHAControlPlaneL2(t *testing.T) {
 	if left := processesWith(name, "cp-speaker"); len(left) > 0 {
 		t.Errorf("cp-speaker processes left after down: %v", left)
 	}
+}
+
+// controllerFailover freezes the leading LoadBalancer controller (one runs
+// on each control-plane node) and expects another to take the leader
+// Lease and give a new Service its IP.
+func controllerFailover(t *testing.T, name string) {
+	t.Helper()
+	kubectl := func(args ...string) string {
+		return strings.TrimSpace(testutil.MustRun(t, append([]string{"kubectl", "--name", name, "--"}, args...)...).Stdout)
+	}
+	holder := func() string {
+		return kubectl("get", "lease", "-n", "lblab-system", "lblab-controller", "-o", "jsonpath={.spec.holderIdentity}")
+	}
+	leader := holder()
+	node := leader[strings.LastIndexByte(leader, '/')+1:]
+	if !strings.HasPrefix(leader, "netns/"+name+"/control-plane") {
+		t.Fatalf("the controller Lease is held by %q, want one of the control-plane nodes' controllers", leader)
+	}
+	signal := `me=$(readlink /proc/self/ns/net); for p in $(pgrep -f "[l]blab controller"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -%s $p; done; true`
+	testutil.MustRun(t, "exec", "--name", name, node, "--", "sh", "-c", strings.ReplaceAll(signal, "%s", "STOP"))
+	defer testutil.MustRun(t, "exec", "--name", name, node, "--", "sh", "-c", strings.ReplaceAll(signal, "%s", "CONT"))
+	start := time.Now()
+	kubectl("create", "service", "loadbalancer", "ha-controller-probe", "--tcp=80:80")
+	defer kubectl("delete", "service", "ha-controller-probe")
+	var ip, now string
+	for time.Since(start) < 30*time.Second && ip == "" {
+		time.Sleep(500 * time.Millisecond)
+		ip = kubectl("get", "service", "ha-controller-probe", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+	}
+	now = holder()
+	if ip == "" || now == leader {
+		t.Fatalf("with the leading controller (%s) frozen: the new Service's IP %q after %s, the Lease held by %q", leader, ip, time.Since(start).Round(time.Millisecond), now)
+	}
+	t.Logf("leading controller %s frozen: %s took over; a new Service got %s %s after its create", leader, now, ip, time.Since(start).Round(time.Millisecond))
 }

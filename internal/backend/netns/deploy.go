@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -72,20 +73,23 @@ func (b *backend) Deploy(ctx context.Context, l *lab.Lab) error {
 			return err
 		}
 		// The class controller (lblab, validated) beside the default one.
-		return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cp, p.nodes, l.Topology.Controller.Classes[0].LoadBalancerClass))
+		return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cps, p.nodes, l.Topology.Controller.Classes[0].LoadBalancerClass))
 	}
-	return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cp, p.nodes, ""))
+	return c.deployLBLab(ctx, cs, ca, lbDaemons(l.Name, self, c.y, c.cps, p.nodes, ""))
 }
 
-// deployLBLab runs lblab's controller and speakers with their tokens and
-// waits until the controller leads.
+// deployLBLab runs lblab's controllers and speakers with their tokens and
+// waits until a controller leads.
 func (c *cluster) deployLBLab(ctx context.Context, cs kubernetes.Interface, ca []byte, ds []lbDaemon) error {
+	var ids []string
 	for _, d := range ds {
 		if err := c.ensureWithToken(ctx, cs, d, ca); err != nil {
 			return err
 		}
+		if d.identity != "" {
+			ids = append(ids, d.identity)
+		}
 	}
-	id := controllerIdentity(c.l.Name)
 	watch := make([]daemon, len(ds))
 	for i, d := range ds {
 		watch[i] = d.daemon
@@ -98,8 +102,8 @@ func (c *cluster) deployLBLab(ctx context.Context, cs kubernetes.Interface, ca [
 		if err != nil {
 			return err
 		}
-		if h := lease.Spec.HolderIdentity; h == nil || *h != id {
-			return fmt.Errorf("the Lease is held by %v, not %s", h, id)
+		if h := lease.Spec.HolderIdentity; h == nil || !slices.Contains(ids, *h) {
+			return fmt.Errorf("the Lease is held by %v, not by one of %v", h, ids)
 		}
 		return nil
 	})
@@ -111,31 +115,41 @@ type lbDaemon struct {
 	daemon
 	sa, kubeconfig string
 	saNamespace    string // "" = lblab-system
+	// identity is a controller's in the leader election; "" for a speaker.
+	identity string
 }
 
 func controllerIdentity(labName string) string { return "netns/" + labName }
 
-// lbDaemons returns the controller (in the control-plane node's namespace)
-// and one speaker per Kubernetes node. With a class (lblab as the class
-// controller beside another one), the controller leaves class-less
-// Services to the other, its ports move off the other's (MetalLB takes
-// 7472 and 7473 too), and each speaker peers from the node's address for
-// the class.
-func lbDaemons(labName, self string, y k8sLayout, cp host, nodes []host, class string) []lbDaemon {
+// lbDaemons returns a controller in each control-plane node's namespace,
+// which elect one leader among them (one controller, named as before, in a
+// lab with one control-plane node), and one speaker per Kubernetes node.
+// With a class (lblab as the class controller beside another one), the
+// controllers leave class-less Services to the other, their ports move off
+// the other's (MetalLB takes 7472 and 7473 too), and each speaker peers
+// from the node's address for the class.
+func lbDaemons(labName, self string, y k8sLayout, cps []host, nodes []host, class string) []lbDaemon {
 	cm, sm := controllerMetricsAddr, speakerMetricsAddr
 	if class != "" {
 		cm, sm = classControllerMetricsAddr, classSpeakerMetricsAddr
 	}
 	kc := filepath.Join(y.kubeconfigDir(), "lblab-controller.conf")
-	argv := []string{self, "controller", "--kubeconfig=" + kc, "--metrics-addr=" + cm,
-		controllerIDFlag + controllerIdentity(labName), controllerLease, controllerRenew, controllerRetry}
-	if class != "" {
-		argv = append(argv, "--handle-classless=false")
+	var out []lbDaemon
+	for _, cp := range cps {
+		id, name, file := controllerIdentity(labName), "lblab controller", "lblab-controller"
+		if len(cps) > 1 {
+			id, name, file = id+"/"+cp.name, name+" on "+cp.name, cp.name+"-"+file
+		}
+		argv := []string{self, "controller", "--kubeconfig=" + kc, "--metrics-addr=" + cm,
+			controllerIDFlag + id, controllerLease, controllerRenew, controllerRetry}
+		if class != "" {
+			argv = append(argv, "--handle-classless=false")
+		}
+		out = append(out, lbDaemon{
+			daemon: daemon{name: name, file: file, ns: cp.ns, argv: argv},
+			sa:     install.ControllerServiceAccount, kubeconfig: kc, identity: id,
+		})
 	}
-	out := []lbDaemon{{
-		daemon: daemon{name: "lblab controller", file: "lblab-controller", ns: cp.ns, argv: argv},
-		sa:     install.ControllerServiceAccount, kubeconfig: kc,
-	}}
 	for _, n := range nodes {
 		kc := filepath.Join(y.kubeconfigDir(), "lblab-speaker-"+n.name+".conf")
 		argv := []string{self, "speaker", "--node=" + n.name, "--kubeconfig=" + kc,

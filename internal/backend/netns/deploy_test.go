@@ -35,11 +35,31 @@ func TestLBDaemons(t *testing.T) {
 	} {
 		c := testCluster(t, tc.topo, false)
 		var got []string
-		for _, d := range lbDaemons("k8s-unit", "/usr/bin/lblab", c.y, c.cp, c.p.nodes, tc.class) {
+		for _, d := range lbDaemons("k8s-unit", "/usr/bin/lblab", c.y, c.cps, c.p.nodes, tc.class) {
 			got = append(got, d.ns+" "+d.sa+": "+strings.Join(d.argv, " "))
 		}
 		if want := tc.want(c.y.kubeconfigDir()); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%s: got:\n%s\nwant:\n%s", tc.topo, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
+	}
+}
+
+// With three control-plane nodes, each runs a controller with an identity
+// of its own; one leads.
+func TestLBDaemonsHA(t *testing.T) {
+	c := testCluster(t, "ha-control-plane", true)
+	var got []string
+	for _, d := range lbDaemons("k8s-unit", "/usr/bin/lblab", c.y, c.cps, c.p.nodes, "") {
+		if d.identity != "" {
+			got = append(got, d.ns+" "+d.file+" "+d.identity)
+		}
+	}
+	want := []string{
+		"k8s-unit_control-plane control-plane-lblab-controller netns/k8s-unit/control-plane",
+		"k8s-unit_control-plane2 control-plane2-lblab-controller netns/k8s-unit/control-plane2",
+		"k8s-unit_control-plane3 control-plane3-lblab-controller netns/k8s-unit/control-plane3",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("controllers:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
