@@ -199,8 +199,12 @@ func JudgeCPVIP(ev CPVIPEvidence) Outcome {
 		listed := strings.Fields(ev.Kubectl[v])
 		sort.Strings(listed)
 		nodes := slices.Sorted(slices.Values(ev.Nodes))
-		if ev.NodesErr == "" && !slices.Equal(listed, nodes) {
+		switch {
+		case ev.NodesErr == "" && !slices.Equal(listed, nodes):
 			problems = append(problems, fmt.Sprintf("kubectl get nodes through %s from the client: %q, want %v", v, ev.Kubectl[v], nodes))
+		case ev.NodesErr != "" && strings.HasPrefix(ev.Kubectl[v], "error: "):
+			// No Nodes to compare with, but the client's failure is evidence too.
+			problems = append(problems, fmt.Sprintf("kubectl get nodes through %s from the client: %s", v, ev.Kubectl[v]))
 		}
 	}
 	if ready == 0 {

@@ -53,6 +53,12 @@ func TestJudgeCPVIP(t *testing.T) {
 			Want:    map[netip.Addr][]netip.Addr{v4: {}},
 			Got:     map[netip.Addr][]netip.Addr{v4: {}},
 			Kubectl: map[netip.Addr]string{v4: listed}}, Failed, "no control-plane node has a ready kube-apiserver"},
+		{"the admin client and the client's kubectl both fail", CPVIPEvidence{Ready: allReady, Owners: owners,
+			Want:     map[netip.Addr][]netip.Addr{v4: {cp1}},
+			Got:      map[netip.Addr][]netip.Addr{v4: {cp1}},
+			Kubectl:  map[netip.Addr]string{v4: "error: Unable to connect to the server: net/http: TLS handshake timeout"},
+			NodesErr: "failed to list nodes: context deadline exceeded"}, Failed,
+			"kubectl get nodes through 10.90.0.1 from the client: error: Unable to connect to the server: net/http: TLS handshake timeout"},
 		// L2 mode: one ready control-plane node answers ARP/NDP.
 		{"L2: one ready owner", CPVIPEvidence{Ready: allReady, Nodes: nodes,
 			Answered: map[netip.Addr][]string{v4: {"control-plane2"}, v6: {"control-plane2"}},
