@@ -135,9 +135,13 @@ func validateControlPlane(e *errs, t *Topology) []subnet {
 		{"controlPlane.ipv6VIP", c.IPv6VIP, true, fam.HasV6()},
 	} {
 		if f.value == "" {
-			// In mode l2 the default VIP waits for the node subnet.
-			if f.want && (t.Controller.Mode != ModeL2 || nodeSubnet(&t.Network, f.v6) != "") {
+			switch {
+			case !f.want:
+			case t.Controller.Mode != ModeL2:
 				e.add(f.path, "required for network.ipFamily %s", fam)
+			case nodeSubnet(&t.Network, f.v6) != "":
+				// The default did not fit; without a subnet it waits for one.
+				e.add(f.path, "required for network.ipFamily %s: the default, host number %d of %s, is not in it; set an address of it", fam, l2VIPHostNum, nodeSubnet(&t.Network, f.v6))
 			}
 			continue
 		}
