@@ -39,11 +39,19 @@ type Options struct {
 	Parallel int
 	// ChurnWait bounds a churn's wait for every route (and every status).
 	ChurnWait time.Duration
+	// ChurnStall ends a churn's wait early once its count (statuses, routes
+	// in, routes left) has not moved for this long: a controller that
+	// never completes or withdraws some routes (OpenELB's finding) would
+	// otherwise hold every wait to ChurnWait.
+	ChurnStall time.Duration
 	// Hold keeps each churn's Services this long before the deletes.
 	Hold time.Duration
 	// Progress gets a line per phase and every few seconds of a wait.
 	Progress io.Writer
 }
+
+// DefaultChurnStall is Options.ChurnStall's default.
+const DefaultChurnStall = 30 * time.Second
 
 // Self is the Controller of self mode: no controller allocates; the bench
 // writes each Service's status as lblab's controller would.
@@ -78,6 +86,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	if o.ChurnWait <= 0 {
 		o.ChurnWait = 2 * time.Minute
+	}
+	if o.ChurnStall <= 0 {
+		o.ChurnStall = DefaultChurnStall
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard

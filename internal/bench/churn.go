@@ -98,17 +98,26 @@ func (b *bench) churn(ctx context.Context, n int) (Churn, error) {
 	return c, err
 }
 
-// waitProgress polls cond until it holds or d passes, printing its count
-// every 5 s; it reports whether cond held.
+// waitProgress polls cond until it holds, d passes, or its count has not
+// moved for ChurnStall, printing the count every 5 s; it reports whether
+// cond held.
 func (b *bench) waitProgress(ctx context.Context, what string, d time.Duration, cond func() (int, bool)) bool {
 	deadline, next := time.Now().Add(d), time.Now().Add(5*time.Second)
+	last, moved := -1, time.Now()
 	for {
 		k, ok := cond()
 		if ok {
 			return true
 		}
+		if k != last {
+			last, moved = k, time.Now()
+		}
 		if time.Now().After(deadline) {
 			b.progress("%s: %d after %s, giving up", what, k, d)
+			return false
+		}
+		if stall := b.o.ChurnStall; stall > 0 && time.Since(moved) > stall {
+			b.progress("%s: %d, unchanged for %s, giving up", what, k, stall)
 			return false
 		}
 		if ctx.Err() != nil {

@@ -32,6 +32,7 @@ type benchFlags struct {
 	plot             string
 	parallel         int
 	churnWait        time.Duration
+	churnStall       time.Duration
 	k8sBinDir        string
 	controllerBinDir string
 }
@@ -70,6 +71,7 @@ ratio to the first. Needs root and tcpdump.`,
 	fl.StringVar(&f.plot, "plot", "", "also draw the create → FIB CDF and the churn curves into this .svg or .png file")
 	fl.IntVar(&f.parallel, "parallel", 8, "API clients creating and deleting in a churn")
 	fl.DurationVar(&f.churnWait, "churn-wait", 3*time.Minute, "how long a churn waits for every status and every route")
+	fl.DurationVar(&f.churnStall, "churn-stall", bench.DefaultChurnStall, "end a churn's wait early once its count has not moved for this long")
 	fl.StringVar(&f.k8sBinDir, "k8s-bin-dir", os.Getenv("LBLAB_K8S_BIN_DIR"), "directory of prebuilt Kubernetes binaries (env LBLAB_K8S_BIN_DIR)")
 	fl.StringVar(&f.controllerBinDir, "controller-bin-dir", os.Getenv("LBLAB_CONTROLLER_BIN_DIR"), "directory of prebuilt controller binaries (env LBLAB_CONTROLLER_BIN_DIR)")
 	return cmd
@@ -192,7 +194,7 @@ func benchOne(ctx context.Context, g *globals, f *benchFlags, t *topology.Topolo
 	}
 	log.Infof("Lab %q is up in %s; measuring %s", t.Name, time.Since(start).Round(time.Millisecond), c)
 	res, err := bench.Run(ctx, bench.Options{Lab: t.Name, Controller: c, Latency: f.latency, Churn: sizes,
-		Parallel: f.parallel, ChurnWait: f.churnWait, Progress: g.stderr})
+		Parallel: f.parallel, ChurnWait: f.churnWait, ChurnStall: f.churnStall, Progress: g.stderr})
 	if res != nil {
 		res.Version = controllers.Describe(t.Controller.Type)
 		res.Elapsed = bench.Duration(time.Since(start))
