@@ -17,8 +17,9 @@ import (
 // over a veth pair, who answers: for the IPs it owns (A's MAC, once), for
 // A's own addresses (the kernel: A's MAC), for nobody's (no one); that a
 // removed IP goes quiet at once; that IPs sharing a solicited-node group
-// keep it while one is owned; that taking an IP over moves B's stale
-// neighbour entry to A's MAC within 2s; and that B's kernel's unicast
+// keep it while one is owned; that taking an IP over, or announcing it
+// again, moves B's stale neighbour entry to A's MAC within 2s; and that
+// B's kernel's unicast
 // reachability probes are answered.
 func TestIntegrationResponder(t *testing.T) {
 	l := newLab(t, l2probetest.Families{})
@@ -53,6 +54,17 @@ func TestIntegrationResponder(t *testing.T) {
 	l.waitNeigh(lb4, l.p.A.MAC, 2*time.Second)
 	l.waitNeigh(lb6, l.p.A.MAC, 2*time.Second)
 	l.expect("after takeover", map[netip.Addr]string{lb4: a, lb6: a})
+
+	// Announce moves a wrong entry back although the IPs stay owned (an
+	// owner that was cut off while another node took them over). The
+	// takeover's own repeats (announceAt) are over first.
+	time.Sleep(1200 * time.Millisecond)
+	l.setNeigh(lb4, wrong, netlink.NUD_STALE)
+	l.setNeigh(lb6, wrong, netlink.NUD_STALE)
+	l.waitNeigh(lb4, wrong, 0)
+	l.r.Announce()
+	l.waitNeigh(lb4, l.p.A.MAC, 2*time.Second)
+	l.waitNeigh(lb6, l.p.A.MAC, 2*time.Second)
 
 	// B's kernel re-checks a stale entry with unicast probes sent to the
 	// LB IP itself; unanswered, the entry fails after 3 probes (3s).
