@@ -84,9 +84,9 @@ func checkCPFailover() Check {
 				return skip("the lab has %d control-plane node(s): a failover needs 3, so that etcd keeps a quorum without one", len(cps))
 			}
 			ev := CPFailoverEvidence{VIPs: env.Topology().ControlPlane.VIPs(), L2: vipL2(env)}
-			// The last control-plane node: the first one runs the lab's
-			// LoadBalancer controller. In L2 mode the node that answers for
-			// the VIP: a fault elsewhere moves nothing.
+			// The last control-plane node (every one is a next hop), and in
+			// L2 mode the node that answers for the VIP: a fault elsewhere
+			// moves nothing.
 			target := cps[len(cps)-1]
 			if ev.L2 {
 				owner, err := vipOwner(ctx, env, ev.VIPs)
