@@ -76,8 +76,7 @@ const observeTimeout = 3 * time.Second
 
 func readCPVIP(ctx context.Context, env Env) (CPVIPEvidence, error) {
 	vips := env.Topology().ControlPlane.VIPs()
-	ev := CPVIPEvidence{Ready: map[string]string{}, Want: map[netip.Addr][]netip.Addr{}, Owners: map[netip.Addr]string{},
-		Kubectl: map[netip.Addr]string{}}
+	ev := CPVIPEvidence{Ready: map[string]string{}, Kubectl: map[netip.Addr]string{}}
 	cps := hostsByRole(env, lab.RoleControlPlane)
 	for _, h := range cps {
 		lo := netip.MustParseAddr("127.0.0.1")
@@ -94,31 +93,15 @@ func readCPVIP(ctx context.Context, env Env) (CPVIPEvidence, error) {
 		default:
 			ev.Ready[h.Name] = ""
 		}
-		for _, a := range h.VIPAddrs {
-			ev.Owners[a] = h.Name
-		}
-	}
-	for _, v := range vips {
-		ev.Want[v] = []netip.Addr{}
-		for _, h := range cps {
-			if ev.Ready[h.Name] != "" {
-				continue
-			}
-			for _, a := range h.VIPAddrs {
-				if a.Is6() == v.Is6() {
-					ev.Want[v] = append(ev.Want[v], a)
-				}
-			}
-		}
 	}
 	if vipL2(env) {
-		ev.Want, ev.Owners = nil, nil
 		answered, err := VIPAnswers(ctx, env, vips)
 		if err != nil {
 			return ev, err
 		}
 		ev.Answered = answered
 	} else {
+		ev.Want, ev.Owners = vipNexthops(cps, vips, ev.Ready)
 		got, err := fibNexthops(ctx, env, vips)
 		if err != nil {
 			return ev, err
@@ -152,6 +135,32 @@ func readCPVIP(ctx context.Context, env Env) (CPVIPEvidence, error) {
 		ev.Kubectl[v] = strings.Join(strings.Fields(strings.ReplaceAll(string(out), "node/", "")), " ")
 	}
 	return ev, nil
+}
+
+// vipNexthops are the next hops each VIP's route should have in BGP mode
+// (the VIP speaker addresses of the control-plane nodes whose
+// kube-apiserver is ready), and the node of every VIP speaker address.
+func vipNexthops(cps []lab.Node, vips []netip.Addr, ready map[string]string) (want map[netip.Addr][]netip.Addr, owners map[netip.Addr]string) {
+	want, owners = map[netip.Addr][]netip.Addr{}, map[netip.Addr]string{}
+	for _, h := range cps {
+		for _, a := range h.VIPAddrs {
+			owners[a] = h.Name
+		}
+	}
+	for _, v := range vips {
+		want[v] = []netip.Addr{}
+		for _, h := range cps {
+			if ready[h.Name] != "" {
+				continue
+			}
+			for _, a := range h.VIPAddrs {
+				if a.Is6() == v.Is6() {
+					want[v] = append(want[v], a)
+				}
+			}
+		}
+	}
+	return want, owners
 }
 
 // JudgeCPVIP passes when every VIP's next hops are exactly the ready

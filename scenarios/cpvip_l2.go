@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/lblab/lblab/internal/lab"
@@ -26,29 +25,13 @@ func VIPAnswers(ctx context.Context, env Env, vips []netip.Addr) (map[netip.Addr
 	if !ok {
 		return nil, fmt.Errorf("the lab has no TOR")
 	}
-	if env.Probe() == "" {
-		return nil, fmt.Errorf("cp-vip asks the segment from the TOR with `lblab probe l2`, and this backend has no lblab binary there")
-	}
-	args := []string{"probe", "l2", "--wait", l2ProbeWait}
-	for _, v := range vips {
-		args = append(args, v.String())
-	}
-	nodeOf := map[string]string{}
+	nodes := map[string][]netip.Addr{}
 	for _, h := range hostsByRole(env, lab.RoleControlPlane) {
-		for _, a := range h.Addrs {
-			nodeOf[a.String()] = h.Name
-			args = append(args, a.String())
-		}
+		nodes[h.Name] = h.Addrs
 	}
-	answers, err := probeL2(ctx, t, env.Probe(), args)
+	answers, macNode, err := askSegment(ctx, env, t, "cp-vip", vips, nodes)
 	if err != nil {
 		return nil, err
-	}
-	macNode := map[string]string{}
-	for addr, name := range nodeOf {
-		for _, m := range answers[addr] {
-			macNode[m] = name
-		}
 	}
 	out := map[netip.Addr][]string{}
 	for _, v := range vips {
@@ -127,9 +110,9 @@ func vipOwner(ctx context.Context, env Env, vips []netip.Addr) (lab.Node, error)
 		}
 		owner = answers[v][0]
 	}
-	i := slices.IndexFunc(hostsByRole(env, lab.RoleControlPlane), func(h lab.Node) bool { return h.Name == owner })
-	if i < 0 {
+	h, ok := host(env, owner)
+	if !ok || h.Role != lab.RoleControlPlane {
 		return lab.Node{}, fmt.Errorf("the VIPs are answered by %s, not a control-plane node", owner)
 	}
-	return hostsByRole(env, lab.RoleControlPlane)[i], nil
+	return h, nil
 }

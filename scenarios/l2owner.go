@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -78,32 +79,20 @@ func observeL2Of(ctx context.Context, env Env, c *Cluster) ([]L2Evidence, error)
 	if !ok {
 		return nil, fmt.Errorf("the lab has no TOR")
 	}
-	if env.Probe() == "" {
-		return nil, fmt.Errorf("l2-owner asks the segment from the TOR with `lblab probe l2`, and this backend has no lblab binary there")
-	}
 	exp := Expectations(c)
-	args := []string{"probe", "l2", "--wait", l2ProbeWait}
+	var ips []netip.Addr
 	for _, e := range exp {
 		if e.IP.IsValid() {
-			args = append(args, e.IP.String())
+			ips = append(ips, e.IP)
 		}
 	}
-	nodeOf := map[string]string{} // node address → name
+	nodes := map[string][]netip.Addr{}
 	for _, n := range c.Nodes {
-		for _, a := range n.Addrs {
-			nodeOf[a.String()] = n.Name
-			args = append(args, a.String())
-		}
+		nodes[n.Name] = n.Addrs
 	}
-	answers, err := probeL2(ctx, t, env.Probe(), args)
+	answers, macNode, err := askSegment(ctx, env, t, "l2-owner", ips, nodes)
 	if err != nil {
 		return nil, err
-	}
-	macNode := map[string]string{}
-	for addr, name := range nodeOf {
-		for _, m := range answers[addr] {
-			macNode[m] = name
-		}
 	}
 	neigh, err := torNeighbours(ctx, t)
 	if err != nil {
@@ -122,6 +111,38 @@ func observeL2Of(ctx context.Context, env Env, c *Cluster) ([]L2Evidence, error)
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// askSegment asks the segment from the TOR, with `lblab probe l2`, who
+// answers ARP/NDP for ips and for the nodes' own addresses (by node name).
+// It returns the MACs that answered each address, by its text, and the
+// node of each MAC that answered for a node's address. check names the
+// caller when the backend has no lblab binary on the TOR.
+func askSegment(ctx context.Context, env Env, t lab.Node, check string, ips []netip.Addr, nodes map[string][]netip.Addr) (answers map[string][]string, macNode map[string]string, err error) {
+	if env.Probe() == "" {
+		return nil, nil, fmt.Errorf("%s asks the segment from the TOR with `lblab probe l2`, and this backend has no lblab binary there", check)
+	}
+	args := []string{"probe", "l2", "--wait", l2ProbeWait}
+	for _, ip := range ips {
+		args = append(args, ip.String())
+	}
+	nodeOf := map[string]string{} // node address → name
+	for _, name := range slices.Sorted(maps.Keys(nodes)) {
+		for _, a := range nodes[name] {
+			nodeOf[a.String()] = name
+			args = append(args, a.String())
+		}
+	}
+	if answers, err = probeL2(ctx, t, env.Probe(), args); err != nil {
+		return nil, nil, err
+	}
+	macNode = map[string]string{}
+	for addr, name := range nodeOf {
+		for _, m := range answers[addr] {
+			macNode[m] = name
+		}
+	}
+	return answers, macNode, nil
 }
 
 func probeL2(ctx context.Context, t lab.Node, probe string, args []string) (map[string][]string, error) {
