@@ -25,6 +25,10 @@ type nodeAgentFlags struct {
 	nodeIPs    []string
 	labels     []string
 	taints     []string
+	cniConf    string
+	cniBinDirs []string
+	cniCache   string
+	podCgroup  string
 }
 
 // newNodeAgentCommand is the netns backend's kubelet stand-in; the backend
@@ -48,6 +52,11 @@ func newNodeAgentCommand(g *globals) *cobra.Command {
 	fl.StringArrayVar(&f.nodeIPs, "node-ip", nil, "node InternalIP, once per family, primary first")
 	fl.StringArrayVar(&f.labels, "label", nil, "node label key=value (repeatable)")
 	fl.StringArrayVar(&f.taints, "register-with-taint", nil, "taint key[=value]:Effect to register with (repeatable)")
+	fl.StringVar(&f.cniConf, "cni-conf", "", "CNI network configuration list (.conflist); when set, its plugins make the pod networks "+
+		"and the agent runs no IPAM, routes or masquerading of its own (--masquerade is ignored)")
+	fl.StringSliceVar(&f.cniBinDirs, "cni-bin-dir", nil, "directory of the CNI plugins (repeatable, or a comma-separated list); required with --cni-conf")
+	fl.StringVar(&f.cniCache, "cni-cache-dir", "", "libcni's cache of CNI results (default <run-dir>/cni)")
+	fl.StringVar(&f.podCgroup, "pod-cgroup", "", "cgroup v2 directory every pod process starts in (default: the agent's cgroup)")
 	return cmd
 }
 
@@ -65,7 +74,8 @@ func runNodeAgent(ctx context.Context, g *globals, f *nodeAgentFlags) error {
 		return err
 	}
 	cfg := nodeagent.Config{Kubeconfig: f.kubeconfig, Node: f.node, Lab: f.lab, Role: f.role,
-		NodeIPs: ips, Labels: labels, Taints: taints, RunDir: f.runDir}
+		NodeIPs: ips, Labels: labels, Taints: taints, RunDir: f.runDir, PodCgroup: f.podCgroup,
+		CNI: nodeagent.CNIOptions{Conf: f.cniConf, BinDirs: f.cniBinDirs, CacheDir: f.cniCache}}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -80,15 +90,25 @@ func runNodeAgent(ctx context.Context, g *globals, f *nodeAgentFlags) error {
 	if err != nil {
 		return fmt.Errorf("failed to create the API client: %w", err)
 	}
-	network, err := nodeagent.NewLinuxNetwork(f.lab, "", f.masquerade)
+	var network nodeagent.Network
+	if cfg.CNI.Enabled() {
+		network, err = nodeagent.NewCNINetwork(cfg)
+	} else {
+		network, err = nodeagent.NewLinuxNetwork(f.lab, "", f.masquerade)
+	}
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: logLevel(g.verbosity)})).With("node", f.node)
+	runtime, err := nodeagent.NewLinuxRuntimeWith(nodeagent.RuntimeOptions{PodCgroup: cfg.PodCgroup, Log: log})
 	if err != nil {
 		return err
 	}
 	agent, err := nodeagent.New(cfg, nodeagent.Deps{
 		Client:  client,
 		Network: network,
-		Runtime: nodeagent.NewLinuxRuntime(),
-		Log:     slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: logLevel(g.verbosity)})).With("node", f.node),
+		Runtime: runtime,
+		Log:     log,
 	})
 	if err != nil {
 		return err

@@ -10,8 +10,9 @@ import (
 // adopt takes over what an earlier agent left: it loads the saved pod
 // states (their processes keep running and are checked by pid and command
 // line on the next sync), tears down pod networks on this node that no
-// state explains, and frees IPs whose owner is gone. Pods that no longer
-// exist in the API are stopped and cleaned up by the first sync of their key.
+// state explains (in CNI mode: the attachments in libcni's cache, with DEL),
+// and frees IPs whose owner is gone. Pods that no longer exist in the API
+// are stopped and cleaned up by the first sync of their key.
 func (a *Agent) adopt() error {
 	dir := filepath.Join(a.cfg.RunDir, "pods")
 	entries, err := os.ReadDir(dir)
@@ -19,7 +20,7 @@ func (a *Agent) adopt() error {
 		return fmt.Errorf("failed to read %s: %w", dir, err)
 	}
 	var errs []error
-	known := map[string]bool{}
+	known := map[string]bool{} // host veths, and namespaces for networks listed without one
 	owners := map[string]bool{}
 	for _, e := range entries {
 		if !e.IsDir() {
@@ -32,6 +33,7 @@ func (a *Agent) adopt() error {
 			continue
 		}
 		known[st.HostVeth] = true
+		known["netns:"+st.Netns] = true
 		owners[string(st.UID)] = true
 		key := podKey(st.Namespace, st.Name)
 		a.setState(key, st)
@@ -43,20 +45,22 @@ func (a *Agent) adopt() error {
 		errs = append(errs, err)
 	}
 	for _, p := range nets {
-		if known[p.HostVeth] {
+		if p.HostVeth != "" && known[p.HostVeth] || p.HostVeth == "" && known["netns:"+p.Netns] {
 			continue
 		}
 		a.log.Info("removing an orphaned pod network", "netns", p.Netns)
 		errs = append(errs, a.rt.KillNetns(p.Netns), a.net.Teardown(p))
 	}
-	held, err := a.ipam.Owners()
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for ip, owner := range held {
-		if !owners[owner] {
-			a.log.Info("releasing an IP whose pod is gone", "ip", ip)
-			errs = append(errs, a.ipam.Release(owner))
+	if a.plugin() == nil { // else the plugin's IPAM freed the addresses on DEL
+		held, err := a.ipam.Owners()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for ip, owner := range held {
+			if !owners[owner] {
+				a.log.Info("releasing an IP whose pod is gone", "ip", ip)
+				errs = append(errs, a.ipam.Release(owner))
+			}
 		}
 	}
 	a.enqueueAll()

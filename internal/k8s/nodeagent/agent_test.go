@@ -147,7 +147,8 @@ func TestPodRunsAndBecomesReady(t *testing.T) {
 	}
 	wantNet := PodNetwork{Netns: "t_pod-0a1b2c3d-0000-4000-8000-000000000001", HostVeth: "veth0a1b2c3d000",
 		IPs:      []netip.Addr{netip.MustParseAddr("10.244.1.2"), netip.MustParseAddr("fd00:10:244:1::1")},
-		Gateways: []netip.Addr{netip.MustParseAddr("10.244.1.1"), netip.MustParseAddr("fe80::1")}}
+		Gateways: []netip.Addr{netip.MustParseAddr("10.244.1.1"), netip.MustParseAddr("fe80::1")},
+		PodUID:   "0a1b2c3d-0000-4000-8000-000000000001", PodNamespace: "default", PodName: "web-1"}
 	if fmt.Sprint(pn) != fmt.Sprint(wantNet) {
 		t.Errorf("pod network = %+v, want %+v", pn, wantNet)
 	}

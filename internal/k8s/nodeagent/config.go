@@ -39,6 +39,12 @@ type Config struct {
 	Labels     map[string]string
 	Taints     []corev1.Taint
 	RunDir     string
+	// CNI, when enabled, has CNI plugins make the pod networks
+	// (NewCNINetwork): the agent then runs no IPAM, routes or masquerading.
+	CNI CNIOptions
+	// PodCgroup is the cgroup v2 directory every pod process starts in
+	// (RuntimeOptions.PodCgroup); "" leaves them in the agent's.
+	PodCgroup string
 
 	// Tunables with defaults (zero means the default); tests shorten them.
 	LeaseDuration     time.Duration // 40s, renewed every quarter of it
@@ -91,6 +97,14 @@ func (c *Config) Validate() error {
 	}
 	if c.RunDir == "" || !filepath.IsAbs(c.RunDir) {
 		return fmt.Errorf("--run-dir %q: want an absolute directory", c.RunDir)
+	}
+	if _, err := c.CNI.load(); err != nil {
+		return err
+	}
+	if c.PodCgroup != "" {
+		if err := checkPodCgroup(c.PodCgroup); err != nil {
+			return err
+		}
 	}
 	for k := range c.Labels {
 		if forbiddenLabel(k) {

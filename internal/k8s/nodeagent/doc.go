@@ -12,26 +12,38 @@
 //     naming the namespace) holds the gateway, host routes to each pod IP,
 //     routes to every other Node's podCIDRs via that Node's InternalIP, and a
 //     masquerade of pod egress leaving the cluster (see MasqTable);
+//   - or, in CNI mode (--cni-conf), leaves pod networking to the CNI plugins
+//     of a network configuration list, as a kubelet's runtime does for
+//     Cilium: it creates the pod's namespace, runs ADD through libcni with
+//     the pod's K8S_* arguments and reports the IPs the plugins assigned
+//     (the node's primary family first), runs DEL before deleting the
+//     namespace, and has no IPAM, routes or masquerading of its own
+//     (NewCNINetwork, a PluginNetwork);
 //   - runs pods whose containers all use an nginx image as the distribution's
 //     nginx, one process per container, unprivileged, with its config, logs,
-//     pid and temp files under the run dir; any other image stays Waiting
-//     with reason ImageUnsupported;
+//     pid and temp files under the run dir, and started straight into the
+//     cgroup v2 directory --pod-cgroup when given (where Cilium's socket-LB
+//     programs see it); any other image stays Waiting with reason
+//     ImageUnsupported;
 //   - reports true pod status (IPs, phase, container states, conditions with
 //     Ready only once nginx accepts connections), restarts crashed containers
 //     per restartPolicy with back-off, and finalizes deletions like the kubelet.
 //
 // The agent keeps what it must remember across restarts under the run dir
-// (IP allocations, one state.json per pod), adopts pods that are still
-// running when it starts, and exits on SIGTERM without stopping them.
+// (IP allocations, one state.json per pod; in CNI mode libcni's cache),
+// adopts pods that are still running when it starts, and exits on SIGTERM
+// without stopping them.
 //
 // The network and the processes sit behind two small interfaces, Network
 // and Runtime, so the pod lifecycle is unit-tested against a fake clientset
-// with recording fakes; the real implementations (netlink, nginx) have an
-// integration test of their own.
+// with recording fakes; the real implementations (netlink, CNI with the
+// reference plugins, nginx, the pod cgroup) have integration tests of their
+// own.
 //
 // Run dir layout:
 //
 //	<run-dir>/ipam/<ip>                              allocated pod IPs (content: pod UID)
+//	<run-dir>/cni/results/<network>-<uid>-eth0       CNI mode: libcni's cache of each ADD (--cni-cache-dir)
 //	<run-dir>/pods/<namespace>_<pod>/state.json      what the agent knows about the pod
 //	<run-dir>/pods/<namespace>_<pod>/<container>.conf  generated nginx config
 //	<run-dir>/pods/<namespace>_<pod>/<container>.log   nginx's stderr and error log

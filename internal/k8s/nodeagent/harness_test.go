@@ -28,9 +28,11 @@ type harness struct {
 	net    *fakeNetwork
 	rt     *fakeRuntime
 	prober *fakeProber
-	cfg    Config
-	cancel context.CancelFunc
-	done   chan error
+	// network is what the agent gets: net, or a wrapper of it (CNI mode).
+	network Network
+	cfg     Config
+	cancel  context.CancelFunc
+	done    chan error
 }
 
 func testConfig(t *testing.T) Config {
@@ -55,6 +57,12 @@ func newHarness(t *testing.T, cfg Config, objects ...runtime.Object) *harness {
 // (they take precedence over the harness's own).
 func newHarnessWith(t *testing.T, cfg Config, setup func(*fake.Clientset), objects ...runtime.Object) *harness {
 	t.Helper()
+	return newHarnessNet(t, cfg, nil, setup, objects...)
+}
+
+// newHarnessNet gives the agent wrap(h.net) as its network (nil: h.net).
+func newHarnessNet(t *testing.T, cfg Config, wrap func(*fakeNetwork) Network, setup func(*fake.Clientset), objects ...runtime.Object) *harness {
+	t.Helper()
 	client := fake.NewClientset(objects...)
 	// The fake authorizes nothing; the agent asks whether it may list Nodes.
 	client.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
@@ -72,13 +80,17 @@ func newHarnessWith(t *testing.T, cfg Config, setup func(*fake.Clientset), objec
 		setup(client)
 	}
 	h := &harness{t: t, client: client, net: newFakeNetwork(), rt: newFakeRuntime(), prober: &fakeProber{ok: true}, cfg: cfg}
+	h.network = h.net
+	if wrap != nil {
+		h.network = wrap(h.net)
+	}
 	h.start()
 	return h
 }
 
 func (h *harness) start() {
 	h.t.Helper()
-	a, err := New(h.cfg, Deps{Client: h.client, Network: h.net, Runtime: h.rt, Prober: h.prober,
+	a, err := New(h.cfg, Deps{Client: h.client, Network: h.network, Runtime: h.rt, Prober: h.prober,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), UID: os.Getuid(), GID: os.Getgid()})
 	if err != nil {
 		h.t.Fatal(err)

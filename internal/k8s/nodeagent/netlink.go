@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -113,14 +111,7 @@ func (n *linuxNetwork) Setup(p PodNetwork) error {
 
 // podNetns opens the pod's namespace, creating it if needed.
 func (n *linuxNetwork) podNetns(name string) (netns.NsHandle, error) {
-	if _, err := os.Stat(filepath.Join(netnsDir, name)); err == nil {
-		ns, err := netns.GetFromName(name)
-		if err != nil {
-			return ns, fmt.Errorf("failed to open %s: %w", name, err)
-		}
-		return ns, inNetns(ns, func() error { return writeSysctls(podSysctls) })
-	}
-	return createNetns(name, func() error { return writeSysctls(podSysctls) })
+	return ensurePodNetns(name, func() error { return writeSysctls(podSysctls) })
 }
 
 // ensureVeth returns the node end of the pod's veth, creating the pair

@@ -53,6 +53,23 @@ func createNetns(name string, setup func() error) (netns.NsHandle, error) {
 	return r.h, r.err
 }
 
+// ensurePodNetns opens the named namespace, creating it if needed, and runs
+// setup inside it either way.
+func ensurePodNetns(name string, setup func() error) (netns.NsHandle, error) {
+	if _, err := os.Stat(filepath.Join(netnsDir, name)); err == nil {
+		ns, err := netns.GetFromName(name)
+		if err != nil {
+			return ns, fmt.Errorf("failed to open %s: %w", name, err)
+		}
+		if err := inNetns(ns, setup); err != nil {
+			ns.Close()
+			return netns.None(), err
+		}
+		return ns, nil
+	}
+	return createNetns(name, setup)
+}
+
 func mountNewNetns(name string) (netns.NsHandle, error) {
 	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
 		return netns.None(), err

@@ -13,9 +13,15 @@ import (
 // pod IPs, and the node end of its veth, which holds the gateways.
 type PodNetwork struct {
 	Netns    string       // <lab>_pod-<short uid>
-	HostVeth string       // the node end of the veth
+	HostVeth string       // the node end of the veth ("" if a plugin chose it and it is not known)
 	IPs      []netip.Addr // on the pod's eth0, primary first
 	Gateways []netip.Addr // on the node end; the pod's default routes go via them
+
+	// The pod it belongs to, which a CNI plugin is told (K8S_POD_*);
+	// the agent's own network ignores it.
+	PodUID       types.UID
+	PodNamespace string
+	PodName      string
 }
 
 // Route is a route in the node namespace to another node's pod CIDR.
@@ -42,6 +48,20 @@ type Network interface {
 	// SyncMasquerade masquerades traffic from own (this node's pod CIDRs)
 	// to anything outside cluster (every node's pod CIDRs).
 	SyncMasquerade(own, cluster []netip.Prefix) error
+}
+
+// PluginNetwork is a Network whose plugin assigns the pod IPs and owns pod
+// routing and masquerading, as a CNI plugin does (NewCNINetwork). The agent
+// then runs no IPAM, SyncRoutes or SyncMasquerade of its own, and calls
+// Attach instead of Setup. Its PodNetworks may leave HostVeth empty: pods
+// are then told apart by namespace.
+type PluginNetwork interface {
+	Network
+	// Attach creates the pod's namespace if needed and has the plugin wire
+	// it (or finds it wired already). It returns p with IPs as the plugin
+	// assigned them (one per family, in the plugin's order), and Gateways
+	// and HostVeth where the plugin reported them.
+	Attach(p PodNetwork) (PodNetwork, error)
 }
 
 // podNetNames returns a pod's namespace and host veth names. The namespace

@@ -112,7 +112,7 @@ func (a *Agent) stopPod(st *podState, pod *corev1.Pod) bool {
 }
 
 // cleanupPod removes what a stopped pod held: stray processes, its network
-// namespace and veth, its IPs and its directory.
+// namespace and veth (with a plugin: its DEL), its IPs and its directory.
 func (a *Agent) cleanupPod(key string, st *podState) error {
 	var errs []error
 	if err := a.rt.KillNetns(st.Netns); err != nil {
@@ -121,8 +121,10 @@ func (a *Agent) cleanupPod(key string, st *podState) error {
 	if err := a.net.Teardown(st.network()); err != nil {
 		errs = append(errs, err)
 	}
-	if err := a.ipam.Release(string(st.UID)); err != nil {
-		errs = append(errs, err)
+	if a.plugin() == nil {
+		if err := a.ipam.Release(string(st.UID)); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("failed to clean up pod %s: %w", key, err)

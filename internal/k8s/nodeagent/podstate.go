@@ -115,5 +115,6 @@ func (s *podState) running() bool {
 }
 
 func (s *podState) network() PodNetwork {
-	return PodNetwork{Netns: s.Netns, HostVeth: s.HostVeth, IPs: s.IPs, Gateways: s.Gateways}
+	return PodNetwork{Netns: s.Netns, HostVeth: s.HostVeth, IPs: s.IPs, Gateways: s.Gateways,
+		PodUID: s.UID, PodNamespace: s.Namespace, PodName: s.Name}
 }

@@ -110,7 +110,7 @@ func (a *Agent) runPod(ctx context.Context, key string, pod *corev1.Pod, st *pod
 			if rerr := a.reportPod(ctx, pod, st); rerr != nil {
 				a.log.Error("failed to report pod status", "pod", key, "err", rerr)
 			}
-			if st.IPs == nil { // no pod CIDR yet: the Node update brings the pod back
+			if st.IPs == nil && a.plugin() == nil { // no pod CIDR yet: the Node update brings the pod back
 				return 0, nil
 			}
 			a.recorder.Event(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", err.Error())
@@ -140,8 +140,12 @@ func (a *Agent) runPod(ctx context.Context, key string, pod *corev1.Pod, st *pod
 	return requeue, a.reportPod(ctx, pod, st)
 }
 
-// setupNetwork allocates the pod's IPs and wires its namespace.
+// setupNetwork allocates the pod's IPs and wires its namespace, or has the
+// plugin do both (attachNetwork).
 func (a *Agent) setupNetwork(pod *corev1.Pod, st *podState) error {
+	if pn := a.plugin(); pn != nil {
+		return a.attachNetwork(pn, pod, st)
+	}
 	cidrs := a.nodes.podCIDRs()
 	if len(cidrs) == 0 {
 		return fmt.Errorf("waiting for the node's pod CIDR (spec.podCIDRs is not set yet)")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/user"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -27,13 +29,31 @@ type linuxRuntime struct {
 	mu     sync.Mutex
 	exited map[int]ProcState // the agent's own children that have exited
 	own    map[int]bool      // the agent's own children still running
+
+	cgroup       string // every process starts in this cgroup v2 directory ("": the agent's)
+	cloneRefused atomic.Bool
+	log          *slog.Logger
 }
 
-// NewLinuxRuntime returns the real Runtime. It marks every file descriptor
-// the agent inherited close-on-exec, so none leaks into nginx (Go passes
-// only stdin, stdout and stderr on purpose, but inherited descriptors that
-// lack the flag would follow).
+// NewLinuxRuntime returns the real Runtime with default options.
 func NewLinuxRuntime() Runtime {
+	r, _ := NewLinuxRuntimeWith(RuntimeOptions{})
+	return r
+}
+
+// NewLinuxRuntimeWith returns the real Runtime. It marks every file
+// descriptor the agent inherited close-on-exec, so none leaks into nginx
+// (Go passes only stdin, stdout and stderr on purpose, but inherited
+// descriptors that lack the flag would follow).
+func NewLinuxRuntimeWith(o RuntimeOptions) (Runtime, error) {
+	if o.PodCgroup != "" {
+		if err := checkPodCgroup(o.PodCgroup); err != nil {
+			return nil, err
+		}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	if entries, err := os.ReadDir("/proc/self/fd"); err == nil {
 		for _, e := range entries {
 			if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
@@ -43,7 +63,7 @@ func NewLinuxRuntime() Runtime {
 			}
 		}
 	}
-	return &linuxRuntime{exited: map[int]ProcState{}, own: map[int]bool{}}
+	return &linuxRuntime{exited: map[int]ProcState{}, own: map[int]bool{}, cgroup: o.PodCgroup, log: o.Log}, nil
 }
 
 func (r *linuxRuntime) Start(p Proc, onExit func()) (int, error) {
@@ -57,16 +77,20 @@ func (r *linuxRuntime) Start(p Proc, onExit func()) (int, error) {
 		return 0, fmt.Errorf("failed to open network namespace %s: %w", p.Netns, err)
 	}
 	defer ns.Close()
-	cmd := exec.Command(p.Argv[0], p.Argv[1:]...)
-	cmd.Dir = "/"
-	cmd.Env = podEnv()
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Setsid:     true,
-		Credential: &syscall.Credential{Uid: uint32(p.UID), Gid: uint32(p.GID), Groups: []uint32{}},
+	newCmd := func() *exec.Cmd {
+		cmd := exec.Command(p.Argv[0], p.Argv[1:]...)
+		cmd.Dir = "/"
+		cmd.Env = podEnv()
+		cmd.Stdout, cmd.Stderr = log, log
+		cmd.SysProcAttr = &syscall.SysProcAttr{
+			Setsid:     true,
+			Credential: &syscall.Credential{Uid: uint32(p.UID), Gid: uint32(p.GID), Groups: []uint32{}},
+		}
+		return cmd
 	}
 	fmt.Fprintf(log, "==> %s: starting %v in %s\n", time.Now().UTC().Format(time.RFC3339Nano), p.Argv, p.Netns)
-	if err := inNetns(ns, cmd.Start); err != nil {
+	cmd, err := r.startProc(ns, newCmd, log)
+	if err != nil {
 		return 0, fmt.Errorf("failed to start %s: %w", p.Argv[0], err)
 	}
 	pid := cmd.Process.Pid

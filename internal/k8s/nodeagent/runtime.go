@@ -1,6 +1,7 @@
 package nodeagent
 
 import (
+	"log/slog"
 	"syscall"
 	"time"
 )
@@ -36,4 +37,14 @@ type Runtime interface {
 	Signal(pid int, match string, sig syscall.Signal) error
 	// KillNetns kills every process left in a pod namespace.
 	KillNetns(netns string) error
+}
+
+// RuntimeOptions configure the real Runtime (NewLinuxRuntimeWith).
+type RuntimeOptions struct {
+	// PodCgroup (--pod-cgroup) is a cgroup v2 directory every container
+	// process starts in, with all it forks; "" leaves them in the agent's
+	// cgroup. Cilium's socket-LB programs are attached to the node's cgroup
+	// subtree, so pod processes must be inside it.
+	PodCgroup string
+	Log       *slog.Logger // nil: stderr
 }
