@@ -212,6 +212,10 @@ func ldflags(c Component) string {
 				"-X", pkg+".gitTreeState=clean")
 		}
 	}
+	if c.Module == "cilium" {
+		// Cilium parses version, revision and date from one string.
+		flags = append(flags, "-X", `"github.com/cilium/cilium/pkg/version.ciliumVersion=`+ciliumVersionString+`"`)
+	}
 	return strings.Join(flags, " ")
 }
 

@@ -59,7 +59,7 @@ func Names() []string {
 }
 
 func byName(name string) (Component, bool) {
-	for _, c := range slices.Concat(All, Controllers) {
+	for _, c := range slices.Concat(All, Controllers, Cilium) {
 		if c.Name == name {
 			return c, true
 		}

@@ -39,6 +39,10 @@ import (
 //go:generate cp ../../../tools/openelb/go.mod modules/openelb/go.mod.txt
 //go:generate cp ../../../tools/openelb/go.sum modules/openelb/go.sum.txt
 //go:generate cp ../../../tools/openelb/tools.go modules/openelb/tools.go.txt
+//go:generate mkdir -p modules/cilium
+//go:generate cp ../../../tools/cilium/go.mod modules/cilium/go.mod.txt
+//go:generate cp ../../../tools/cilium/go.sum modules/cilium/go.sum.txt
+//go:generate cp ../../../tools/cilium/tools.go modules/cilium/tools.go.txt
 //go:embed modules
 var modulesFS embed.FS
 

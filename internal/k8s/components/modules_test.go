@@ -14,7 +14,7 @@ const toolsDir = "../../../tools"
 // TestEmbeddedModulesInSync fails when tools/ changed without
 // `go generate ./internal/k8s/components`.
 func TestEmbeddedModulesInSync(t *testing.T) {
-	for _, module := range []string{"kube", "etcd", "metallb", "kube-vip", "kube-vip-cloud-provider", "openelb"} {
+	for _, module := range []string{"kube", "etcd", "metallb", "kube-vip", "kube-vip-cloud-provider", "openelb", "cilium"} {
 		files, names, err := moduleFiles(module)
 		if err != nil {
 			t.Fatal(err)
@@ -46,6 +46,7 @@ func TestPinnedVersions(t *testing.T) {
 		{"kube-vip", "github.com/kube-vip/kube-vip", KubeVIPVersion},
 		{"kube-vip-cloud-provider", "github.com/kube-vip/kube-vip-cloud-provider", KubeVIPCloudProviderVersion},
 		{"openelb", "github.com/openelb/openelb", OpenELBVersion},
+		{"cilium", "github.com/cilium/cilium", CiliumVersion},
 	} {
 		files, _, err := moduleFiles(tc.module)
 		if err != nil {
