@@ -30,8 +30,8 @@ unit:
 	$(GO) mod download # every module of go.mod, tools too: TestWorkflowLint builds actionlint offline
 	$(GO) test -short -count=1 ./...
 
-components: build ## build the pinned Kubernetes components once (cached in ~/.cache/lblab)
-	$(BIN) components
+components: build ## build the pinned Kubernetes components and Cilium once (cached in ~/.cache/lblab)
+	$(BIN) components --cilium
 
 integration: ## as root; LBLAB_INTEGRATION=1 turns a skip into a failure
 	LBLAB_INTEGRATION=1 $(GO) test -p 1 -count=1 -timeout 80m -run '^TestIntegration' ./...

@@ -2,7 +2,9 @@
 # Installs what lblab needs on Debian: FRR, nginx, HAProxy (the external-lb
 # topology's load balancer), iproute2, iptables,
 # nftables, ipvsadm, user-mode Linux (the kernel of uml nodes, for IPVS on
-# machines whose kernel has none), Graphviz (lblab graph), Chromium (the
+# machines whose kernel has none), clang 19 (Cilium compiles its datapath
+# with it on ebpf nodes), bpftool (the ebpf tests count the kernel's BPF
+# objects), the CNI reference plugins (the node agent's CNI test), Graphviz (lblab graph), Chromium (the
 # tests open verify's HTML report in it), and the gobgp v4 CLI (Debian's
 # gobgp is v3 and cannot talk to the speakers' GoBGP v4 API). Idempotent and
 # quick when all is present.
@@ -10,7 +12,7 @@ set -euo pipefail
 
 packages=(frr nginx-light iptables nftables iproute2 iputils-ping util-linux procps
   tcpdump ipset ipvsadm conntrack wget curl ca-certificates user-mode-linux gcc libc6-dev
-  graphviz fonts-liberation2 chromium haproxy)
+  graphviz fonts-liberation2 chromium haproxy clang-19 bpftool containernetworking-plugins)
 gobgp_version=v4.8.0
 
 missing=()

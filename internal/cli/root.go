@@ -75,6 +75,7 @@ and nginx answering from outside.`,
 		newCPSpeakerCommand(g),
 		newSuperviseCommand(),
 		newGuestInitCommand(),
+		newCiliumNodeCommand(),
 	)
 	return cmd
 }
