@@ -56,7 +56,7 @@ func ReadPlane(ctx context.Context, env Env, mode topology.Dataplane, node lab.N
 		if err != nil {
 			return nil, err
 		}
-		fes, ranges, _, err := observe.Cilium(ctx, kc, env.PodExec, node.Name)
+		fes, ranges, _, err := observe.Cilium(ctx, kc, env.PodExec, node)
 		if err != nil {
 			return nil, err
 		}

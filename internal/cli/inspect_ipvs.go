@@ -121,7 +121,7 @@ func inspectBPF(ctx context.Context, iv *inspection) error {
 	}
 	var views []nodeView
 	for _, n := range iv.nodes {
-		fes, ranges, outs, err := observe.Cilium(ctx, kc, iv.env.PodExec, n.Name)
+		fes, ranges, outs, err := observe.Cilium(ctx, kc, iv.env.PodExec, n)
 		if iv.f.output == "raw" {
 			iv.raws(outs...)
 		}

@@ -49,6 +49,10 @@ type Node struct {
 	// Linux for a data plane the machine's kernel lacks (IPVS). It takes
 	// no LoadBalancer traffic (it is excluded from load balancers).
 	NoDataplane bool `json:"noDataplane,omitempty"`
+	// CiliumAgent marks a node whose Cilium agent is a process of the node
+	// rather than a pod (a netns lab's ebpf nodes): Runner runs cilium-dbg
+	// beside it, in its mount namespace.
+	CiliumAgent bool `json:"ciliumAgent,omitempty"`
 }
 
 // Command runs name with args inside the node and returns its stdout.

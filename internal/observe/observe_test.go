@@ -95,7 +95,7 @@ func TestCilium(t *testing.T) {
 		}
 		return []byte(read(t, "dataplane", "cilium", "testdata", "bpf-lb-list.from-source.json")), nil
 	}
-	fes, ranges, outs, err := Cilium(context.Background(), kc, exec, "node1")
+	fes, ranges, outs, err := Cilium(context.Background(), kc, exec, lab.Node{Name: "node1"})
 	if err != nil || len(fes) == 0 || len(ranges[7]) != 2 || len(outs) != 2 {
 		t.Fatalf("%d frontends, ranges %v, %d outputs, %v", len(fes), ranges, len(outs), err)
 	}
@@ -104,14 +104,31 @@ func TestCilium(t *testing.T) {
 	if !slices.Equal(asked, want) {
 		t.Errorf("asked %q", asked)
 	}
-	if _, _, _, err := Cilium(context.Background(), kc, exec, "node2"); err == nil || !strings.Contains(err.Error(), "no Cilium agent pod") {
+	if _, _, _, err := Cilium(context.Background(), kc, exec, lab.Node{Name: "node2"}); err == nil || !strings.Contains(err.Error(), "no Cilium agent pod") {
 		t.Errorf("no agent on node2: %v", err)
 	}
 	broken := func(context.Context, string, string, string, ...string) ([]byte, error) {
 		return nil, errors.New("exec refused")
 	}
-	if _, _, _, err := Cilium(context.Background(), kc, broken, "node1"); err == nil || !strings.Contains(err.Error(), "exec refused") {
+	if _, _, _, err := Cilium(context.Background(), kc, broken, lab.Node{Name: "node1"}); err == nil || !strings.Contains(err.Error(), "exec refused") {
 		t.Errorf("exec failing: %v", err)
+	}
+}
+
+// TestCiliumAgentOnNode: a netns node's agent is asked through the
+// node's runner, with no pod.
+func TestCiliumAgentOnNode(t *testing.T) {
+	rec := &run.Recorder{}
+	rec.Respond("cilium-dbg bpf lb list -o json", read(t, "dataplane", "cilium", "testdata", "bpf-lb-list.from-source.json"))
+	rec.Respond("cilium-dbg bpf lb list --source-ranges -o json",
+		read(t, "dataplane", "cilium", "testdata", "bpf-lb-list-source-ranges.from-source.json"))
+	node := lab.Node{Name: "node1", Runner: rec, CiliumAgent: true}
+	fes, ranges, outs, err := Cilium(context.Background(), fake.NewClientset(), nil, node)
+	if err != nil || len(fes) == 0 || len(ranges[7]) != 2 || len(outs) != 2 {
+		t.Fatalf("%d frontends, ranges %v, %d outputs, %v", len(fes), ranges, len(outs), err)
+	}
+	if got := rec.Lines(); len(got) != 2 {
+		t.Errorf("ran %q", got)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lblab/lblab/internal/frr"
+	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/topology"
 	"github.com/lblab/lblab/internal/uml"
@@ -125,7 +126,7 @@ func (b *backend) dataplaneSupported(l *lab.Lab) error {
 				"nf_tables for IPv4 and IPv6 (CONFIG_NF_TABLES_IPV4, CONFIG_NF_TABLES_IPV6, CONFIG_NF_TABLES_INET); " +
 				"use --dataplane iptables or ipvs with --node-kernel uml, or nftables with --node-kernel host")
 		case topology.DataplaneEBPF:
-			return errors.New("dataplane ebpf cannot run on nodeKernel uml; use --backend kind on a machine with Docker")
+			return errors.New("dataplane ebpf runs on nodeKernel host only (lblab does not run Cilium on user-mode Linux); use --node-kernel host")
 		}
 	}
 	if l.Options.FabricOnly {
@@ -139,8 +140,12 @@ func (b *backend) dataplaneSupported(l *lab.Lab) error {
 				"or the kind backend on a kernel with IP_VS", b.ipvsProc)
 		}
 	case topology.DataplaneEBPF:
-		return errors.New("dataplane ebpf (Cilium) needs container images, which the netns backend cannot run; " +
-			"use --backend kind on a machine with Docker, or --dataplane iptables or nftables here")
+		if _, err := b.stat(components.ClangPath); err != nil {
+			return components.ErrNoClang
+		}
+		if _, err := cgroup2Root(); err != nil {
+			return fmt.Errorf("dataplane ebpf: %w", err)
+		}
 	}
 	return nil
 }

@@ -21,6 +21,10 @@ func (b *backend) Delete(ctx context.Context, name string) error {
 	if err := b.killAndDelete(ctx, name, namespaces); err != nil {
 		return err
 	}
+	// An ebpf lab's pods ran in cgroups of their nodes.
+	if err := removeLabCgroups(name); err != nil {
+		return err
+	}
 	// The management veth dies with its fabric end; this catches a host end
 	// whose fabric end was never made.
 	link := hostLinkName(name)

@@ -17,14 +17,16 @@ import (
 // cluster is one `up`'s view of a lab's Kubernetes: where things are, the
 // binaries, the certificates and the control plane's configuration.
 type cluster struct {
-	l     *lab.Lab
-	p     *plan
-	y     k8sLayout
-	cp    host   // the first control-plane node: the lb controller's
-	cps   []host // every control-plane node
-	bins  components.Binaries
-	files pki.Files
-	cfg   controlplane.Config
+	l    *lab.Lab
+	p    *plan
+	y    k8sLayout
+	cp   host   // the first control-plane node: the lb controller's
+	cps  []host // every control-plane node
+	bins components.Binaries
+	// cilium is Cilium's install, in an ebpf lab.
+	cilium components.CiliumInstall
+	files  pki.Files
+	cfg    controlplane.Config
 	// replaced are the credential files this `up` replaced; components
 	// using them are restarted.
 	replaced map[string]bool
@@ -106,6 +108,11 @@ func (c *cluster) resolveBinaries(ctx context.Context) error {
 		return err
 	}
 	c.bins, c.cfg.Bins = bins, bins
+	if c.usesCilium() {
+		if c.cilium, err = components.ResolveCilium(ctx, components.Options{Log: c.l.Log}); err != nil {
+			return err
+		}
+	}
 	link := c.y.kubectl()
 	if cur, err := os.Readlink(link); err == nil && cur == bins.Path(components.Kubectl) {
 		return nil

@@ -159,10 +159,31 @@ func (c *cluster) startNodes(ctx context.Context, nodes []k8sNode) ([]daemon, er
 	if err != nil {
 		return nil, err
 	}
+	if c.usesCilium() {
+		cs, err := clientset(c.l.Kubeconfig())
+		if err != nil {
+			return nil, err
+		}
+		if err := c.prepareCilium(ctx, cs); err != nil {
+			return nil, err
+		}
+	}
 	var ds []daemon
 	for _, n := range nodes {
-		run := []daemon{c.nodeAgent(self, n)}
-		if c.runsDataplane(n.host) {
+		agent := c.nodeAgent(self, n)
+		run := []daemon{agent}
+		if c.usesCilium() {
+			flags, env, err := c.ciliumNodeAgent(n)
+			if err != nil {
+				return nil, err
+			}
+			agent.argv, agent.env = append(agent.argv, flags...), append(agent.env, env...)
+			cil, err := c.ciliumAgent(self, n)
+			if err != nil {
+				return nil, err
+			}
+			run = []daemon{cil, agent}
+		} else if c.runsDataplane(n.host) {
 			kp, err := c.kubeProxy(n)
 			if err != nil {
 				return nil, err
@@ -221,6 +242,9 @@ func (c *cluster) waitNodes(ctx context.Context, nodes []k8sNode, ds []daemon) (
 	})
 	if err != nil {
 		return err
+	}
+	if c.usesCilium() {
+		return c.waitCilium(ctx, nodes, watch)
 	}
 	return c.waitKubeProxies(ctx, nodes, watch)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
 	"github.com/lblab/lblab/internal/run"
 	"github.com/lblab/lblab/internal/status"
@@ -196,8 +197,10 @@ func TestCheck(t *testing.T) {
 			want: []string{"nodeKernel uml", "apt-get install user-mode-linux"}},
 		{name: "nftables on uml", dataplane: topology.DataplaneNFTables, caps: ^uint64(0), kernel: topology.NodeKernelUML,
 			want: []string{"nftables cannot run on nodeKernel uml", "CONFIG_NF_TABLES_IPV4", "--node-kernel host"}},
-		{name: "ebpf", dataplane: topology.DataplaneEBPF, caps: ^uint64(0),
-			want: []string{"ebpf", "--backend kind"}},
+		{name: "ebpf without clang 19", dataplane: topology.DataplaneEBPF, caps: ^uint64(0), noIPVS: true,
+			want: []string{"dataplane ebpf", components.ClangPath, "clang-19", "make setup"}},
+		{name: "ebpf on uml", dataplane: topology.DataplaneEBPF, caps: ^uint64(0), kernel: topology.NodeKernelUML,
+			want: []string{"dataplane ebpf runs on nodeKernel host only", "--node-kernel host"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

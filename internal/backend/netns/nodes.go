@@ -2,11 +2,15 @@ package netns
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
+	"github.com/lblab/lblab/internal/k8s/components"
 	"github.com/lblab/lblab/internal/lab"
+	"github.com/lblab/lblab/internal/proc"
 	"github.com/lblab/lblab/internal/run"
 	"github.com/lblab/lblab/internal/topology"
 )
@@ -14,16 +18,31 @@ import (
 // nsRunner runs commands inside a lab host with `ip netns exec`, which also
 // gives them the namespace's view of /sys. On the TOR, vtysh is pointed at
 // the lab's FRR instance, so `lblab exec tor -- vtysh` just works.
+//
+// On an ebpf node, cilium-dbg runs in its agent's mount namespace, where
+// the agent's bpffs and sockets are (ciliumnode.Confine).
 type nsRunner struct {
 	ns      string
 	vtyshTo []string
-	inner   run.Runner
+	// ciliumPID is the pid file of the node's Cilium agent, "" on other
+	// nodes; ciliumDbg is the cilium-dbg binary.
+	ciliumPID, ciliumDbg string
+	inner                run.Runner
 }
 
 func (r nsRunner) Run(ctx context.Context, c run.Cmd) ([]byte, error) {
 	args := c.Args
 	if c.Name == "vtysh" && len(r.vtyshTo) > 0 && !slices.Contains(args, "--vty_socket") {
 		args = append(slices.Clone(r.vtyshTo), args...)
+	}
+	if c.Name == "cilium-dbg" && r.ciliumPID != "" {
+		pid, ok := proc.Alive(r.ciliumPID, "cilium-agent")
+		if !ok {
+			return nil, fmt.Errorf("cilium-dbg: the node's Cilium agent is not running (pid file %s)", r.ciliumPID)
+		}
+		c.Args = append([]string{"-t", strconv.Itoa(pid), "-m", "-n", "--", r.ciliumDbg}, args...)
+		c.Name = "nsenter"
+		return r.inner.Run(ctx, c)
 	}
 	c.Args = append([]string{"netns", "exec", r.ns, c.Name}, args...)
 	c.Name = "ip"
@@ -47,8 +66,13 @@ func (b *backend) Nodes(_ context.Context, name string) ([]lab.Node, error) {
 		if h.role == lab.RoleTOR {
 			r.vtyshTo = torInstance(name).VtyshArgs()
 		}
+		cilium := h.role.IsKubernetes() && p.dataplane == topology.DataplaneEBPF
+		if cilium {
+			r.ciliumPID = newK8sLayout(name).pidFile(h.name + "-cilium-agent")
+			r.ciliumDbg = filepath.Join(components.ControllerCacheDir("cilium", components.CiliumVersion), "bin", components.CiliumDbg)
+		}
 		out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), ClassAddrs: h.classAddrsOf(), VIPAddrs: addrs(h.vipAddrs), Runner: r,
-			NoDataplane: h.role.IsKubernetes() && !runsDataplane(p.dataplane, h, b.hostIPVS())})
+			NoDataplane: h.role.IsKubernetes() && !runsDataplane(p.dataplane, h, b.hostIPVS()), CiliumAgent: cilium})
 	}
 	return out, nil
 }
