@@ -102,10 +102,29 @@ func ipvsObservationsRules(c *Cluster, sets []ipvs.Set, rules map[bool]ipvs.Fire
 	return out
 }
 
-// ciliumObservations is node1's Cilium LB map (the inputs written to
-// cilium-dbg's source format) for the Service's IPs.
+// webSrcCluster is the Service web-src of the ebpf lab whose node1 maps
+// are captured in internal/dataplane/cilium/testdata (lab-dual), with the
+// given loadBalancerSourceRanges.
+func webSrcCluster(ranges ...string) *Cluster {
+	var eps []EndpointInfo
+	for node, ips := range map[string][]string{"node1": {"10.244.2.81", "fd00:10:244:2::2f2e"},
+		"node2": {"10.244.0.69", "fd00:10:244::125e"}, "node3": {"10.244.4.101", "fd00:10:244:4::5803"}} {
+		for _, ip := range ips {
+			eps = append(eps, EndpointInfo{Addr: netip.MustParseAddr(ip), Node: node, Ready: true, Ports: map[string]uint16{"tcp-8080": 80}})
+		}
+	}
+	s := ServiceInfo{Namespace: "default", Name: "web-src", Type: "LoadBalancer", Families: []string{"IPv4", "IPv6"},
+		LBIPs: addrs("198.51.100.2", "2001:db8:100::2"), Ports: []PortInfo{{Name: "tcp-8080", Port: 8080, Protocol: "tcp"}}, Endpoints: eps}
+	for _, r := range ranges {
+		s.SourceRanges = append(s.SourceRanges, netip.MustParsePrefix(r))
+	}
+	return &Cluster{Nodes: labCluster().Nodes, Services: []ServiceInfo{s}}
+}
+
+// ciliumObservations is node1's captured Cilium LB map for the Service's
+// IPs.
 func ciliumObservations(t *testing.T, c *Cluster, ranges cilium.SourceRanges) map[string]Observation {
-	fes, err := cilium.Parse(testdata(t, "dataplane/cilium", "bpf-lb-list.from-source.json"))
+	fes, err := cilium.Parse(testdata(t, "dataplane/cilium", "bpf-lb-list.lab-dual.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +132,7 @@ func ciliumObservations(t *testing.T, c *Cluster, ranges cilium.SourceRanges) ma
 	s := c.Services[0]
 	for _, ip := range s.LBIPs {
 		o := Observation{Err: errors.New("no frontend")}
-		if f, ok := cilium.Lookup(fes, ip, "tcp", 80); ok {
+		if f, ok := cilium.Lookup(fes, ip, "tcp", s.Ports[0].Port); ok {
 			o = Observation{Frontend: f.Frontend(ranges)}
 		}
 		out[targetKey(ip, s.Ports[0])] = o
@@ -122,7 +141,7 @@ func ciliumObservations(t *testing.T, c *Cluster, ranges cilium.SourceRanges) ma
 }
 
 func capturedCiliumRanges(t *testing.T) cilium.SourceRanges {
-	r, err := cilium.ParseSourceRanges(testdata(t, "dataplane/cilium", "bpf-lb-list-source-ranges.from-source.json"))
+	r, err := cilium.ParseSourceRanges(testdata(t, "dataplane/cilium", "bpf-lb-list-source-ranges.lab-dual.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,15 +202,15 @@ func TestJudgeRulesSourceRanges(t *testing.T) {
 				}
 				return ipvsObservations(t, c, v4only)
 			}, Passed, ""},
-		{"ebpf: the source-range maps", "ebpf", rangesCluster("192.0.2.2/32", "10.89.0.0/24", "2001:db8:c::2/128"),
+		{"ebpf: the source-range maps", "ebpf", webSrcCluster("192.0.2.0/24", "2001:db8:2::/64"),
 			func(c *Cluster) map[string]Observation { return ciliumObservations(t, c, ranges) }, Passed, ""},
-		{"ebpf: a range missing from the map", "ebpf", rangesCluster("192.0.2.2/32", "10.89.0.0/24", "2001:db8:c::/64"),
+		{"ebpf: a range missing from the map", "ebpf", webSrcCluster("192.0.2.0/24", "2001:db8:2::/48"),
 			func(c *Cluster) map[string]Observation { return ciliumObservations(t, c, ranges) }, Failed,
-			"[2001:db8:100::2]:80/tcp (default/ranges): source ranges [2001:db8:c::2/128], want [2001:db8:c::/64]"},
-		{"ebpf: checked, no entries in the map", "ebpf", rangesCluster("192.0.2.2/32", "10.89.0.0/24", "2001:db8:c::2/128"),
+			"[2001:db8:100::2]:8080/tcp (default/web-src): source ranges [2001:db8:2::/64], want [2001:db8:2::/48]"},
+		{"ebpf: checked, no entries in the map", "ebpf", webSrcCluster("192.0.2.0/24", "2001:db8:2::/64"),
 			func(c *Cluster) map[string]Observation { return ciliumObservations(t, c, nil) }, Failed,
 			"traffic from outside is dropped"},
-		{"a zero range lets everyone in, as none does", "ebpf", rangesCluster("0.0.0.0/0"),
+		{"a zero range lets everyone in, as none does", "ebpf", webSrcCluster("0.0.0.0/0"),
 			func(c *Cluster) map[string]Observation {
 				obs := ciliumObservations(t, c, ranges)
 				for k, o := range obs { // frontends without the check flag

@@ -91,12 +91,12 @@ func TestCilium(t *testing.T) {
 	exec := func(_ context.Context, ns, pod, container string, argv ...string) ([]byte, error) {
 		asked = append(asked, ns+"/"+pod+"/"+container+": "+strings.Join(argv, " "))
 		if slices.Contains(argv, "--source-ranges") {
-			return []byte(read(t, "dataplane", "cilium", "testdata", "bpf-lb-list-source-ranges.from-source.json")), nil
+			return []byte(read(t, "dataplane", "cilium", "testdata", "bpf-lb-list-source-ranges.lab-dual.json")), nil
 		}
-		return []byte(read(t, "dataplane", "cilium", "testdata", "bpf-lb-list.from-source.json")), nil
+		return []byte(read(t, "dataplane", "cilium", "testdata", "bpf-lb-list.lab-dual.json")), nil
 	}
 	fes, ranges, outs, err := Cilium(context.Background(), kc, exec, lab.Node{Name: "node1"})
-	if err != nil || len(fes) == 0 || len(ranges[7]) != 2 || len(outs) != 2 {
+	if err != nil || len(fes) == 0 || len(ranges[49]) != 1 || len(outs) != 2 {
 		t.Fatalf("%d frontends, ranges %v, %d outputs, %v", len(fes), ranges, len(outs), err)
 	}
 	want := []string{"kube-system/cilium-x1/cilium-agent: cilium-dbg bpf lb list -o json",
@@ -119,12 +119,12 @@ func TestCilium(t *testing.T) {
 // node's runner, with no pod.
 func TestCiliumAgentOnNode(t *testing.T) {
 	rec := &run.Recorder{}
-	rec.Respond("cilium-dbg bpf lb list -o json", read(t, "dataplane", "cilium", "testdata", "bpf-lb-list.from-source.json"))
+	rec.Respond("cilium-dbg bpf lb list -o json", read(t, "dataplane", "cilium", "testdata", "bpf-lb-list.lab-dual.json"))
 	rec.Respond("cilium-dbg bpf lb list --source-ranges -o json",
-		read(t, "dataplane", "cilium", "testdata", "bpf-lb-list-source-ranges.from-source.json"))
+		read(t, "dataplane", "cilium", "testdata", "bpf-lb-list-source-ranges.lab-dual.json"))
 	node := lab.Node{Name: "node1", Runner: rec, CiliumAgent: true}
 	fes, ranges, outs, err := Cilium(context.Background(), fake.NewClientset(), nil, node)
-	if err != nil || len(fes) == 0 || len(ranges[7]) != 2 || len(outs) != 2 {
+	if err != nil || len(fes) == 0 || len(ranges[49]) != 1 || len(outs) != 2 {
 		t.Fatalf("%d frontends, ranges %v, %d outputs, %v", len(fes), ranges, len(outs), err)
 	}
 	if got := rec.Lines(); len(got) != 2 {

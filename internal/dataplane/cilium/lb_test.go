@@ -10,11 +10,11 @@ import (
 	"github.com/lblab/lblab/internal/testutil/golden"
 )
 
-// The from-source inputs follow cilium-dbg's source format but were not
-// captured from a live agent; netns-dual was, from a Cilium 1.20.2 agent
-// on a netns node (see testdata/README.md).
+// lab-dual and netns-dual are captured from live Cilium 1.20.2 agents on
+// netns nodes; noproto follows an older agent's source format (see
+// testdata/README.md).
 func TestParseGolden(t *testing.T) {
-	for _, name := range []string{"bpf-lb-list.from-source", "bpf-lb-list-noproto.from-source", "bpf-lb-list.netns-dual"} {
+	for _, name := range []string{"bpf-lb-list.lab-dual", "bpf-lb-list-noproto.from-source", "bpf-lb-list.netns-dual"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
 			if err != nil {
@@ -62,23 +62,25 @@ func TestLookupCaptured(t *testing.T) {
 	}
 }
 
+// TestLookup: an ebpf lab's agent (bgp-ecmp-dual), with web (every pod),
+// web-local (ETP=Local: node1's own pod from outside, every pod inside the
+// cluster) and web-src (source ranges), both families.
 func TestLookup(t *testing.T) {
-	data, _ := os.ReadFile(filepath.Join("testdata", "bpf-lb-list.from-source.json"))
-	fes, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fes := parseFile(t, "bpf-lb-list.lab-dual.json")
 	tests := []struct {
 		ip   string
+		port uint16
 		want []string
 		flag string
 	}{
-		{"198.51.100.0", []string{"10.244.1.2:80", "10.244.2.2:80", "10.244.3.2:80"}, "LoadBalancer"},
-		{"198.51.100.1", []string{"10.244.1.3:80"}, "Local"}, // external scope: local backends only
-		{"2001:db8:100::", []string{"[fd00:10:244:1::2]:80", "[fd00:10:244:2::2]:80", "[fd00:10:244:3::2]:80"}, "LoadBalancer"},
+		{"198.51.100.0", 80, []string{"10.244.0.69:80", "10.244.2.81:80", "10.244.4.101:80"}, "LoadBalancer"},
+		{"198.51.100.1", 80, []string{"10.244.2.81:80"}, "Local"}, // external scope: local backends only
+		{"198.51.100.2", 8080, []string{"10.244.0.69:80", "10.244.2.81:80", "10.244.4.101:80"}, "check source-range"},
+		{"2001:db8:100::", 80, []string{"[fd00:10:244::125e]:80", "[fd00:10:244:2::2f2e]:80", "[fd00:10:244:4::5803]:80"}, "LoadBalancer"},
+		{"2001:db8:100::1", 80, []string{"[fd00:10:244:2::2f2e]:80"}, "two-scopes"},
 	}
 	for _, tt := range tests {
-		f, ok := Lookup(fes, netip.MustParseAddr(tt.ip), "TCP", 80)
+		f, ok := Lookup(fes, netip.MustParseAddr(tt.ip), "TCP", tt.port)
 		if !ok {
 			t.Fatalf("no frontend %s", tt.ip)
 		}
@@ -90,7 +92,16 @@ func TestLookup(t *testing.T) {
 			t.Errorf("%s: backends %v flags %v, want %v with %s", tt.ip, got, f.Flags, tt.want, tt.flag)
 		}
 	}
-	f, _ := Lookup(fes, netip.MustParseAddr("2001:db8:100::9"), "tcp", 80)
+	if _, ok := Lookup(fes, netip.MustParseAddr("198.51.100.2"), "TCP", 80); ok {
+		t.Error("web-src has no frontend on port 80")
+	}
+	// A backend ID the backends map lacks, as cilium-dbg prints it.
+	dangling, err := Parse([]byte(`{"[2001:db8:100::9]:80/TCP (0)": ["[::]:0 (11) (0) [LoadBalancer] "],
+		"[2001:db8:100::9]:80/TCP (1)": ["backend 99 not found"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := Lookup(dangling, netip.MustParseAddr("2001:db8:100::9"), "tcp", 80)
 	if len(f.Missing) != 1 || len(f.Backends) != 0 {
 		t.Errorf("dangling backend: %+v", f)
 	}
@@ -104,7 +115,7 @@ func TestLookup(t *testing.T) {
 // TestFrontendProtocol: the mode-independent view says the protocol the
 // agent printed, and none when an older agent printed none.
 func TestFrontendProtocol(t *testing.T) {
-	for file, want := range map[string]string{"bpf-lb-list.from-source.json": "tcp", "bpf-lb-list-noproto.from-source.json": ""} {
+	for file, want := range map[string]string{"bpf-lb-list.lab-dual.json": "tcp", "bpf-lb-list-noproto.from-source.json": ""} {
 		data, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
 			t.Fatal(err)
@@ -121,4 +132,17 @@ func TestFrontendProtocol(t *testing.T) {
 			t.Errorf("%s: protocol %q, want %q", file, got, want)
 		}
 	}
+}
+
+func parseFile(t *testing.T, name string) []Frontend {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fes, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fes
 }
