@@ -58,6 +58,7 @@ const (
 	natMax   = 65536
 	neighMax = 65536
 	lbMax    = 16384
+	smallMax = 16384 // socket rev-NAT, auth and policy stats maps
 )
 
 // Args is the agent's command line.
@@ -95,6 +96,9 @@ func Args(c Config) []string {
 		"--bpf-nat-global-max=" + strconv.Itoa(natMax),
 		"--bpf-neigh-global-max=" + strconv.Itoa(neighMax),
 		"--bpf-lb-map-max=" + strconv.Itoa(lbMax),
+		"--bpf-sock-rev-map-max=" + strconv.Itoa(smallMax),
+		"--bpf-auth-map-max=" + strconv.Itoa(smallMax),
+		"--bpf-policy-stats-map-max=" + strconv.Itoa(smallMax),
 	}
 	if v4 {
 		argv = append(argv, "--ipv4-native-routing-cidr="+has[false].String())
