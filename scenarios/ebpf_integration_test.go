@@ -2,11 +2,12 @@ package scenarios_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lblab/lblab/internal/testutil"
 )
@@ -30,7 +31,13 @@ func TestIntegrationVerifyEBPF(t *testing.T) {
 			testutil.MustRun(t, "up", "-t", ln.topo, "--name", ln.name, "--dataplane", "ebpf")
 			t.Cleanup(func() {
 				testutil.MustRun(t, "down", "--name", ln.name)
+				// The kernel frees the programs and maps of the agents'
+				// bpffs instances a moment after their last user exits.
 				p, m := bpfObjects(t)
+				for deadline := time.Now().Add(15 * time.Second); (p != progs || m != maps) && time.Now().Before(deadline); {
+					time.Sleep(500 * time.Millisecond)
+					p, m = bpfObjects(t)
+				}
 				if p != progs || m != maps {
 					t.Errorf("after down the kernel holds %d BPF programs and %d maps, before up %d and %d", p, m, progs, maps)
 				}
@@ -61,28 +68,16 @@ func TestIntegrationVerifyEBPF(t *testing.T) {
 				t.Errorf("cilium-dbg status on node1: %q", st.Stdout)
 			}
 
-			// A user deletes node2's LB frontends by hand: the check must
-			// name node2, and node2 alone.
-			list := testutil.MustRun(t, "exec", "--name", ln.name, "node2", "--", "cilium-dbg", "service", "list", "-o", "json")
-			var svcs []struct {
-				Spec struct {
-					ID              int
-					FrontendAddress struct{ IP string }
-					Flags           struct{ Type string }
-				}
-			}
-			if err := json.Unmarshal([]byte(list.Stdout), &svcs); err != nil {
-				t.Fatalf("cilium-dbg service list: %v\n%s", err, list.Stdout)
-			}
-			deleted := 0
-			for _, s := range svcs {
-				if s.Spec.Flags.Type == "LoadBalancer" {
-					testutil.MustRun(t, "exec", "--name", ln.name, "node2", "--", "cilium-dbg", "service", "delete", strconv.Itoa(s.Spec.ID))
-					deleted++
-				}
-			}
-			if deleted == 0 {
-				t.Fatalf("node2's agent has no LoadBalancer service:\n%s", list.Stdout)
+			// A user deletes node2's entries for 198.51.100.0:80/TCP (the
+			// frontend, slot 0, and its three backend slots) from the
+			// agent's LB map with bpftool: the agent does not put them
+			// back, and the check must name node2, and node2 alone.
+			for slot := range 4 {
+				// Service4Key: address, port (network order), slot
+				// (host order), protocol, scope, padding.
+				key := strings.Fields(fmt.Sprintf("c6 33 64 00 00 50 %02x 00 06 00 00 00", slot))
+				testutil.MustRun(t, append([]string{"exec", "--name", ln.name, "node2", "--", "bpftool", "map", "delete",
+					"pinned", "/sys/fs/bpf/tc/globals/cilium_lb4_services_v2", "key", "hex"}, key...)...)
 			}
 			v, res = verify(t, "--name", ln.name, "--scenario", "dataplane-rules", "--timeout", "2s", "--bundle-dir", t.TempDir())
 			if res.ExitCode != 1 {

@@ -19,8 +19,9 @@ import (
 // gives them the namespace's view of /sys. On the TOR, vtysh is pointed at
 // the lab's FRR instance, so `lblab exec tor -- vtysh` just works.
 //
-// On an ebpf node, cilium-dbg runs in its agent's mount namespace, where
-// the agent's bpffs and sockets are (ciliumnode.Confine).
+// On an ebpf node, cilium-dbg and bpftool run in its agent's mount
+// namespace, where the agent's bpffs and sockets are (ciliumnode.Confine):
+// `lblab exec node1 -- bpftool map dump pinned /sys/fs/bpf/tc/globals/…`.
 type nsRunner struct {
 	ns      string
 	vtyshTo []string
@@ -35,12 +36,16 @@ func (r nsRunner) Run(ctx context.Context, c run.Cmd) ([]byte, error) {
 	if c.Name == "vtysh" && len(r.vtyshTo) > 0 && !slices.Contains(args, "--vty_socket") {
 		args = append(slices.Clone(r.vtyshTo), args...)
 	}
-	if c.Name == "cilium-dbg" && r.ciliumPID != "" {
+	if (c.Name == "cilium-dbg" || c.Name == "bpftool") && r.ciliumPID != "" {
 		pid, ok := proc.Alive(r.ciliumPID, "cilium-agent")
 		if !ok {
-			return nil, fmt.Errorf("cilium-dbg: the node's Cilium agent is not running (pid file %s)", r.ciliumPID)
+			return nil, fmt.Errorf("%s: the node's Cilium agent is not running (pid file %s)", c.Name, r.ciliumPID)
 		}
-		c.Args = append([]string{"-t", strconv.Itoa(pid), "-m", "-n", "--", r.ciliumDbg}, args...)
+		prog := c.Name
+		if prog == "cilium-dbg" {
+			prog = r.ciliumDbg
+		}
+		c.Args = append([]string{"-t", strconv.Itoa(pid), "-m", "-n", "--", prog}, args...)
 		c.Name = "nsenter"
 		return r.inner.Run(ctx, c)
 	}
