@@ -2,9 +2,11 @@
 # Brings up a netns lab with Kubernetes (components already cached) and
 # prints: wall-clock time to all nodes Ready and to the workload's nginx pods
 # Ready, up's own per-step breakdown ("where the time went"), and the RSS of
-# every control-plane component, node agent and kube-proxy.
+# every control-plane component, node agent and kube-proxy (or, with
+# --dataplane ebpf, every Cilium agent and the kernel memory of its BPF maps).
 #
 #   sudo hack/bench/up-k8s.sh [-t TOPOLOGY] [--name LAB] [--settle SECONDS] [-- more up flags]
+#   sudo hack/bench/up-k8s.sh -- --dataplane ebpf
 #
 # The lab is deleted at the end unless KEEP=1. Needs root, like every netns lab.
 set -euo pipefail
@@ -65,8 +67,14 @@ for c in etcd kube-apiserver kube-controller-manager kube-scheduler; do
 	printf '%-28s %8.1f\n' "$c" "$(echo "$kb / 1024" | bc -l)"
 done
 printf '%-28s %8.1f\n' "control plane total" "$(echo "$total / 1024" | bc -l)"
-for f in "$run_dir"/pids/*-node-agent.pid "$run_dir"/pids/*-kube-proxy.pid; do
+for f in "$run_dir"/pids/*-node-agent.pid "$run_dir"/pids/*-kube-proxy.pid "$run_dir"/pids/*-cilium-agent.pid; do
+	[ -e "$f" ] || continue
 	kb=$(rss "$(cat "$f")")
 	printf '%-28s %8.1f\n' "$(basename "$f" .pid)" "$(echo "$kb / 1024" | bc -l)"
 done
+if compgen -G "$run_dir/pids/*-cilium-agent.pid" >/dev/null && command -v bpftool >/dev/null; then
+	# Map memory is the kernel's, not the agents' RSS; every agent's maps
+	# are counted (the machine should run no other BPF user meanwhile).
+	bpftool map show -j | python3 -c 'import json, sys; m = json.load(sys.stdin); print("%-28s %8.1f (%d maps)" % ("BPF maps (kernel, all agents)", sum(x.get("bytes_memlock", 0) for x in m) / 2**20, len(m)))'
+fi
 rm -f "$out" "$out.progress"

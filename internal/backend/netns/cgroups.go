@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,15 +17,24 @@ import (
 // ebpf node's pods run in its subtree, where its Cilium agent attaches
 // its socket load balancer.
 
+// mountinfo is read for the cgroup v2 mount; tests point it elsewhere.
+var mountinfo = "/proc/self/mountinfo"
+
 // cgroup2Root finds where the machine mounts the cgroup v2 hierarchy
 // (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid machine).
 func cgroup2Root() (string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	f, err := os.Open(mountinfo)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return parseCgroup2Root(f)
+}
+
+// parseCgroup2Root finds the mount point of the whole cgroup v2 hierarchy
+// in a mountinfo file (proc(5)); bind mounts of a subtree are skipped.
+func parseCgroup2Root(r io.Reader) (string, error) {
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		// id parent major:minor root mountpoint options... - fstype source superoptions
 		pre, post, ok := strings.Cut(sc.Text(), " - ")
@@ -32,6 +42,9 @@ func cgroup2Root() (string, error) {
 		if ok && len(fields) >= 5 && len(postFields) >= 1 && postFields[0] == "cgroup2" && fields[3] == "/" {
 			return fields[4], nil
 		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", err
 	}
 	return "", errors.New("this machine mounts no cgroup v2 hierarchy, which Cilium's socket load balancer needs " +
 		"(mount one: mount -t cgroup2 none /sys/fs/cgroup/unified)")

@@ -32,10 +32,15 @@ const healthPort = 9879
 
 // Validate reports a configuration the agent would refuse.
 func (c Config) Validate() error {
-	switch {
-	case c.Agent == "" || c.Kubeconfig == "" || c.LibDir == "" || c.StateDir == "" || c.Device == "":
-		return fmt.Errorf("cilium node: agent, kubeconfig, lib dir, state dir and device are all required")
-	case len(c.PodCIDRs) == 0:
+	for _, f := range []struct{ name, value string }{
+		{"the agent binary", c.Agent}, {"the kubeconfig", c.Kubeconfig}, {"the lib dir", c.LibDir},
+		{"the state dir", c.StateDir}, {"the device", c.Device},
+	} {
+		if f.value == "" {
+			return fmt.Errorf("cilium node: %s is not set", f.name)
+		}
+	}
+	if len(c.PodCIDRs) == 0 {
 		return fmt.Errorf("cilium node: no pod CIDR")
 	}
 	seen := map[bool]bool{}
