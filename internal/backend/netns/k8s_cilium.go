@@ -48,6 +48,7 @@ func (c *cluster) prepareCilium(ctx context.Context, cs kubernetes.Interface) er
 		return err
 	}
 	cfg.Proxy = noProxyFunc
+	cfg.QPS, cfg.Burst = 100, 200 // as clientset's: the CRDs' polls are throttled at client-go's 5/s otherwise
 	if err := ciliumnode.Install(ctx, cfg, c.cilium.CRDs); err != nil {
 		return err
 	}
@@ -73,15 +74,14 @@ func (c *cluster) ciliumAgent(self string, n k8sNode) (daemon, error) {
 	if err != nil {
 		return daemon{}, err
 	}
-	state := filepath.Join(c.y.ciliumDir(n.name), "state")
-	for _, d := range []string{c.y.ciliumRunDir(n.name), state, cg} {
+	for _, d := range []string{c.y.ciliumRunDir(n.name), cg} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return daemon{}, fmt.Errorf("failed to create %s: %w", d, err)
 		}
 	}
 	cfg := ciliumnode.Config{
 		Agent: c.cilium.Path(components.CiliumAgent), Kubeconfig: c.y.ciliumKubeconfig(),
-		LibDir: c.cilium.LibDir, StateDir: state, Device: "eth0", PodCIDRs: c.cfg.PodCIDRs,
+		LibDir: c.cilium.LibDir, Device: "eth0", PodCIDRs: c.cfg.PodCIDRs,
 	}
 	if err := cfg.Validate(); err != nil {
 		return daemon{}, err

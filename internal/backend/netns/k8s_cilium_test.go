@@ -96,14 +96,14 @@ func TestCiliumAgent(t *testing.T) {
 			}
 			dir := filepath.Join(c.y.run, "cilium", n.name)
 			nodeCg := filepath.Join(cg, "lblab", "k8s-unit", n.name)
-			for _, p := range []string{filepath.Join(dir, "run"), filepath.Join(dir, "state"), nodeCg} {
+			for _, p := range []string{filepath.Join(dir, "run"), nodeCg} {
 				if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
 					t.Errorf("%s: %v", p, err)
 				}
 			}
 			head := []string{"/usr/bin/lblab", "cilium-node", "--run-dir", filepath.Join(dir, "run"), "--cgroup", nodeCg, "--"}
 			args := ciliumnode.Args(ciliumnode.Config{Agent: "/cache/cilium/bin/cilium-agent",
-				Kubeconfig: c.y.ciliumKubeconfig(), LibDir: "/cache/cilium/lib", StateDir: filepath.Join(dir, "state"),
+				Kubeconfig: c.y.ciliumKubeconfig(), LibDir: "/cache/cilium/lib",
 				Device: "eth0", PodCIDRs: c.cfg.PodCIDRs})
 			if want := append(head, args...); !slices.Equal(d.argv, want) {
 				t.Errorf("argv\n got %q\nwant %q", d.argv, want)

@@ -31,7 +31,11 @@ func (b *backend) provisionKubernetes(ctx context.Context, l *lab.Lab, p *plan, 
 	}
 	nodes := k8sNodes(l.Topology, p)
 	var ds []daemon
-	step := l.Log.Start(fmt.Sprintf("Starting controllers and %d nodes (node agent, kube-proxy)", len(nodes)))
+	proxy := "kube-proxy"
+	if c.usesCilium() {
+		proxy = "cilium-agent"
+	}
+	step := l.Log.Start(fmt.Sprintf("Starting controllers and %d nodes (node agent, %s)", len(nodes), proxy))
 	err = c.startControllers(ctx)
 	if err == nil {
 		ds, err = c.startNodes(ctx, nodes)

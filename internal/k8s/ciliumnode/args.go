@@ -10,6 +10,9 @@ import (
 const (
 	RunDir     = "/run/cilium"
 	SocketPath = RunDir + "/cilium.sock"
+	// StateDir is in the node's run directory, on the machine's file
+	// system: it outlives the agent, which restores its endpoints from it.
+	StateDir   = RunDir + "/state"
 	CgroupRoot = RunDir + "/cgroupv2"
 	BPFRoot    = "/sys/fs/bpf"
 )
@@ -19,7 +22,6 @@ type Config struct {
 	Agent      string // the cilium-agent binary
 	Kubeconfig string
 	LibDir     string // holds bpf/
-	StateDir   string
 	Device     string // the node's fabric interface
 	// PodCIDRs are the cluster's pod CIDRs, one per family: the families
 	// the agent enables and the ranges it routes natively.
@@ -34,7 +36,7 @@ const healthPort = 9879
 func (c Config) Validate() error {
 	for _, f := range []struct{ name, value string }{
 		{"the agent binary", c.Agent}, {"the kubeconfig", c.Kubeconfig}, {"the lib dir", c.LibDir},
-		{"the state dir", c.StateDir}, {"the device", c.Device},
+		{"the device", c.Device},
 	} {
 		if f.value == "" {
 			return fmt.Errorf("cilium node: %s is not set", f.name)
@@ -77,7 +79,7 @@ func Args(c Config) []string {
 	argv := []string{c.Agent,
 		"--k8s-kubeconfig-path=" + c.Kubeconfig,
 		"--lib-dir=" + c.LibDir,
-		"--state-dir=" + c.StateDir,
+		"--state-dir=" + StateDir,
 		"--socket-path=" + SocketPath,
 		"--bpf-root=" + BPFRoot,
 		"--cgroup-root=" + CgroupRoot,

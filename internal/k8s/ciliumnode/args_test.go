@@ -13,7 +13,7 @@ import (
 
 func testConfig(cidrs ...string) Config {
 	c := Config{Agent: "/cache/bin/cilium-agent", Kubeconfig: "/state/kubeconfigs/cilium.conf",
-		LibDir: "/cache/cilium/lib", StateDir: "/run/lblab/lab/cilium/node1/state", Device: "eth0"}
+		LibDir: "/cache/cilium/lib", Device: "eth0"}
 	for _, s := range cidrs {
 		c.PodCIDRs = append(c.PodCIDRs, netip.MustParsePrefix(s))
 	}
@@ -64,7 +64,7 @@ func TestArgs(t *testing.T) {
 				"cgroup-root":            CgroupRoot,
 				"bpf-root":               BPFRoot,
 				"devices":                c.Device,
-				"state-dir":              c.StateDir,
+				"state-dir":              StateDir,
 				"lib-dir":                c.LibDir,
 				"k8s-kubeconfig-path":    c.Kubeconfig,
 				"ipam":                   "kubernetes",
@@ -96,7 +96,6 @@ func TestValidate(t *testing.T) {
 		{"no agent", func(c *Config) { c.Agent = "" }, "the agent binary is not set"},
 		{"no kubeconfig", func(c *Config) { c.Kubeconfig = "" }, "the kubeconfig is not set"},
 		{"no lib dir", func(c *Config) { c.LibDir = "" }, "the lib dir is not set"},
-		{"no state dir", func(c *Config) { c.StateDir = "" }, "the state dir is not set"},
 		{"no device", func(c *Config) { c.Device = "" }, "the device is not set"},
 		{"no pod CIDR", func(c *Config) { c.PodCIDRs = nil }, "no pod CIDR"},
 		{"two v4", func(c *Config) { c.PodCIDRs = append(c.PodCIDRs, netip.MustParsePrefix("10.245.0.0/16")) },

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
@@ -32,7 +33,13 @@ func Install(ctx context.Context, cfg *rest.Config, crdFiles []string) error {
 		}
 		crds = append(crds, objs...)
 	}
-	if err := install.ApplyCRDObjects(ctx, dyn, crds); err != nil {
+	// 22 large schemas: one at a time they take the API server seconds.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(6)
+	for _, crd := range crds {
+		g.Go(func() error { return install.ApplyCRDObjects(gctx, dyn, []unstructured.Unstructured{crd}) })
+	}
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	var rbac []unstructured.Unstructured
