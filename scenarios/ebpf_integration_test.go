@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,9 @@ func TestIntegrationVerifyEBPF(t *testing.T) {
 				if p != progs || m != maps {
 					t.Errorf("after down the kernel holds %d BPF programs and %d maps, before up %d and %d", p, m, progs, maps)
 				}
+				if left := processesOf(t, ln.name); len(left) > 0 {
+					t.Errorf("processes of the lab left after down: %v", left)
+				}
 				for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
 					if _, err := os.Stat(root + "/lblab/" + ln.name); err == nil {
 						t.Errorf("cgroup %s/lblab/%s left after down", root, ln.name)
@@ -68,6 +72,8 @@ func TestIntegrationVerifyEBPF(t *testing.T) {
 				t.Errorf("cilium-dbg status on node1: %q", st.Stdout)
 			}
 
+			checkSocketLB(t, ln.name)
+
 			// A user deletes node2's entries for 198.51.100.0:80/TCP (the
 			// frontend, slot 0, and its three backend slots) from the
 			// agent's LB map with bpftool: the agent does not put them
@@ -79,12 +85,18 @@ func TestIntegrationVerifyEBPF(t *testing.T) {
 				testutil.MustRun(t, append([]string{"exec", "--name", ln.name, "node2", "--", "bpftool", "map", "delete",
 					"pinned", "/sys/fs/bpf/tc/globals/cilium_lb4_services_v2", "key", "hex"}, key...)...)
 			}
-			v, res = verify(t, "--name", ln.name, "--scenario", "dataplane-rules", "--timeout", "2s", "--bundle-dir", t.TempDir())
+			bundle := t.TempDir()
+			v, res = verify(t, "--name", ln.name, "--scenario", "dataplane-rules", "--timeout", "2s", "--bundle-dir", bundle)
 			if res.ExitCode != 1 {
 				t.Fatalf("verify with node2's LB frontends deleted: exit %d, want 1\n%s", res.ExitCode, res.Stdout)
 			}
 			if got := strings.Join(failedChecks(v), "\n"); !strings.Contains(got, "dataplane-rules: node2: ") || strings.Contains(got, "node1: ") {
 				t.Errorf("failures do not name node2 alone:\n%s", got)
+			}
+			// The diagnostics bundle holds node2's map as the agent reads it.
+			if data, err := os.ReadFile(filepath.Join(bundle, "hosts", "node2", "cilium-bpf-lb-list.json")); err != nil ||
+				!strings.Contains(string(data), "10.244.") {
+				t.Errorf("the bundle lacks node2's Cilium LB map: %v\n%s", err, data)
 			}
 		})
 	}
@@ -105,4 +117,52 @@ func bpfObjects(t *testing.T) (progs, maps int) {
 		return len(objs)
 	}
 	return count("prog"), count("map")
+}
+
+// processesOf lists the processes whose command line names the lab's
+// directories (its agents, node agents, nginx, supervisor).
+func processesOf(t *testing.T, lab string) []string {
+	t.Helper()
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var out []string
+	for _, f := range cmdlines {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		cmd := strings.ReplaceAll(string(data), "\x00", " ")
+		if strings.Contains(cmd, "/lblab/"+lab+"/") || strings.Contains(cmd, "cilium-agent") {
+			out = append(out, filepath.Base(filepath.Dir(f))+": "+cmd)
+		}
+	}
+	return out
+}
+
+// checkSocketLB: a process in one of node1's pod namespaces reaches web's
+// ClusterIP once it is in node1's cgroup, where the agent attached its
+// socket load balancer, and not from outside it: the agent's programs
+// reach that node's pods, and nothing else on the machine.
+func checkSocketLB(t *testing.T, lab string) {
+	t.Helper()
+	uid := testutil.MustRun(t, "kubectl", "--name", lab, "--", "get", "pods", "-l", "app=web", "--field-selector", "spec.nodeName=node1",
+		"-o", "jsonpath={.items[0].metadata.uid}").Stdout
+	ip := testutil.MustRun(t, "kubectl", "--name", lab, "--", "get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}").Stdout
+	cg := ""
+	for _, root := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
+		if _, err := os.Stat(filepath.Join(root, "lblab", lab, "node1", "cgroup.procs")); err == nil {
+			cg = filepath.Join(root, "lblab", lab, "node1")
+			break
+		}
+	}
+	if strings.TrimSpace(uid) == "" || strings.TrimSpace(ip) == "" || cg == "" {
+		t.Fatalf("pod %q, ClusterIP %q, cgroup %q", uid, ip, cg)
+	}
+	curl := fmt.Sprintf("exec ip netns exec %s_pod-%s curl -sS -m 3 -o /dev/null -w %%{http_code} http://%s/", lab, strings.TrimSpace(uid), strings.TrimSpace(ip))
+	in, err := exec.Command("sh", "-c", "echo $$ > "+cg+"/cgroup.procs && "+curl).CombinedOutput()
+	if err != nil || string(in) != "200" {
+		t.Errorf("in node1's cgroup, a pod's process got %q from the ClusterIP %s (%v)", in, ip, err)
+	}
+	if out, err := exec.Command("sh", "-c", curl).CombinedOutput(); err == nil {
+		t.Errorf("outside node1's cgroup, a process in its pod's namespace reached the ClusterIP (%s): the socket LB is attached above the node", out)
+	}
 }

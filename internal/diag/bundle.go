@@ -62,6 +62,14 @@ func HostCommands(role lab.Role, mode topology.Dataplane, probe string) []Comman
 		}
 		cmds = append(cmds, Command{"ipset.txt", []string{"ipset", "list"}},
 			Command{"iptables-save.txt", []string{"iptables-save", "-c"}})
+	case topology.DataplaneEBPF:
+		// The node's agent (netns nodes run cilium-dbg beside it), and the
+		// iptables rules Cilium still writes for masquerading.
+		cmds = append(cmds, Command{"cilium-status.txt", []string{"cilium-dbg", "status", "--verbose"}},
+			Command{"cilium-bpf-lb-list.json", []string{"cilium-dbg", "bpf", "lb", "list", "-o", "json"}},
+			Command{"cilium-bpf-lb-source-ranges.json", []string{"cilium-dbg", "bpf", "lb", "list", "--source-ranges", "-o", "json"}},
+			Command{"cilium-endpoints.json", []string{"cilium-dbg", "endpoint", "list", "-o", "json"}},
+			Command{"iptables-save.txt", []string{"iptables-save", "-c"}})
 	}
 	return cmds
 }

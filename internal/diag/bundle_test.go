@@ -81,6 +81,9 @@ func TestHostCommandsPerMode(t *testing.T) {
 	if !probes["ipvs.json"] || !probes["ipsets.json"] {
 		t.Errorf("ipvs nodes: probe files %v, want ipvs.json and ipsets.json (nodes without the ipset CLI)", probes)
 	}
+	if !has(HostCommands(lab.RoleWorker, topology.DataplaneEBPF, ""), "cilium-dbg") {
+		t.Error("ebpf nodes must dump their Cilium agent's state")
+	}
 	if has(HostCommands(lab.RoleTOR, topology.DataplaneIPTables, ""), "iptables-save") {
 		t.Error("the TOR runs no kube-proxy")
 	}

@@ -92,6 +92,10 @@ func Args(c Config) []string {
 		"--kube-proxy-replacement=true",
 		"--identity-allocation-mode=crd",
 		"--cni-exclusive=false",
+		// lblab's controller and speakers allocate and announce the LB IPs,
+		// as with every data plane.
+		"--enable-lb-ipam=false",
+		"--enable-bgp-control-plane=false",
 		"--enable-l7-proxy=false",
 		"--enable-hubble=false",
 		"--enable-health-checking=false",
