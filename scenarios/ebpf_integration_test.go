@@ -42,7 +42,7 @@ func TestIntegrationVerifyEBPF(t *testing.T) {
 				if p != progs || m != maps {
 					t.Errorf("after down the kernel holds %d BPF programs and %d maps, before up %d and %d", p, m, progs, maps)
 				}
-				if left := processesOf(t, ln.name); len(left) > 0 {
+				if left := testutil.Processes("/lblab/"+ln.name+"/", "cilium-agent"); len(left) > 0 {
 					t.Errorf("processes of the lab left after down: %v", left)
 				}
 				for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
@@ -117,25 +117,6 @@ func bpfObjects(t *testing.T) (progs, maps int) {
 		return len(objs)
 	}
 	return count("prog"), count("map")
-}
-
-// processesOf lists the processes whose command line names the lab's
-// directories (its agents, node agents, nginx, supervisor).
-func processesOf(t *testing.T, lab string) []string {
-	t.Helper()
-	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	var out []string
-	for _, f := range cmdlines {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		cmd := strings.ReplaceAll(string(data), "\x00", " ")
-		if strings.Contains(cmd, "/lblab/"+lab+"/") || strings.Contains(cmd, "cilium-agent") {
-			out = append(out, filepath.Base(filepath.Dir(f))+": "+cmd)
-		}
-	}
-	return out
 }
 
 // checkSocketLB: a process in one of node1's pod namespaces reaches web's

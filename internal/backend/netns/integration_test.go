@@ -85,13 +85,8 @@ func assertNothingLeft(t *testing.T, name string) {
 			t.Errorf("link is left: %s", line)
 		}
 	}
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	marker := []byte(filepath.Join(lab.RunDir(name)) + "/")
-	for _, p := range procs {
-		cmdline, err := os.ReadFile(p)
-		if err == nil && strings.Contains(string(cmdline), string(marker)) {
-			t.Errorf("process is left: %s", strings.ReplaceAll(string(cmdline), "\x00", " "))
-		}
+	for _, p := range testutil.Processes(lab.RunDir(name) + "/") {
+		t.Errorf("process is left: %s", p)
 	}
 	for _, dir := range []string{lab.RunDir(name), lab.StateDir(name)} {
 		if _, err := os.Stat(dir); err == nil {

@@ -43,19 +43,8 @@ func k8sDown(t *testing.T, name string) {
 func k8sNothingLeft(t *testing.T, name string) {
 	t.Helper()
 	assertNothingLeft(t, name)
-	markers := []string{lab.StateDir(name) + "/", "lblab-" + name + "\x00", "--lab\x00" + name + "\x00"}
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		cmdline, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		for _, m := range markers {
-			if strings.Contains(string(cmdline), m) {
-				t.Errorf("process is left: %s", strings.ReplaceAll(string(cmdline), "\x00", " "))
-				break
-			}
-		}
+	for _, p := range testutil.Processes(lab.StateDir(name)+"/", "lblab-"+name+"\x00", "--lab\x00"+name+"\x00") {
+		t.Errorf("process is left: %s", p)
 	}
 }
 

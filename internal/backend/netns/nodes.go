@@ -74,7 +74,7 @@ func (b *backend) Nodes(_ context.Context, name string) ([]lab.Node, error) {
 		cilium := h.role.IsKubernetes() && p.dataplane == topology.DataplaneEBPF
 		if cilium {
 			r.ciliumPID = newK8sLayout(name).pidFile(h.name + "-cilium-agent")
-			r.ciliumDbg = filepath.Join(components.ControllerCacheDir("cilium", components.CiliumVersion), "bin", components.CiliumDbg)
+			r.ciliumDbg = filepath.Join(components.CiliumBinDir(), components.CiliumDbg)
 		}
 		out = append(out, lab.Node{Name: h.name, Role: h.role, Addrs: addrs(h.addrs), ClassAddrs: h.classAddrsOf(), VIPAddrs: addrs(h.vipAddrs), Runner: r,
 			NoDataplane: h.role.IsKubernetes() && !runsDataplane(p.dataplane, h, b.hostIPVS()), CiliumAgent: cilium})

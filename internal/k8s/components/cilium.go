@@ -35,6 +35,13 @@ var Cilium = []Component{
 	{CiliumCNI, "cilium", "github.com/cilium/cilium/plugins/cilium-cni", CiliumVersion},
 }
 
+// CiliumCacheDir is where the Cilium builds live, with the datapath
+// sources and CRDs beside them: <cache>/cilium/<version>.
+func CiliumCacheDir() string { return ControllerCacheDir("cilium", CiliumVersion) }
+
+// CiliumBinDir is the directory of the cached Cilium binaries.
+func CiliumBinDir() string { return filepath.Join(CiliumCacheDir(), "bin") }
+
 // ClangPath is the clang that Cilium compiles its datapath with: Cilium
 // 1.20 wants LLVM ≥ 18.1, and Debian 12's default clang is 14.
 const ClangPath = "/usr/lib/llvm-19/bin/clang"
@@ -75,19 +82,18 @@ func ResolveCilium(ctx context.Context, o Options) (CiliumInstall, error) {
 	for _, c := range Cilium {
 		names = append(names, c.Name)
 	}
-	dir := ControllerCacheDir("cilium", CiliumVersion)
-	if o.CacheDir != "" {
-		dir = o.CacheDir
+	if o.CacheDir == "" {
+		o.CacheDir = CiliumCacheDir()
 	}
-	o.CacheDir = dir
+	dir := o.CacheDir
 	bins, err := Resolve(ctx, o, names...)
 	if err != nil {
 		return CiliumInstall{}, err
 	}
 	out := CiliumInstall{Binaries: bins, LibDir: filepath.Join(dir, "lib"), ClangDir: filepath.Join(dir, "clang")}
-	src := ""
 	if _, err := os.Stat(filepath.Join(out.LibDir, ".complete")); err != nil {
-		if src, err = Source(ctx, o, "cilium", "github.com/cilium/cilium"); err != nil {
+		src, err := Source(ctx, o, "cilium", "github.com/cilium/cilium")
+		if err != nil {
 			return CiliumInstall{}, err
 		}
 		if err := copyTree(filepath.Join(src, "bpf"), filepath.Join(out.LibDir, "bpf")); err != nil {

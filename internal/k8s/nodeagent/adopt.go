@@ -20,7 +20,7 @@ func (a *Agent) adopt() error {
 		return fmt.Errorf("failed to read %s: %w", dir, err)
 	}
 	var errs []error
-	known := map[string]bool{} // host veths, and namespaces for networks listed without one
+	knownVeths, knownNetns := map[string]bool{}, map[string]bool{}
 	owners := map[string]bool{}
 	for _, e := range entries {
 		if !e.IsDir() {
@@ -32,8 +32,8 @@ func (a *Agent) adopt() error {
 			errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
 			continue
 		}
-		known[st.HostVeth] = true
-		known["netns:"+st.Netns] = true
+		knownVeths[st.HostVeth] = true
+		knownNetns[st.Netns] = true
 		owners[string(st.UID)] = true
 		key := podKey(st.Namespace, st.Name)
 		a.setState(key, st)
@@ -45,7 +45,9 @@ func (a *Agent) adopt() error {
 		errs = append(errs, err)
 	}
 	for _, p := range nets {
-		if p.HostVeth != "" && known[p.HostVeth] || p.HostVeth == "" && known["netns:"+p.Netns] {
+		// Networks listed without a host veth (a plugin chose it) are told
+		// apart by namespace.
+		if p.HostVeth != "" && knownVeths[p.HostVeth] || p.HostVeth == "" && knownNetns[p.Netns] {
 			continue
 		}
 		a.log.Info("removing an orphaned pod network", "netns", p.Netns)
