@@ -53,18 +53,7 @@ func (a *Agent) adopt() error {
 		a.log.Info("removing an orphaned pod network", "netns", p.Netns)
 		errs = append(errs, a.rt.KillNetns(p.Netns), a.net.Teardown(p))
 	}
-	if a.plugin() == nil { // else the plugin's IPAM freed the addresses on DEL
-		held, err := a.ipam.Owners()
-		if err != nil {
-			errs = append(errs, err)
-		}
-		for ip, owner := range held {
-			if !owners[owner] {
-				a.log.Info("releasing an IP whose pod is gone", "ip", ip)
-				errs = append(errs, a.ipam.Release(owner))
-			}
-		}
-	}
+	errs = append(errs, a.wiring.releaseOrphans(owners))
 	a.enqueueAll()
 	return errors.Join(errs...)
 }

@@ -47,6 +47,7 @@ type Agent struct {
 	uid    int
 	gid    int
 	ipam   *ipam
+	wiring wiring
 
 	queue     workqueue.TypedRateLimitingInterface[string]
 	podLister corelisters.PodLister
@@ -79,6 +80,7 @@ func New(cfg Config, d Deps) (*Agent, error) {
 
 		statusKick: make(chan struct{}, 1),
 	}
+	a.wiring = newWiring(a, d.Network)
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}

@@ -38,7 +38,9 @@
 // and Runtime, so the pod lifecycle is unit-tested against a fake clientset
 // with recording fakes; the real implementations (netlink, CNI with the
 // reference plugins, nginx, the pod cgroup) have integration tests of their
-// own.
+// own. Where the two pod networks differ (who allocates IPs, whether pods
+// wait for a pod CIDR, who routes and masquerades), the agent asks its
+// wiring, chosen once from the Network: its own, or the plugin's.
 //
 // Run dir layout:
 //

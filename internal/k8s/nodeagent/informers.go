@@ -57,11 +57,7 @@ func (a *Agent) startInformers(ctx context.Context) error {
 		}
 	}
 	go a.watchAllNodes(ctx, nodeHandler)
-	if a.plugin() == nil {
-		go a.routesLoop(ctx)
-	} else {
-		a.log.Info("pod networks come from CNI plugins: no routes to pod CIDRs or masquerading of the agent's own")
-	}
+	go a.wiring.run(ctx)
 	return nil
 }
 

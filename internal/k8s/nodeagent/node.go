@@ -79,7 +79,7 @@ func (a *Agent) nodeStatus(old *corev1.Node, now time.Time) corev1.NodeStatus {
 	case a.mach.nginxVer == "":
 		ready.Status, ready.Reason = corev1.ConditionFalse, "KubeletNotReady"
 		ready.Message = "container runtime is down: " + nginxPath + " does not run; install nginx-light (make setup)"
-	case len(nodePodCIDRs(old)) == 0 && a.plugin() == nil: // a plugin needs no pod CIDRs of the agent's
+	case len(nodePodCIDRs(old)) == 0 && a.wiring.needsPodCIDRs():
 		ready.Status, ready.Reason = corev1.ConditionFalse, "NetworkNotReady"
 		ready.Message = "pod network is not ready: waiting for kube-controller-manager to set spec.podCIDRs (--allocate-node-cidrs)"
 	}

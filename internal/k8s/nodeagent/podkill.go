@@ -121,10 +121,8 @@ func (a *Agent) cleanupPod(key string, st *podState) error {
 	if err := a.net.Teardown(st.network()); err != nil {
 		errs = append(errs, err)
 	}
-	if a.plugin() == nil {
-		if err := a.ipam.Release(string(st.UID)); err != nil {
-			errs = append(errs, err)
-		}
+	if err := a.wiring.release(st); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("failed to clean up pod %s: %w", key, err)

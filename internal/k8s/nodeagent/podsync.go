@@ -2,7 +2,6 @@ package nodeagent
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"time"
 
@@ -110,7 +109,7 @@ func (a *Agent) runPod(ctx context.Context, key string, pod *corev1.Pod, st *pod
 			if rerr := a.reportPod(ctx, pod, st); rerr != nil {
 				a.log.Error("failed to report pod status", "pod", key, "err", rerr)
 			}
-			if st.IPs == nil && a.plugin() == nil { // no pod CIDR yet: the Node update brings the pod back
+			if st.IPs == nil && a.wiring.needsPodCIDRs() { // no pod CIDR yet: the Node update brings the pod back
 				return 0, nil
 			}
 			a.recorder.Event(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", err.Error())
@@ -140,34 +139,11 @@ func (a *Agent) runPod(ctx context.Context, key string, pod *corev1.Pod, st *pod
 	return requeue, a.reportPod(ctx, pod, st)
 }
 
-// setupNetwork allocates the pod's IPs and wires its namespace, or has the
-// plugin do both (attachNetwork).
+// setupNetwork gives the pod its IPs and wires its namespace (wiring).
 func (a *Agent) setupNetwork(pod *corev1.Pod, st *podState) error {
-	if pn := a.plugin(); pn != nil {
-		return a.attachNetwork(pn, pod, st)
-	}
-	cidrs := a.nodes.podCIDRs()
-	if len(cidrs) == 0 {
-		return fmt.Errorf("waiting for the node's pod CIDR (spec.podCIDRs is not set yet)")
-	}
-	ips, err := a.ipam.Allocate(string(pod.UID), cidrs)
-	if err != nil {
+	if err := a.wiring.connect(pod, st); err != nil {
 		return err
 	}
-	st.IPs = ips
-	st.Gateways = nil
-	for _, c := range cidrs {
-		st.Gateways = append(st.Gateways, gateway(c))
-	}
-	if err := st.save(); err != nil {
-		return err
-	}
-	start := time.Now()
-	if err := a.net.Setup(st.network()); err != nil {
-		return err
-	}
-	a.log.Info("pod network ready", "pod", podKey(pod.Namespace, pod.Name), "netns", st.Netns,
-		"ips", st.IPs, "took", time.Since(start).Round(time.Microsecond))
 	st.networkReady, st.netErr = true, ""
 	return nil
 }
