@@ -9,6 +9,7 @@ import (
 
 	"github.com/lblab/lblab/internal/k8s/ciliumnode"
 	"github.com/lblab/lblab/internal/k8s/components"
+	"github.com/lblab/lblab/internal/topology"
 )
 
 // ciliumCluster is testCluster with Cilium's install and a fake cgroup v2
@@ -17,6 +18,7 @@ func ciliumCluster(t *testing.T, topo string, dual bool) (*cluster, string) {
 	t.Helper()
 	cg := fakeCgroup2(t, true)
 	c := testCluster(t, topo, dual)
+	c.l.Topology.Dataplane = topology.DataplaneEBPF
 	c.cilium = components.CiliumInstall{Binaries: components.Binaries{}, LibDir: "/cache/cilium/lib",
 		ClangDir: "/cache/cilium/clang", CRDs: []string{"/cache/cilium/crds/ciliumnodes.yaml"}}
 	for _, n := range []string{components.CiliumAgent, components.CiliumDbg, components.CiliumCNI} {
@@ -63,6 +65,14 @@ func TestCiliumNodeAgent(t *testing.T) {
 	// Nothing else is made: the node's cgroup is ciliumAgent's.
 	if _, err := os.Stat(filepath.Join(cg, "lblab")); !os.IsNotExist(err) {
 		t.Errorf("ciliumNodeAgent touched the cgroup tree: %v", err)
+	}
+	// The node agent's daemon carries them.
+	d, err := c.nodeAgent("/usr/bin/lblab", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.argv[len(d.argv)-len(want):], want) || !slices.Equal(d.env, env) {
+		t.Errorf("node agent daemon: argv %q env %q", d.argv, d.env)
 	}
 	// Rewriting is idempotent.
 	if _, _, err := c.ciliumNodeAgent(n); err != nil {

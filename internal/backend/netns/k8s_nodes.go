@@ -103,8 +103,9 @@ func selfSettable(key string) bool {
 }
 
 // nodeAgent is the node agent's daemon. Its command line is the contract
-// with `lblab node-agent`.
-func (c *cluster) nodeAgent(self string, n k8sNode) daemon {
+// with `lblab node-agent`. With Cilium, cilium-cni wires its pods
+// (ciliumNodeAgent).
+func (c *cluster) nodeAgent(self string, n k8sNode) (daemon, error) {
 	argv := []string{self, "node-agent",
 		"--kubeconfig", c.files.Nodes[n.name],
 		"--node", n.name,
@@ -124,8 +125,16 @@ func (c *cluster) nodeAgent(self string, n k8sNode) daemon {
 	if n.guest {
 		argv = append(argv, "--masquerade", "iptables") // no nf_tables for ip and ip6 in the guest kernel
 	}
+	var env []string
+	if c.usesCilium() {
+		flags, cniEnv, err := c.ciliumNodeAgent(n)
+		if err != nil {
+			return daemon{}, err
+		}
+		argv, env = append(argv, flags...), cniEnv
+	}
 	return daemon{name: "node agent on " + n.name, file: n.name + "-node-agent", ns: n.ns, guest: guestOf(n.host), argv: argv,
-		stale: c.stale(c.files.Nodes[n.name])}
+		env: env, stale: c.stale(c.files.Nodes[n.name])}, nil
 }
 
 // kubeProxy renders the node's kube-proxy configuration and returns its
@@ -170,14 +179,12 @@ func (c *cluster) startNodes(ctx context.Context, nodes []k8sNode) ([]daemon, er
 	}
 	var ds []daemon
 	for _, n := range nodes {
-		agent := c.nodeAgent(self, n)
+		agent, err := c.nodeAgent(self, n)
+		if err != nil {
+			return nil, err
+		}
 		run := []daemon{agent}
 		if c.usesCilium() {
-			flags, env, err := c.ciliumNodeAgent(n)
-			if err != nil {
-				return nil, err
-			}
-			agent.argv, agent.env = append(agent.argv, flags...), append(agent.env, env...)
 			cil, err := c.ciliumAgent(self, n)
 			if err != nil {
 				return nil, err

@@ -61,7 +61,10 @@ func TestNodeAgentCommandLine(t *testing.T) {
 	nodes := k8sNodes(c.l.Topology, c.p)
 	run := c.y.run
 	state := c.y.state
-	cp := c.nodeAgent("/usr/bin/lblab", nodes[0])
+	cp, err := c.nodeAgent("/usr/bin/lblab", nodes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []string{"/usr/bin/lblab", "node-agent",
 		"--kubeconfig", state + "/kubeconfigs/node-control-plane.conf",
 		"--node", "control-plane", "--lab", "k8s-unit", "--role", "control-plane",
@@ -69,8 +72,8 @@ func TestNodeAgentCommandLine(t *testing.T) {
 		"--label", "node.kubernetes.io/exclude-from-external-load-balancers=",
 		"--register-with-taint", "node-role.kubernetes.io/control-plane:NoSchedule",
 		"--run-dir", run + "/nodes/control-plane"}
-	if !slices.Equal(cp.argv, want) {
-		t.Errorf("control-plane node agent:\n got %q\nwant %q", cp.argv, want)
+	if !slices.Equal(cp.argv, want) || len(cp.env) != 0 {
+		t.Errorf("control-plane node agent:\n got %q %q\nwant %q", cp.argv, cp.env, want)
 	}
 	if cp.ns != "k8s-unit_control-plane" || cp.file != "control-plane-node-agent" {
 		t.Errorf("ns %s file %s", cp.ns, cp.file)
@@ -78,7 +81,10 @@ func TestNodeAgentCommandLine(t *testing.T) {
 	// Labels sorted (a stable command line keeps a converging up from
 	// restarting agents); kubernetes.io labels a node may not set go to
 	// lblab's admin step instead.
-	w := c.nodeAgent("/usr/bin/lblab", nodes[1])
+	w, err := c.nodeAgent("/usr/bin/lblab", nodes[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	var labels []string
 	for i, a := range w.argv {
 		if a == "--label" {
